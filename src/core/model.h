@@ -1,0 +1,113 @@
+/*
+ * The whole pipeline state, fed by sources and drawn by views: decoder, tables (keys, rows,
+ * metrics), shards, totals and the DLQ. Pure: no I/O, no clock (every call takes now_ms).
+ * Views read the structures below directly and never modify them.
+ */
+#ifndef CDCTOP_MODEL_H
+#define CDCTOP_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "change.h"
+#include "decode.h"
+#include "metrics.h"
+#include "pk.h"
+#include "rowstore.h"
+#include "shard.h"
+
+#define MODEL_DEFAULT_RECORD_LIMIT (1024u * 1024u) /* Kinesis default MaxRecordSizeInKiB 1024 */
+#define MODEL_DLQ_HISTORY 180                      /* DLQ samples kept for the trend */
+
+struct model_table {
+    char schema[CDC_NAME_MAX + 1];
+    char table[CDC_NAME_MAX + 1];
+    struct pk_def pk;
+    struct rs_table *rows;
+    struct metrics m;
+    uint64_t unkeyed;  /* changes whose image lacks a key column (not applied) */
+};
+
+struct dlq_sample {
+    int64_t at_ms;
+    int64_t visible;
+};
+
+struct dlq_state {
+    bool configured;    /* a DLQ is being watched */
+    bool known;         /* at least one successful poll */
+    char name[128];
+    int64_t visible;
+    int64_t in_flight;
+    int64_t delayed;
+    int64_t updated_ms;
+    struct dlq_sample history[MODEL_DLQ_HISTORY]; /* ring, oldest overwritten */
+    unsigned history_len;
+    unsigned history_next;
+    char error[160];    /* last poll error, "" when fine */
+};
+
+struct model_totals {
+    uint64_t records;     /* records received (fragments included) */
+    uint64_t decoded;     /* changes decoded */
+    uint64_t undecodable; /* records counted under a decode_reason */
+    uint64_t duplicates;
+    uint64_t stale;
+    uint64_t unkeyed;
+    uint64_t bytes;
+};
+
+struct model_config {
+    struct decoder_limits decoder;
+    struct rowstore_limits rows;
+    int64_t latency_window_ms;  /* default 60 s */
+};
+
+struct model {
+    struct model_config cfg;
+    struct decoder *dec;
+    struct rowstore *rs;
+    struct model_table **tables;  /* in order of first appearance */
+    unsigned ntables;
+    unsigned tables_cap;
+    struct shard **shards;
+    unsigned nshards;
+    unsigned shards_cap;
+    struct model_totals totals;
+    struct metrics all;           /* every table together */
+    struct series records_per_s;  /* raw records received */
+    struct dlq_state dlq;
+    uint64_t record_size_limit;   /* bytes */
+    char source[256];             /* what is being read, for headers and snapshots */
+    int64_t started_ms;
+    uint64_t generation;          /* bumped by every change to the model */
+    /* configured keys, applied when their table first appears */
+    struct model_pk_spec *pk_specs;
+    unsigned npk_specs;
+};
+
+void model_config_defaults(struct model_config *cfg);
+struct model *model_new(const struct model_config *cfg, int64_t now_ms);
+void model_free(struct model *m);
+
+/* Registers a configured key "schema.table=col[,col]". False with *err set when malformed. */
+bool model_configure_pk(struct model *m, const char *spec, const char **err);
+void model_set_source(struct model *m, const char *description);
+void model_set_record_limit(struct model *m, uint64_t bytes);
+
+/* Finds or adds a shard by id; returns its index. */
+unsigned model_shard(struct model *m, const char *id);
+struct model_table *model_table_find(const struct model *m, const char *schema,
+                                     const char *table);
+
+/* Decodes and applies one raw record. Never fails: problems are counted. */
+void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);
+/* Periodic work: fragment expiry. Call about once a second. */
+void model_tick(struct model *m, int64_t now_ms);
+
+void model_dlq_configure(struct model *m, const char *name);
+void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t in_flight,
+                      int64_t delayed);
+void model_dlq_error(struct model *m, int64_t now_ms, const char *message);
+
+#endif

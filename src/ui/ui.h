@@ -1,0 +1,25 @@
+/* The terminal UI: ncursesw driven by the libev loop. Views only draw the model. */
+#ifndef CDCTOP_UI_H
+#define CDCTOP_UI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct model;
+struct source;
+
+struct ui_opts {
+    const char *theme;        /* theme name ("default", "mono") or a path to a .theme file */
+    const char *theme_dir;    /* extra directory searched for NAME.theme; may be NULL */
+    bool ascii;               /* ASCII sparklines and borders instead of UTF-8 */
+    const char *snapshot_dir; /* where `s` writes */
+    uint64_t snapshot_rows;   /* rows[] bound in snapshot JSON */
+    double refresh_s;         /* minimum seconds between redraws (default 0.25) */
+    const char *version;      /* program version for snapshots */
+};
+
+/* Runs the UI on loop until the user quits or SIGINT/SIGTERM. Returns the exit status. */
+int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const struct ui_opts *opts);
+
+#endif
