@@ -1,0 +1,69 @@
+/*
+ * Every option is declared once, in the table in options.c, which drives the command line, the
+ * config file and --help (a test checks that docs/cdctop.1 documents each one).
+ */
+#ifndef CDCTOP_OPTIONS_H
+#define CDCTOP_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define OPTIONS_MAX_PK 64
+
+struct options {
+    /* source */
+    bool demo;
+    uint64_t seed;
+    double demo_rate;
+    uint64_t demo_limit;
+    uint64_t demo_shards;
+    /* headless and snapshots */
+    bool headless;
+    double duration;
+    double until_idle;
+    char *snapshot;     /* headless output path, "-" for stdout */
+    char *snapshot_dir;
+    uint64_t snapshot_rows; /* UINT64_MAX = all */
+    /* core */
+    char *pk[OPTIONS_MAX_PK];
+    unsigned npk;
+    uint64_t max_memory;
+    uint64_t versions;
+    uint64_t history;
+    double latency_window;
+    double fragment_timeout;
+    uint64_t fragment_buffer;
+    /* display */
+    char *theme;
+    char *theme_dir;
+    bool ascii;
+    double refresh;
+    /* config */
+    char *config;
+    bool no_config;
+    bool help;
+    bool version;
+};
+
+void options_defaults(struct options *o);
+void options_free(struct options *o);
+
+/*
+ * Parses argv over whatever is already in *o. Returns false on a usage error, with the message
+ * written to err.
+ */
+bool options_parse_args(struct options *o, int argc, char **argv, FILE *err);
+/*
+ * Loads a config file: "name = value" lines named like the long options, '#' comments.
+ * A bad line is reported as "file:line: message" on err and skipped; the rest still loads.
+ * Returns the number of bad lines, or -1 when the file cannot be read.
+ */
+int options_load_file(struct options *o, const char *path, FILE *err);
+/* The config file used when --config is not given: $XDG_CONFIG_HOME/cdctop/config. */
+bool options_default_config_path(char *out, size_t len);
+
+void options_usage(FILE *out);
+
+#endif

@@ -46,7 +46,7 @@ struct cdc_change {
     int64_t emit_ns;               /* root ts_ns (or ts_ms * 1e6); CDC_TIME_NONE if absent */
     struct jspan before;           /* raw image text; p == NULL when null or absent */
     struct jspan after;
-    size_t record_bytes;           /* data + partition key bytes, summed over fragments */
+    size_t record_bytes;           /* data + partition key bytes (largest part if split) */
     bool reassembled;              /* built from a chunked record and its fragments */
 };
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "change.h"
 #include "decode.h"
 #include "metrics.h"
@@ -84,6 +85,7 @@ struct model {
     /* configured keys, applied when their table first appears */
     struct model_pk_spec *pk_specs;
     unsigned npk_specs;
+    struct buf scratch; /* per-record key text, reused to avoid an allocation per record */
 };
 
 void model_config_defaults(struct model_config *cfg);

@@ -1,1 +1,429 @@
-/* placeholder */
+/*
+ * The JSON snapshot, written as a stream into a buffer. Row images and keys are spliced in as
+ * the original bytes (already validated by the decoder), so values stay lossless: a bigint
+ * beyond 2^53, "1.50" or a 30-digit integer come out exactly as they went in.
+ */
+#include "report.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "hist.h"
+
+static void put_string(struct buf *b, const char *p, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    buf_putc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\') {
+            buf_putc(b, '\\');
+            buf_putc(b, (char)c);
+        } else if (c < 0x20 || c == 0x7f) {
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, esc, sizeof esc);
+        } else {
+            buf_putc(b, (char)c);
+        }
+    }
+    buf_putc(b, '"');
+}
+
+static void put_cstr(struct buf *b, const char *s)
+{
+    put_string(b, s, strlen(s));
+}
+
+static void key(struct buf *b, const char *k)
+{
+    buf_putc(b, '"');
+    buf_puts(b, k);
+    buf_puts(b, "\":");
+}
+
+static void put_u64(struct buf *b, uint64_t v)
+{
+    buf_printf(b, "%" PRIu64, v);
+}
+
+static void put_i64(struct buf *b, int64_t v)
+{
+    buf_printf(b, "%" PRId64, v);
+}
+
+static void put_double(struct buf *b, double v)
+{
+    buf_printf(b, "%.3f", v);
+}
+
+static void put_time(struct buf *b, int64_t ms)
+{
+    char tmp[40];
+    time_t secs = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&secs, &tm);
+    strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
+    buf_printf(b, "\"%s.%03dZ\"", tmp, (int)(ms % 1000));
+}
+
+/* Every string from a record or a server is checked for valid UTF-8 once written. */
+static void put_untrusted(struct buf *b, const char *s)
+{
+    size_t start = b->len;
+    struct jspan v;
+    put_string(b, s, strlen(s));
+    if (!jscan_validate(b->data + start, b->len - start, &v, NULL)) {
+        b->len = start;
+        put_cstr(b, "(invalid UTF-8)");
+    }
+}
+
+static void put_latency(struct buf *b, const struct metrics *mt, enum lat_kind k, int64_t now_ms)
+{
+    struct hist h;
+    metrics_latency_window(mt, k, now_ms, &h);
+    key(b, lat_kind_name(k));
+    if (h.count == 0) {
+        buf_puts(b, "{\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null,\"count\":0,"
+                    "\"negative\":0}");
+        return;
+    }
+    buf_puts(b, "{\"p50\":");
+    put_double(b, (double)hist_quantile(&h, 0.50) / 1000.0);
+    buf_puts(b, ",\"p90\":");
+    put_double(b, (double)hist_quantile(&h, 0.90) / 1000.0);
+    buf_puts(b, ",\"p99\":");
+    put_double(b, (double)hist_quantile(&h, 0.99) / 1000.0);
+    buf_puts(b, ",\"max\":");
+    put_double(b, (double)h.max / 1000.0);
+    buf_puts(b, ",\"count\":");
+    put_u64(b, h.count);
+    buf_puts(b, ",\"negative\":");
+    put_u64(b, h.negative);
+    buf_putc(b, '}');
+}
+
+static void put_metrics_body(struct buf *b, const struct model *m, const struct metrics *mt,
+                             int64_t now_ms)
+{
+    key(b, "changes");
+    buf_putc(b, '{');
+    for (int k = 0; k < CDC_KIND_COUNT; k++) {
+        if (k)
+            buf_putc(b, ',');
+        key(b, cdc_kind_name((enum cdc_kind)k));
+        put_u64(b, mt->changes[k]);
+    }
+    buf_puts(b, "},\"records\":");
+    put_u64(b, mt->records);
+    buf_puts(b, ",\"duplicates\":");
+    put_u64(b, mt->duplicates);
+    buf_puts(b, ",\"stale\":");
+    put_u64(b, mt->stale);
+    buf_puts(b, ",\"rate_per_s\":{\"1s\":");
+    put_double(b, metrics_rate(mt, now_ms, 1));
+    buf_puts(b, ",\"10s\":");
+    put_double(b, metrics_rate(mt, now_ms, 10));
+    buf_puts(b, ",\"60s\":");
+    put_double(b, metrics_rate(mt, now_ms, 60));
+    buf_puts(b, "},\"latency_ms\":{");
+    for (int k = 0; k < LAT_COUNT; k++) {
+        if (k)
+            buf_putc(b, ',');
+        put_latency(b, mt, (enum lat_kind)k, now_ms);
+    }
+    buf_puts(b, "},\"size_bytes\":{\"max\":");
+    put_u64(b, mt->size.count ? (uint64_t)mt->size.max : 0);
+    buf_puts(b, ",\"p99\":");
+    put_u64(b, (uint64_t)hist_quantile(&mt->size, 0.99));
+    buf_puts(b, ",\"over_90pct\":");
+    put_u64(b, mt->over_90pct);
+    buf_puts(b, ",\"headroom_pct\":");
+    double used = mt->size.count ? (double)mt->size.max / (double)m->record_size_limit : 0.0;
+    put_double(b, 100.0 * (1.0 - used));
+    buf_puts(b, ",\"largest\":[");
+    for (int i = 0; i < METRICS_LARGEST && mt->largest[i].bytes; i++) {
+        if (i)
+            buf_putc(b, ',');
+        buf_puts(b, "{\"bytes\":");
+        put_u64(b, mt->largest[i].bytes);
+        buf_puts(b, ",\"key\":");
+        put_untrusted(b, mt->largest[i].key);
+        buf_puts(b, ",\"seen_at\":");
+        put_time(b, mt->largest[i].seen_ms);
+        buf_putc(b, '}');
+    }
+    buf_puts(b, "]}");
+    buf_puts(b, ",\"last_change_at\":");
+    if (mt->last_change_ms == CDC_TIME_NONE)
+        buf_puts(b, "null");
+    else
+        put_time(b, mt->last_change_ms);
+}
+
+static void put_pk(struct buf *b, const struct pk_def *pk)
+{
+    buf_puts(b, "{\"columns\":[");
+    for (unsigned i = 0; i < pk->ncols; i++) {
+        if (i)
+            buf_putc(b, ',');
+        put_untrusted(b, pk->cols[i]);
+    }
+    buf_puts(b, "],\"source\":");
+    put_cstr(b, pk->source == PK_NONE ? "guessed" : pk_source_name(pk->source));
+    buf_putc(b, '}');
+}
+
+static void put_table(struct buf *b, const struct model *m, const struct model_table *t,
+                      int64_t now_ms)
+{
+    buf_puts(b, "{\"schema\":");
+    put_untrusted(b, t->schema);
+    buf_puts(b, ",\"table\":");
+    put_untrusted(b, t->table);
+    buf_puts(b, ",\"pk\":");
+    put_pk(b, &t->pk);
+    buf_puts(b, ",\"rows_live\":");
+    put_u64(b, rs_table_live(t->rows));
+    buf_puts(b, ",\"rows_deleted\":");
+    put_u64(b, rs_table_tombstones(t->rows));
+    buf_puts(b, ",\"unkeyed\":");
+    put_u64(b, t->unkeyed);
+    buf_putc(b, ',');
+    put_metrics_body(b, m, &t->m, now_ms);
+    buf_putc(b, '}');
+}
+
+/* A key is stored as the JSON array of its column values; pair them with the column names. */
+static void put_key_object(struct buf *b, const struct pk_def *pk, struct jspan keytext)
+{
+    struct jscan_iter it;
+    struct jspan v;
+    unsigned n = 0;
+    jscan_iter_init(&it, keytext);
+    while (jscan_iter_next(&it, NULL, &v))
+        n++;
+    if (n != pk->ncols) {
+        buf_puts(b, "{\"_key\":");
+        buf_append(b, keytext.p, keytext.n);
+        buf_putc(b, '}');
+        return;
+    }
+    buf_putc(b, '{');
+    jscan_iter_init(&it, keytext);
+    for (unsigned i = 0; jscan_iter_next(&it, NULL, &v); i++) {
+        if (i)
+            buf_putc(b, ',');
+        put_untrusted(b, pk->cols[i]);
+        buf_putc(b, ':');
+        buf_append(b, v.p, v.n);
+    }
+    buf_putc(b, '}');
+}
+
+static bool put_row(struct buf *b, const struct model_table *t, const struct rs_row *r, bool first)
+{
+    if (!first)
+        buf_putc(b, ',');
+    buf_puts(b, "{\"schema\":");
+    put_untrusted(b, t->schema);
+    buf_puts(b, ",\"table\":");
+    put_untrusted(b, t->table);
+    buf_puts(b, ",\"key\":");
+    put_key_object(b, &t->pk, rs_row_key(r));
+    buf_puts(b, ",\"state\":");
+    put_cstr(b, rs_row_live(r) ? "live" : "deleted");
+    buf_puts(b, ",\"row\":");
+    struct jspan img = rs_row_image(r);
+    if (img.p)
+        buf_append(b, img.p, img.n);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"commit_ts_ns\":");
+    put_i64(b, rs_row_commit_ns(r));
+    buf_puts(b, ",\"txid\":");
+    put_untrusted(b, rs_row_txid(r));
+    buf_puts(b, ",\"versions\":");
+    put_u64(b, rs_row_changes(r));
+    buf_putc(b, '}');
+    return false;
+}
+
+static void put_rows(struct buf *b, const struct model *m, uint64_t max_rows)
+{
+    bool first = true;
+    buf_puts(b, "\"rows\":[");
+    for (unsigned i = 0; i < m->ntables; i++) {
+        const struct model_table *t = m->tables[i];
+        uint64_t n = 0;
+        for (const struct rs_row *r = rs_table_newest(t->rows); r && n < max_rows;
+             r = rs_row_older(r), n++)
+            first = put_row(b, t, r, first);
+    }
+    buf_putc(b, ']');
+}
+
+static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
+{
+    buf_puts(b, "{\"id\":");
+    put_untrusted(b, s->id);
+    buf_puts(b, ",\"parent\":");
+    if (s->parent[0])
+        put_untrusted(b, s->parent);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"state\":");
+    put_cstr(b, shard_state_name(s->state));
+    buf_puts(b, ",\"records\":");
+    put_u64(b, s->records);
+    buf_puts(b, ",\"bytes\":");
+    put_u64(b, s->bytes);
+    buf_puts(b, ",\"records_per_s\":");
+    put_double(b, series_rate(&s->rec_per_s, now_ms, 10));
+    buf_puts(b, ",\"calls\":");
+    put_u64(b, s->calls);
+    buf_puts(b, ",\"throttles\":");
+    put_u64(b, s->throttles);
+    buf_puts(b, ",\"errors\":");
+    put_u64(b, s->errors);
+    buf_puts(b, ",\"last_sequence\":");
+    if (s->last_seq[0])
+        put_untrusted(b, s->last_seq);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"millis_behind_latest\":");
+    if (s->millis_behind >= 0)
+        put_i64(b, s->millis_behind);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"last_error\":");
+    if (s->last_error[0])
+        put_untrusted(b, s->last_error);
+    else
+        buf_puts(b, "null");
+    buf_putc(b, '}');
+}
+
+static void put_dlq(struct buf *b, const struct dlq_state *d)
+{
+    key(b, "dlq");
+    if (!d->configured) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_puts(b, "{\"name\":");
+    put_untrusted(b, d->name);
+    if (d->known) {
+        buf_puts(b, ",\"visible\":");
+        put_i64(b, d->visible);
+        buf_puts(b, ",\"in_flight\":");
+        put_i64(b, d->in_flight);
+        buf_puts(b, ",\"delayed\":");
+        put_i64(b, d->delayed);
+        buf_puts(b, ",\"updated_at\":");
+        put_time(b, d->updated_ms);
+    } else {
+        buf_puts(b, ",\"visible\":null,\"in_flight\":null,\"delayed\":null,\"updated_at\":null");
+    }
+    buf_puts(b, ",\"error\":");
+    if (d->error[0])
+        put_untrusted(b, d->error);
+    else
+        buf_puts(b, "null");
+    buf_putc(b, '}');
+}
+
+static void put_decode_errors(struct buf *b, const struct model *m)
+{
+    const struct decode_stats *st = decoder_stats(m->dec);
+    bool first = true;
+    buf_puts(b, "\"undecodable_by_reason\":{");
+    for (int r = 0; r < DERR_COUNT; r++) {
+        if (!st->errors[r])
+            continue;
+        if (!first)
+            buf_putc(b, ',');
+        first = false;
+        key(b, decode_reason_name((enum decode_reason)r));
+        buf_puts(b, "{\"count\":");
+        put_u64(b, st->errors[r]);
+        buf_puts(b, ",\"last\":");
+        put_untrusted(b, st->sample[r].detail);
+        buf_putc(b, '}');
+    }
+    buf_putc(b, '}');
+}
+
+static void put_totals(struct buf *b, const struct model *m, int64_t now_ms)
+{
+    const struct rowstore_stats *rs = rowstore_stats(m->rs);
+    buf_puts(b, "\"totals\":{\"records\":");
+    put_u64(b, m->totals.records);
+    buf_puts(b, ",\"decoded\":");
+    put_u64(b, m->totals.decoded);
+    buf_puts(b, ",\"undecodable\":");
+    put_u64(b, m->totals.undecodable);
+    buf_puts(b, ",\"duplicates\":");
+    put_u64(b, m->totals.duplicates);
+    buf_puts(b, ",\"stale\":");
+    put_u64(b, m->totals.stale);
+    buf_puts(b, ",\"evicted\":");
+    put_u64(b, rs->evicted);
+    buf_puts(b, ",\"unkeyed\":");
+    put_u64(b, m->totals.unkeyed);
+    buf_puts(b, ",\"bytes\":");
+    put_u64(b, m->totals.bytes);
+    buf_puts(b, ",\"keys\":");
+    put_u64(b, rs->keys);
+    buf_puts(b, ",\"fragments_pending\":");
+    put_u64(b, decoder_stats(m->dec)->chunks_pending);
+    buf_puts(b, ",\"records_per_s\":{\"1s\":");
+    put_double(b, series_rate(&m->records_per_s, now_ms, 1));
+    buf_puts(b, ",\"10s\":");
+    put_double(b, series_rate(&m->records_per_s, now_ms, 10));
+    buf_puts(b, ",\"60s\":");
+    put_double(b, series_rate(&m->records_per_s, now_ms, 60));
+    buf_puts(b, "}}");
+}
+
+void report_json(const struct model *m, const struct report_opts *opts, int64_t now_ms,
+                 struct buf *out)
+{
+    buf_puts(out, "{\"version\":");
+    put_u64(out, REPORT_JSON_VERSION);
+    buf_puts(out, ",\"program\":");
+    put_cstr(out, opts && opts->program_version ? opts->program_version : "cdctop");
+    buf_puts(out, ",\"generated_at\":");
+    put_time(out, now_ms);
+    buf_puts(out, ",\"started_at\":");
+    put_time(out, m->started_ms);
+    buf_puts(out, ",\"source\":");
+    put_untrusted(out, m->source);
+    buf_puts(out, ",\"record_size_limit_bytes\":");
+    put_u64(out, m->record_size_limit);
+    buf_putc(out, ',');
+    put_totals(out, m, now_ms);
+    buf_putc(out, ',');
+    put_decode_errors(out, m);
+    buf_puts(out, ",\"all\":{");
+    put_metrics_body(out, m, &m->all, now_ms);
+    buf_puts(out, "},\"tables\":[");
+    for (unsigned i = 0; i < m->ntables; i++) {
+        if (i)
+            buf_putc(out, ',');
+        put_table(out, m, m->tables[i], now_ms);
+    }
+    buf_puts(out, "],\"shards\":[");
+    for (unsigned i = 0; i < m->nshards; i++) {
+        if (i)
+            buf_putc(out, ',');
+        put_shard(out, m->shards[i], now_ms);
+    }
+    buf_puts(out, "],");
+    put_dlq(out, &m->dlq);
+    buf_putc(out, ',');
+    put_rows(out, m, opts ? opts->max_rows : REPORT_ROWS_ALL);
+    buf_puts(out, "}\n");
+}

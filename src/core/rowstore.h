@@ -98,7 +98,7 @@ bool rs_row_live(const struct rs_row *r);
 int64_t rs_row_commit_ns(const struct rs_row *r);
 const char *rs_row_txid(const struct rs_row *r);
 int64_t rs_row_changed_ms(const struct rs_row *r);
-/* Number of changes recorded for the key (applied, duplicate and stale). */
+/* Distinct changes seen for the key (applied and stale; redeliveries not counted). */
 uint64_t rs_row_changes(const struct rs_row *r);
 /* Newest first; returns how many were written (at most max and the configured `versions`). */
 unsigned rs_row_versions(const struct rowstore *rs, const struct rs_row *r, struct rs_version *out,
