@@ -10,8 +10,9 @@
 
 #include "buf.h"
 
-/* \n \r \t \e as such, other controls and invalid bytes as \xHH, backslash as \\;
- * printable ASCII and valid printable UTF-8 are kept. */
+/* \n \r \t \e as such, other controls and invalid bytes as \xHH, backslash as \\; C1
+ * controls, bidi overrides and invisible format characters as \u{HHHH}; printable ASCII and
+ * valid printable UTF-8 are kept. */
 void escape_append(struct buf *out, const char *p, size_t n);
 /* Same into a fixed buffer, always NUL-terminated, truncated on a character boundary. */
 size_t escape_into(char *out, size_t cap, const char *p, size_t n);

@@ -2,8 +2,9 @@
  * Row store: one open-addressing index per table (linear probing, backward-shift deletion), a
  * recency list per table for "newest first" and for eviction, and one shared version log.
  *
- * Per key we keep one allocation (header + key text) and one for the current image (txId +
- * image bytes); see docs/ARCHITECTURE.md for the memory budget.
+ * Per key we keep two allocations: a fixed header, and its data (key text, txId and the current
+ * image, each NUL-terminated), so a new version or a new key never moves the header that the
+ * index, the recency list and the version log point at.
  */
 #include "rowstore.h"
 
@@ -14,29 +15,28 @@
 #include "xalloc.h"
 
 #define DEFAULT_MAX_BYTES (256u * 1024u * 1024u)
-#define DEFAULT_VERSIONS 8u
-#define DEFAULT_HISTORY 65536u
-#define NO_ENTRY UINT32_MAX
-#define ALLOC_OVERHEAD 16u /* what the allocator adds per block, for the memory cap */
-#define HIST_TXID_MAX 39
-#define HIST_SEQ_MAX 63
+#define DEFAULT_VERSIONS  8u
+#define DEFAULT_HISTORY   65536u
+#define NO_ENTRY          UINT32_MAX
+#define ALLOC_OVERHEAD    16u /* what the allocator adds per block, for the memory cap */
+#define HIST_TXID_MAX     39
+#define HIST_SEQ_MAX      63
 
-enum row_flags { ROW_LIVE = 1 };
+enum row_flags { ROW_LIVE = 1, ROW_APPLIED = 2 /* holds a version, counted live or deleted */ };
 
 struct rs_row {
     struct rs_row *newer; /* recency list of the table */
     struct rs_row *older;
-    char *img;            /* txId, NUL, image bytes; NULL only transiently */
+    char *data; /* key NUL txId NUL image NUL */
     int64_t commit_ns;
     int64_t changed_ms;
     uint32_t hash;
     uint32_t changes;
-    uint32_t hist_head;   /* newest version in the log, NO_ENTRY when none */
-    uint32_t img_len;     /* image bytes (0 for a tombstone) */
+    uint32_t hist_head; /* newest version in the log, NO_ENTRY when none */
+    uint32_t img_len;   /* image bytes (0 for a tombstone) */
     uint16_t key_len;
     uint8_t txid_len;
     uint8_t flags;
-    char key[];           /* NUL-terminated */
 };
 
 struct rs_table {
@@ -75,7 +75,32 @@ struct rowstore {
     uint64_t hist_serial;
 };
 
-static const struct rs_row *const REKEY_MARK = (const struct rs_row *)&REKEY_MARK;
+static const char *row_key(const struct rs_row *r)
+{
+    return r->data;
+}
+
+static const char *row_txid(const struct rs_row *r)
+{
+    return r->data + r->key_len + 1;
+}
+
+static const char *row_img(const struct rs_row *r)
+{
+    return row_txid(r) + r->txid_len + 1;
+}
+
+static size_t data_size(size_t key_len, size_t txid_len, size_t img_len)
+{
+    return key_len + 1 + txid_len + 1 + img_len + 1;
+}
+
+/* What a row costs, headers and allocator overhead included, for the memory cap. */
+static size_t row_cost(const struct rs_row *r)
+{
+    return sizeof *r + ALLOC_OVERHEAD + data_size(r->key_len, r->txid_len, r->img_len) +
+           ALLOC_OVERHEAD;
+}
 
 struct rowstore *rowstore_new(const struct rowstore_limits *limits)
 {
@@ -97,7 +122,7 @@ static void table_free(struct rs_table *t)
     struct rs_row *r = t->newest;
     while (r) {
         struct rs_row *next = r->older;
-        free(r->img);
+        free(r->data);
         free(r);
         r = next;
     }
@@ -153,7 +178,7 @@ static size_t find_slot(const struct rs_table *t, const char *key, size_t n, uin
     size_t mask = t->nslots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
         const struct rs_row *r = t->slot[i];
-        if (!r || (r->hash == h && r->key_len == n && memcmp(r->key, key, n) == 0))
+        if (!r || (r->hash == h && r->key_len == n && memcmp(row_key(r), key, n) == 0))
             return i;
     }
 }
@@ -166,7 +191,7 @@ static void grow_index(struct rs_table *t)
     t->slot = xcalloc(t->nslots, sizeof *t->slot);
     for (size_t i = 0; i < old_n; i++)
         if (old[i])
-            t->slot[find_slot(t, old[i]->key, old[i]->key_len, old[i]->hash)] = old[i];
+            t->slot[find_slot(t, row_key(old[i]), old[i]->key_len, old[i]->hash)] = old[i];
     free(old);
     t->rs->stats.bytes += (t->nslots - old_n) * sizeof *t->slot;
 }
@@ -175,7 +200,7 @@ static void index_insert(struct rs_table *t, struct rs_row *r)
 {
     if ((t->count + 1) * 10 > t->nslots * 7)
         grow_index(t);
-    t->slot[find_slot(t, r->key, r->key_len, r->hash)] = r;
+    t->slot[find_slot(t, row_key(r), r->key_len, r->hash)] = r;
     t->count++;
 }
 
@@ -183,7 +208,7 @@ static void index_insert(struct rs_table *t, struct rs_row *r)
 static void index_remove(struct rs_table *t, const struct rs_row *r)
 {
     size_t mask = t->nslots - 1;
-    size_t i = find_slot(t, r->key, r->key_len, r->hash);
+    size_t i = find_slot(t, row_key(r), r->key_len, r->hash);
     if (t->slot[i] != r)
         return;
     t->slot[i] = NULL;
@@ -301,11 +326,6 @@ static void hist_forget(struct rowstore *rs, const struct rs_row *r, const struc
 
 /* ---- rows ----------------------------------------------------------------------------------- */
 
-static size_t row_alloc_size(size_t key_len)
-{
-    return sizeof(struct rs_row) + key_len + 1;
-}
-
 static void set_image(struct rowstore *rs, struct rs_row *r, const char *txid, struct jspan img,
                       bool live)
 {
@@ -313,19 +333,19 @@ static void set_image(struct rowstore *rs, struct rs_row *r, const char *txid, s
     if (tlen > CDC_TXID_MAX)
         tlen = CDC_TXID_MAX;
     size_t ilen = live ? img.n : 0;
-    if (r->img) {
-        rs->stats.bytes -= r->txid_len + 1u + r->img_len + ALLOC_OVERHEAD;
-        rs->stats.row_bytes -= r->img_len;
-    }
-    r->img = xrealloc(r->img, tlen + 1 + ilen + 1);
-    memcpy(r->img, txid ? txid : "", tlen);
-    r->img[tlen] = '\0';
+    rs->stats.bytes -= row_cost(r);
+    rs->stats.row_bytes -= r->img_len;
+    r->data = xrealloc(r->data, data_size(r->key_len, tlen, ilen));
+    char *p = r->data + r->key_len + 1;
+    memcpy(p, txid ? txid : "", tlen);
+    p[tlen] = '\0';
+    p += tlen + 1;
     if (ilen)
-        memcpy(r->img + tlen + 1, img.p, ilen);
-    r->img[tlen + 1 + ilen] = '\0';
+        memcpy(p, img.p, ilen);
+    p[ilen] = '\0';
     r->txid_len = (uint8_t)tlen;
     r->img_len = (uint32_t)ilen;
-    rs->stats.bytes += tlen + 1 + ilen + ALLOC_OVERHEAD;
+    rs->stats.bytes += row_cost(r);
     rs->stats.row_bytes += ilen;
 }
 
@@ -340,20 +360,19 @@ static void count_state(struct rowstore *rs, struct rs_table *t, const struct rs
     }
 }
 
-static struct rs_row *row_new(struct rowstore *rs, struct rs_table *t, struct jspan key,
-                              uint32_t h)
+static struct rs_row *row_new(struct rowstore *rs, struct rs_table *t, struct jspan key, uint32_t h)
 {
     size_t klen = key.n > UINT16_MAX ? UINT16_MAX : key.n;
-    struct rs_row *r = xcalloc(1, row_alloc_size(klen));
-    memcpy(r->key, key.p, klen);
-    r->key[klen] = '\0';
+    struct rs_row *r = xcalloc(1, sizeof *r);
+    r->data = xcalloc(1, data_size(klen, 0, 0));
+    memcpy(r->data, key.p, klen);
     r->key_len = (uint16_t)klen;
     r->hash = h;
     r->hist_head = NO_ENTRY;
     index_insert(t, r);
     list_push_newest(t, r);
     rs->stats.keys++;
-    rs->stats.bytes += row_alloc_size(klen) + ALLOC_OVERHEAD;
+    rs->stats.bytes += row_cost(r);
     return r;
 }
 
@@ -363,10 +382,9 @@ static void row_release(struct rowstore *rs, struct rs_table *t, struct rs_row *
     hist_forget(rs, r, NULL);
     count_state(rs, t, r, -1);
     rs->stats.keys--;
-    rs->stats.bytes -= row_alloc_size(r->key_len) + ALLOC_OVERHEAD;
-    rs->stats.bytes -= r->txid_len + 1u + r->img_len + ALLOC_OVERHEAD;
+    rs->stats.bytes -= row_cost(r);
     rs->stats.row_bytes -= r->img_len;
-    free(r->img);
+    free(r->data);
     free(r);
 }
 
@@ -448,9 +466,9 @@ static void apply_version(struct rowstore *rs, struct rs_table *t, struct rs_row
                           const struct rs_change *c)
 {
     bool live = c->op != CDC_OP_DELETE;
-    if (r->img)
+    if (r->flags & ROW_APPLIED)
         count_state(rs, t, r, -1);
-    r->flags = live ? ROW_LIVE : 0;
+    r->flags = ROW_APPLIED | (live ? ROW_LIVE : 0);
     r->commit_ns = c->commit_ns;
     set_image(rs, r, c->txid, c->image, live);
     count_state(rs, t, r, +1);
@@ -468,7 +486,7 @@ struct rs_result rowstore_apply(struct rowstore *rs, struct rs_table *t, const s
         res.kind = kind_of(c->op, false);
         apply_version(rs, t, r, c);
     } else {
-        int cmp = compare_version(c->commit_ns, c->txid, r->commit_ns, r->img);
+        int cmp = compare_version(c->commit_ns, c->txid, r->commit_ns, row_txid(r));
         bool has_older;
         if (cmp == 0) {
             res.outcome = RS_DUPLICATE;
@@ -497,27 +515,25 @@ struct rs_result rowstore_apply(struct rowstore *rs, struct rs_table *t, const s
 
 /* ---- re-keying ---------------------------------------------------------------------------- */
 
-static struct rs_row *rekey_row(struct rowstore *rs, struct rs_row *r, const struct pk_def *def,
-                                struct buf *key)
+/* Gives a live row its key under def; tombstones and rows lacking a key column keep theirs. */
+static void rekey_row(struct rowstore *rs, struct rs_row *r, const struct pk_def *def,
+                      struct buf *key)
 {
     buf_reset(key);
     if (!(r->flags & ROW_LIVE) || !pk_key(def, rs_row_image(r), key) || key->len > UINT16_MAX)
-        return r; /* keeps its old key */
-    if (key->len == r->key_len && memcmp(key->data, r->key, key->len) == 0)
-        return r;
-    hist_forget(rs, r, REKEY_MARK);
-    rs->stats.bytes -= row_alloc_size(r->key_len);
-    struct rs_row *n = xrealloc(r, row_alloc_size(key->len));
-    memcpy(n->key, key->data, key->len);
-    n->key[key->len] = '\0';
-    n->key_len = (uint16_t)key->len;
-    n->hash = hash_key(n->key, n->key_len);
-    rs->stats.bytes += row_alloc_size(n->key_len);
-    /* Re-own the version chain under the new address. */
-    for (uint32_t idx = n->hist_head; idx != NO_ENTRY && rs->hist[idx].row == REKEY_MARK;
-         idx = rs->hist[idx].prev)
-        rs->hist[idx].row = n;
-    return n;
+        return;
+    if (key->len == r->key_len && memcmp(key->data, row_key(r), key->len) == 0)
+        return;
+    rs->stats.bytes -= row_cost(r);
+    char *data = xmalloc(data_size(key->len, r->txid_len, r->img_len));
+    memcpy(data, key->data, key->len);
+    data[key->len] = '\0';
+    memcpy(data + key->len + 1, row_txid(r), r->txid_len + 1u + r->img_len + 1u);
+    free(r->data);
+    r->data = data;
+    r->key_len = (uint16_t)key->len;
+    r->hash = hash_key(row_key(r), r->key_len);
+    rs->stats.bytes += row_cost(r);
 }
 
 void rowstore_rekey(struct rowstore *rs, struct rs_table *t, const struct pk_def *def)
@@ -531,9 +547,11 @@ void rowstore_rekey(struct rowstore *rs, struct rs_table *t, const struct pk_def
     t->newest = t->oldest = NULL;
     while (r) {
         struct rs_row *newer = r->newer;
-        struct rs_row *n = rekey_row(rs, r, def, &key);
-        const struct rs_row *other = t->slot[find_slot(t, n->key, n->key_len, n->hash)];
-        if (other && compare_version(n->commit_ns, n->img, other->commit_ns, other->img) <= 0) {
+        struct rs_row *n = r;
+        rekey_row(rs, n, def, &key);
+        const struct rs_row *other = t->slot[find_slot(t, row_key(n), n->key_len, n->hash)];
+        if (other &&
+            compare_version(n->commit_ns, row_txid(n), other->commit_ns, row_txid(other)) <= 0) {
             row_release(rs, t, n); /* merged into the newer row under the same key */
         } else {
             if (other)
@@ -575,15 +593,15 @@ uint64_t rs_table_tombstones(const struct rs_table *t)
 
 struct jspan rs_row_key(const struct rs_row *r)
 {
-    struct jspan s = {r->key, r->key_len};
+    struct jspan s = {row_key(r), r->key_len};
     return s;
 }
 
 struct jspan rs_row_image(const struct rs_row *r)
 {
     struct jspan s = {NULL, 0};
-    if ((r->flags & ROW_LIVE) && r->img) {
-        s.p = r->img + r->txid_len + 1;
+    if (r->flags & ROW_LIVE) {
+        s.p = row_img(r);
         s.n = r->img_len;
     }
     return s;
@@ -601,7 +619,7 @@ int64_t rs_row_commit_ns(const struct rs_row *r)
 
 const char *rs_row_txid(const struct rs_row *r)
 {
-    return r->img ? r->img : "";
+    return row_txid(r);
 }
 
 int64_t rs_row_changed_ms(const struct rs_row *r)

@@ -1,4 +1,4 @@
-/* Allocation that cannot fail: out of memory is the one fatal error (see fatal.h). */
+/* Allocation that cannot fail: out of memory is the one fatal error. */
 #ifndef CDCTOP_XALLOC_H
 #define CDCTOP_XALLOC_H
 
