@@ -377,6 +377,8 @@ static void put_totals(struct buf *b, const struct model *m, int64_t now_ms)
     put_u64(b, m->totals.bytes);
     buf_puts(b, ",\"keys\":");
     put_u64(b, rs->keys);
+    buf_puts(b, ",\"split_changes\":");
+    put_u64(b, decoder_stats(m->dec)->chunks_completed);
     buf_puts(b, ",\"fragments_pending\":");
     put_u64(b, decoder_stats(m->dec)->chunks_pending);
     buf_puts(b, ",\"records_per_s\":{\"1s\":");

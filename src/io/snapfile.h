@@ -4,12 +4,13 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Writes len bytes to path. On failure returns false with a message naming the path in err. */
 bool snapfile_write(const char *path, const void *data, size_t len, char *err, size_t errlen);
 /* Makes sure dir exists, creating it (0700) only when create is true. */
 bool snapfile_dir(const char *dir, bool create, char *err, size_t errlen);
-/* "cdctop-20261123T031200Z" style base name for the given wall-clock time (UTC). */
+/* "cdctop-20261123T031200.123Z" style base name for the given wall-clock time (UTC). */
 void snapfile_base(char *out, size_t outlen, int64_t now_ms);
 
 #endif

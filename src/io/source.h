@@ -7,6 +7,7 @@
 #define CDCTOP_SOURCE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ev_loop;

@@ -1,0 +1,56 @@
+# Shared helpers for the shell tests. Sourced; expects $CDCTOP and $srcdir from `make check`.
+# shellcheck shell=sh
+
+: "${CDCTOP:?set CDCTOP to the cdctop binary}"
+: "${srcdir:=.}"
+
+failures=0
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/cdctop-test.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+export XDG_CONFIG_HOME="$TMP/xdg"   # never read the user's own config
+export LANG=C.UTF-8
+
+fail() {
+    echo "FAIL: $*"
+    failures=$((failures + 1))
+}
+
+ok() {
+    echo "ok: $*"
+}
+
+# check DESCRIPTION COMMAND...: runs the command, reports ok or FAIL.
+check() {
+    desc=$1
+    shift
+    if "$@"; then ok "$desc"; else fail "$desc"; fi
+}
+
+need() {
+    command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 is not installed"; exit 77; }
+}
+
+# jcheck FILE DESCRIPTION PYTHON-EXPRESSION: evaluates the expression with `s` bound to the
+# parsed snapshot (integers stay exact in Python).
+jcheck() {
+    file=$1
+    desc=$2
+    expr=$3
+    if python3 - "$file" "$expr" <<'PY'
+import json, sys
+with open(sys.argv[1]) as f:
+    s = json.load(f)
+ok = eval(sys.argv[2], {"s": s, "tables": {(t["schema"], t["table"]): t for t in s["tables"]}})
+if not ok:
+    sys.exit(1)
+PY
+    then ok "$desc"; else fail "$desc"; fi
+}
+
+finish() {
+    if [ "$failures" -gt 0 ]; then
+        echo "$failures check(s) failed"
+        exit 1
+    fi
+    exit 0
+}
