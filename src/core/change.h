@@ -38,7 +38,7 @@ enum cdc_kind { CDC_INSERT, CDC_UPDATE, CDC_DELETE, CDC_UPSERT, CDC_KIND_COUNT }
 struct cdc_change {
     enum cdc_format format;
     enum cdc_op op;
-    char op_text[8];               /* the op as written (escaped on display) */
+    char op_text[16];              /* the op as written, truncated (escape on display) */
     char schema[CDC_NAME_MAX + 1];
     char table[CDC_NAME_MAX + 1];
     char txid[CDC_TXID_MAX + 1];

@@ -331,13 +331,28 @@ void chunks_done_free(struct chunks_done *d)
     memset(d, 0, sizeof *d);
 }
 
+/* A split change expires as a whole, once, when any of its parts is older than the deadline;
+ * fragments whose head has not arrived expire per image, also once. */
 unsigned chunks_expire(struct chunks *c, int64_t deadline_ms)
 {
     unsigned dropped = 0;
     struct head **hp = &c->heads;
     while (*hp) {
         struct head *h = *hp;
-        if (h->first_ms < deadline_ms) {
+        struct image *im[2] = {NULL, NULL};
+        bool old = h->first_ms < deadline_ms;
+        for (int i = 0; i < 2; i++) {
+            im[i] = h->ref_id[i][0] ? find_image(c, h->ref_id[i]) : NULL;
+            if (im[i] && im[i]->first_ms < deadline_ms)
+                old = true;
+        }
+        if (old) {
+            for (int i = 0; i < 2; i++) {
+                if (im[i] && (i == 0 || im[i] != im[0])) {
+                    unlink_image(c, im[i]);
+                    image_free(im[i]);
+                }
+            }
             *hp = h->next;
             c->bytes -= h->len;
             c->pending--;
@@ -350,12 +365,11 @@ unsigned chunks_expire(struct chunks *c, int64_t deadline_ms)
     struct image **ip = &c->images;
     while (*ip) {
         struct image *im = *ip;
-        if (im->first_ms < deadline_ms) {
+        if (im->first_ms < deadline_ms && !find_head_for(c, im->id)) {
             *ip = im->next;
             c->bytes -= im->bytes;
-            if (!find_head_for(c, im->id))
-                dropped++; /* orphan fragments count once per image */
             image_free(im);
+            dropped++;
         } else {
             ip = &im->next;
         }

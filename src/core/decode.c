@@ -330,7 +330,7 @@ static enum decode_status finish_reassembled(struct decoder *d, const struct cdc
                                              struct cdc_change *out)
 {
     struct jspan rec, img[2] = {{NULL, 0}, {NULL, 0}};
-    struct jscan_error err;
+    struct jscan_error err = {0, NULL}; /* msg stays NULL when the text is JSON but no object */
     chunks_done_free(&d->done);
     if (!chunks_take(d->chunks, id, &d->done))
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "reassembly lost its parts");

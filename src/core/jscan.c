@@ -379,11 +379,9 @@ bool jscan_key_eq(struct jspan key, const char *s)
     size_t n = strlen(s);
     if (key.n < 2)
         return false;
-    /* Fast path: no escapes in the key token. */
-    if (key.n == n + 2 && memcmp(key.p + 1, s, n) == 0)
-        return true;
+    /* Fast path: no escapes in the key token, so its bytes are the name. */
     if (!memchr(key.p, '\\', key.n))
-        return false;
+        return key.n == n + 2 && memcmp(key.p + 1, s, n) == 0;
     char tmp[256];
     size_t len;
     if (!jscan_string(key, tmp, sizeof tmp, &len))

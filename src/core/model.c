@@ -276,6 +276,23 @@ void model_tick(struct model *m, int64_t now_ms)
     }
 }
 
+void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, const char *text,
+                      const char *hint)
+{
+    m->status.level = level;
+    m->status.at_ms = now_ms;
+    snprintf(m->status.text, sizeof m->status.text, "%s", text ? text : "");
+    snprintf(m->status.hint, sizeof m->status.hint, "%s", hint ? hint : "");
+    m->generation++;
+}
+
+void model_set_endpoint(struct model *m, const char *endpoint, const char *creds_source)
+{
+    snprintf(m->endpoint, sizeof m->endpoint, "%s", endpoint ? endpoint : "");
+    snprintf(m->creds_source, sizeof m->creds_source, "%s", creds_source ? creds_source : "");
+    m->generation++;
+}
+
 void model_dlq_configure(struct model *m, const char *name)
 {
     m->dlq.configured = true;

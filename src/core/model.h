@@ -58,6 +58,16 @@ struct model_totals {
     uint64_t bytes;
 };
 
+/* The source's own health, shown on the status line: errors come with a hint. */
+enum model_alert { ALERT_NONE, ALERT_INFO, ALERT_WARN, ALERT_ERROR };
+
+struct model_status {
+    enum model_alert level;
+    char text[256];  /* e.g. "GetRecords shardId-000000000001: AccessDeniedException" */
+    char hint[200];  /* e.g. "the credentials lack kinesis:GetRecords" */
+    int64_t at_ms;
+};
+
 struct model_config {
     struct decoder_limits decoder;
     struct rowstore_limits rows;
@@ -80,6 +90,9 @@ struct model {
     struct dlq_state dlq;
     uint64_t record_size_limit;   /* bytes */
     char source[256];             /* what is being read, for headers and snapshots */
+    char endpoint[200];           /* region/endpoint read from, "" for the demo */
+    char creds_source[160];       /* where the credentials came from (never their value) */
+    struct model_status status;
     int64_t started_ms;
     uint64_t generation;          /* bumped by every change to the model */
     /* configured keys, applied when their table first appears */
@@ -106,6 +119,10 @@ struct model_table *model_table_find(const struct model *m, const char *schema,
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);
 /* Periodic work: fragment expiry. Call about once a second. */
 void model_tick(struct model *m, int64_t now_ms);
+
+void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, const char *text,
+                      const char *hint);
+void model_set_endpoint(struct model *m, const char *endpoint, const char *creds_source);
 
 void model_dlq_configure(struct model *m, const char *name);
 void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t in_flight,

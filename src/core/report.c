@@ -265,6 +265,24 @@ static void put_rows(struct buf *b, const struct model *m, uint64_t max_rows)
     buf_putc(b, ']');
 }
 
+/* A server-given string, or null when empty. */
+static void put_optional(struct buf *b, const char *s)
+{
+    if (s[0])
+        put_untrusted(b, s);
+    else
+        buf_puts(b, "null");
+}
+
+/* A time, or null when 0 (never happened). */
+static void put_optional_time(struct buf *b, int64_t ms)
+{
+    if (ms)
+        put_time(b, ms);
+    else
+        buf_puts(b, "null");
+}
+
 static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
 {
     buf_puts(b, "{\"id\":");
@@ -274,8 +292,14 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
         put_untrusted(b, s->parent);
     else
         buf_puts(b, "null");
+    buf_puts(b, ",\"adjacent_parent\":");
+    put_optional(b, s->adjacent_parent);
     buf_puts(b, ",\"state\":");
     put_cstr(b, shard_state_name(s->state));
+    buf_puts(b, ",\"started_at\":");
+    put_optional_time(b, s->started_ms);
+    buf_puts(b, ",\"closed_at\":");
+    put_optional_time(b, s->closed_ms);
     buf_puts(b, ",\"records\":");
     put_u64(b, s->records);
     buf_puts(b, ",\"bytes\":");
@@ -284,6 +308,8 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
     put_double(b, series_rate(&s->rec_per_s, now_ms, 10));
     buf_puts(b, ",\"calls\":");
     put_u64(b, s->calls);
+    buf_puts(b, ",\"calls_per_s\":");
+    put_double(b, series_rate(&s->calls_per_s, now_ms, 10));
     buf_puts(b, ",\"throttles\":");
     put_u64(b, s->throttles);
     buf_puts(b, ",\"errors\":");
@@ -332,6 +358,39 @@ static void put_dlq(struct buf *b, const struct dlq_state *d)
         put_untrusted(b, d->error);
     else
         buf_puts(b, "null");
+    buf_putc(b, '}');
+}
+
+static const char *alert_name(enum model_alert a)
+{
+    switch (a) {
+    case ALERT_INFO:
+        return "info";
+    case ALERT_WARN:
+        return "warn";
+    case ALERT_ERROR:
+        return "error";
+    case ALERT_NONE:
+        break;
+    }
+    return "none";
+}
+
+/* Where the data comes from and the source's latest problem (never a secret). */
+static void put_connection(struct buf *b, const struct model *m)
+{
+    buf_puts(b, "\"endpoint\":");
+    put_optional(b, m->endpoint);
+    buf_puts(b, ",\"credentials_source\":");
+    put_optional(b, m->creds_source);
+    buf_puts(b, ",\"status\":{\"level\":");
+    put_cstr(b, alert_name(m->status.level));
+    buf_puts(b, ",\"text\":");
+    put_untrusted(b, m->status.text);
+    buf_puts(b, ",\"hint\":");
+    put_untrusted(b, m->status.hint);
+    buf_puts(b, ",\"at\":");
+    put_optional_time(b, m->status.level == ALERT_NONE ? 0 : m->status.at_ms);
     buf_putc(b, '}');
 }
 
@@ -405,6 +464,8 @@ void report_json(const struct model *m, const struct report_opts *opts, int64_t 
     put_untrusted(out, m->source);
     buf_puts(out, ",\"record_size_limit_bytes\":");
     put_u64(out, m->record_size_limit);
+    buf_putc(out, ',');
+    put_connection(out, m);
     buf_putc(out, ',');
     put_totals(out, m, now_ms);
     buf_putc(out, ',');

@@ -21,6 +21,7 @@
 #define ALLOC_OVERHEAD    16u /* what the allocator adds per block, for the memory cap */
 #define HIST_TXID_MAX     39
 #define HIST_SEQ_MAX      63
+#define DEDUP_WALK_MAX    4096 /* versions of one key searched for a redelivery */
 
 enum row_flags { ROW_LIVE = 1, ROW_APPLIED = 2 /* holds a version, counted live or deleted */ };
 
@@ -429,7 +430,9 @@ static bool truncated_txid_equal(const char *stored, const char *incoming, size_
     return strncmp(stored, incoming ? incoming : "", cap) == 0;
 }
 
-/* A change older than the current version: a redelivery we still remember, or stale. */
+/* A change older than the current version: a redelivery if the key's version log still has it
+ * (the chain, not just the versions shown), else stale. The walk is bounded so one very hot key
+ * replayed from the start cannot make each record cost thousands of steps. */
 static bool seen_before(const struct rowstore *rs, const struct rs_row *r,
                         const struct rs_change *c, bool *has_older)
 {
@@ -438,7 +441,7 @@ static bool seen_before(const struct rowstore *rs, const struct rs_row *r,
     unsigned walked = 0;
     *has_older = false;
     chain_init(&ch, rs, r);
-    while ((e = chain_next(&ch)) && walked++ < rs->limits.versions * 4) {
+    while ((e = chain_next(&ch)) && walked++ < DEDUP_WALK_MAX) {
         if (e->commit_ns == c->commit_ns && truncated_txid_equal(e->txid, c->txid, HIST_TXID_MAX))
             return true;
         if (e->commit_ns < c->commit_ns)

@@ -36,6 +36,8 @@ struct shard {
     struct series bytes_per_s;
     struct series calls_per_s;
     char last_error[160];                   /* "" when the last call succeeded */
+    int64_t started_ms;                     /* when reading began; 0 before */
+    int64_t closed_ms;                      /* when it was found closed and drained; 0 before */
 };
 
 const char *shard_state_name(enum shard_state s); /* "pending", "reading", ... */

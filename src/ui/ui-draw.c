@@ -1,0 +1,605 @@
+/* Shared drawing helpers: width-aware clipping, escaping of untrusted text, sparklines, bars and
+ * number formatting. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <wchar.h>
+
+#include "change.h"
+#include "escape.h"
+#include "ui-draw.h"
+#include "ui-theme.h"
+
+static bool draw_utf8_ok;
+/* Scratch buffers reused by every call: the UI is single-threaded and draws one item at a time. */
+static struct buf draw_clip_buf;
+static struct buf draw_esc_buf;
+
+void ui_draw_set_utf8(bool utf8)
+{
+    draw_utf8_ok = utf8;
+}
+
+bool ui_draw_utf8(void)
+{
+    return draw_utf8_ok;
+}
+
+void ui_draw_release(void)
+{
+    buf_free(&draw_clip_buf);
+    buf_free(&draw_esc_buf);
+}
+
+/* Measures one character at s: returns its bytes and sets *cols (-1 when the terminal cannot
+ * show it, in which case one byte is consumed). */
+static size_t draw_char(const char *s, size_t n, mbstate_t *st, int *cols)
+{
+    unsigned char c = (unsigned char)s[0];
+    if (c < 0x80) {
+        *cols = (c >= 0x20 && c != 0x7f) ? 1 : -1;
+        return 1;
+    }
+    wchar_t wc;
+    size_t k = mbrtowc(&wc, s, n, st);
+    if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+        memset(st, 0, sizeof *st);
+        *cols = -1;
+        return 1;
+    }
+    *cols = wcwidth(wc);
+    return k;
+}
+
+int ui_clip(struct buf *out, const char *s, size_t n, int maxw, size_t *consumed)
+{
+    mbstate_t st;
+    int used = 0;
+    size_t i = 0;
+
+    memset(&st, 0, sizeof st);
+    while (i < n && used < maxw) {
+        int cols;
+        size_t k = draw_char(s + i, n - i, &st, &cols);
+        if (cols < 0) {
+            if (out)
+                buf_putc(out, '?');
+            used++;
+        } else if (used + cols > maxw) {
+            break;
+        } else {
+            if (out)
+                buf_append(out, s + i, k);
+            used += cols;
+        }
+        i += k;
+    }
+    if (consumed)
+        *consumed = i;
+    return used;
+}
+
+int ui_width(const char *s)
+{
+    mbstate_t st;
+    size_t n = strlen(s);
+    int width = 0;
+
+    memset(&st, 0, sizeof st);
+    for (size_t i = 0; i < n;) {
+        int cols;
+        i += draw_char(s + i, n - i, &st, &cols);
+        width += cols < 0 ? 1 : cols;
+    }
+    return width;
+}
+
+/* Limits maxw to what is left of the line; false when (y, x) is outside the window. */
+static bool draw_fit(WINDOW *w, int y, int x, int *maxw)
+{
+    int rows, cols;
+    getmaxyx(w, rows, cols);
+    if (y < 0 || y >= rows || x < 0 || x >= cols || *maxw <= 0)
+        return false;
+    if (*maxw > cols - x)
+        *maxw = cols - x;
+    return true;
+}
+
+static int draw_bytes(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *s, size_t n)
+{
+    if (!draw_fit(w, y, x, &maxw))
+        return 0;
+    buf_reset(&draw_clip_buf);
+    int used = ui_clip(&draw_clip_buf, s, n, maxw, NULL);
+    if (draw_clip_buf.len == 0)
+        return 0;
+    wattrset(w, attr);
+    mvwaddnstr(w, y, x, draw_clip_buf.data, (int)draw_clip_buf.len);
+    wattrset(w, A_NORMAL);
+    return used;
+}
+
+int ui_put(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *s)
+{
+    return draw_bytes(w, y, x, maxw, attr, s, strlen(s));
+}
+
+int ui_putf(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    return ui_put(w, y, x, maxw, attr, text);
+}
+
+/* Byte offset where the last `keep` columns of s begin. */
+static size_t draw_tail_start(const char *s, size_t n, int width, int keep)
+{
+    mbstate_t st;
+    size_t i = 0;
+    int dropped = 0;
+
+    memset(&st, 0, sizeof st);
+    while (i < n && width - dropped > keep) {
+        int cols;
+        i += draw_char(s + i, n - i, &st, &cols);
+        dropped += cols < 0 ? 1 : cols;
+    }
+    return i;
+}
+
+int ui_put_right(WINDOW *w, int y, int x, int width, attr_t attr, const char *s)
+{
+    int sw = ui_width(s);
+    if (sw <= width)
+        return ui_put(w, y, x + width - sw, sw, attr, s);
+    size_t start = draw_tail_start(s, strlen(s), sw, width);
+    return draw_bytes(w, y, x, width, attr, s + start, strlen(s + start));
+}
+
+const char *ui_escaped(struct buf *out, const char *p, size_t n)
+{
+    buf_reset(out);
+    if (p && n)
+        escape_append(out, p, n);
+    buf_putc(out, '\0'); /* so data is allocated and terminated even for empty text */
+    out->len--;
+    return out->data;
+}
+
+static int draw_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = (char)(c | 0x20);
+    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* Reads the 4 hex digits after "\u" at p (n bytes available); -1 when malformed. */
+static long draw_u4(const char *p, size_t n)
+{
+    long v = 0;
+    if (n < 6 || p[0] != '\\' || p[1] != 'u')
+        return -1;
+    for (int i = 2; i < 6; i++) {
+        int d = draw_hex(p[i]);
+        if (d < 0)
+            return -1;
+        v = v * 16 + d;
+    }
+    return v;
+}
+
+static void draw_utf8_encode(struct buf *out, unsigned long c)
+{
+    char enc[4];
+    size_t n;
+    if (c < 0x80) {
+        enc[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        enc[0] = (char)(0xc0 | c >> 6);
+        enc[1] = (char)(0x80 | (c & 0x3f));
+        n = 2;
+    } else if (c < 0x10000) {
+        enc[0] = (char)(0xe0 | c >> 12);
+        enc[1] = (char)(0x80 | (c >> 6 & 0x3f));
+        enc[2] = (char)(0x80 | (c & 0x3f));
+        n = 3;
+    } else {
+        enc[0] = (char)(0xf0 | c >> 18);
+        enc[1] = (char)(0x80 | (c >> 12 & 0x3f));
+        enc[2] = (char)(0x80 | (c >> 6 & 0x3f));
+        enc[3] = (char)(0x80 | (c & 0x3f));
+        n = 4;
+    }
+    buf_append(out, enc, n);
+}
+
+/* Decodes one JSON escape at p (starting with the backslash) into out; returns bytes used. */
+static size_t draw_json_escape(struct buf *out, const char *p, size_t n)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    if (n >= 2 && p[1] != 'u' && p[1] && strchr(from, p[1])) {
+        buf_putc(out, to[strchr(from, p[1]) - from]);
+        return 2;
+    }
+    long hi = draw_u4(p, n);
+    if (hi < 0) {
+        buf_putc(out, '\\'); /* not an escape we know: keep the backslash as text */
+        return 1;
+    }
+    if (hi >= 0xd800 && hi < 0xdc00) {
+        long lo = draw_u4(p + 6, n - 6);
+        if (lo >= 0xdc00 && lo < 0xe000) {
+            draw_utf8_encode(out, 0x10000 + ((unsigned long)(hi - 0xd800) << 10) +
+                                      (unsigned long)(lo - 0xdc00));
+            return 12;
+        }
+    }
+    if (hi >= 0xd800 && hi < 0xe000)
+        hi = 0xfffd; /* a lone surrogate */
+    draw_utf8_encode(out, (unsigned long)hi);
+    return 6;
+}
+
+const char *ui_json_text(struct buf *out, const char *p, size_t n)
+{
+    struct buf raw;
+    size_t i = 0;
+
+    buf_init(&raw);
+    ui_escaped(out, "", 0);
+    while (i < n) {
+        if (p[i] != '"') {
+            size_t j = i;
+            while (j < n && p[j] != '"')
+                j++;
+            escape_append(out, p + i, j - i);
+            i = j;
+            continue;
+        }
+        buf_reset(&raw);
+        buf_putc(out, '"');
+        for (i++; i < n && p[i] != '"';) {
+            if (p[i] == '\\' && i + 1 < n && p[i + 1] == '"') {
+                /* an escaped quote stays escaped, or the value would look cut short */
+                if (raw.len)
+                    escape_append(out, raw.data, raw.len);
+                buf_reset(&raw);
+                buf_puts(out, "\\\"");
+                i += 2;
+            } else if (p[i] == '\\') {
+                i += draw_json_escape(&raw, p + i, n - i);
+            } else {
+                buf_append(&raw, p + i++, 1);
+            }
+        }
+        if (raw.len)
+            escape_append(out, raw.data, raw.len);
+        if (i < n) {
+            buf_putc(out, '"');
+            i++;
+        }
+    }
+    buf_free(&raw);
+    return out->data;
+}
+
+int ui_put_json(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *p, size_t n)
+{
+    const char *text = ui_json_text(&draw_esc_buf, p, n);
+    return draw_bytes(w, y, x, maxw, attr, text, draw_esc_buf.len);
+}
+
+int ui_put_raw(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *p, size_t n)
+{
+    const char *text = ui_escaped(&draw_esc_buf, p, n);
+    return draw_bytes(w, y, x, maxw, attr, text, draw_esc_buf.len);
+}
+
+int ui_put_raw_tail(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *p, size_t n)
+{
+    const char *text = ui_escaped(&draw_esc_buf, p, n);
+    int width = ui_width(text);
+    if (width <= maxw || maxw < 2)
+        return draw_bytes(w, y, x, maxw, attr, text, draw_esc_buf.len);
+    size_t start = draw_tail_start(text, draw_esc_buf.len, width, maxw - 1);
+    int used = ui_put(w, y, x, 1, attr, draw_utf8_ok ? "…" : "<");
+    return used +
+           draw_bytes(w, y, x + used, maxw - used, attr, text + start, draw_esc_buf.len - start);
+}
+
+void ui_fill(WINDOW *w, int y, int x, int width, attr_t attr)
+{
+    if (!draw_fit(w, y, x, &width))
+        return;
+    wattrset(w, attr);
+    mvwhline(w, y, x, ' ', width);
+    wattrset(w, A_NORMAL);
+}
+
+void ui_spark(WINDOW *w, int y, int x, const uint32_t *values, int n, attr_t attr)
+{
+    static const char *const blocks[] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+    static const char ascii[] = " .:-=+*#";
+    uint32_t max = 0;
+    char cell[2] = {0, 0};
+
+    for (int i = 0; i < n; i++)
+        if (values[i] > max)
+            max = values[i];
+    for (int i = 0; i < n; i++) {
+        const char *glyph = " ";
+        if (values[i] > 0 && draw_utf8_ok) {
+            glyph = blocks[((uint64_t)values[i] * 8 + max - 1) / max - 1];
+        } else if (values[i] > 0) {
+            cell[0] = ascii[((uint64_t)values[i] * 7 + max - 1) / max];
+            glyph = cell;
+        }
+        ui_put(w, y, x + i, 1, attr, glyph);
+    }
+}
+
+void ui_bar(WINDOW *w, int y, int x, int width, double frac, attr_t attr)
+{
+    static const char *const eighths[] = {"", "▏", "▎", "▍", "▌", "▋", "▊", "▉"};
+    if (!(frac > 0))
+        return;
+    if (frac > 1)
+        frac = 1;
+    int units = (int)lround(frac * width * 8);
+    if (units == 0)
+        units = 1; /* anything non-zero stays visible */
+    int col = 0;
+    for (; col < units / 8; col++)
+        ui_put(w, y, x + col, 1, attr, draw_utf8_ok ? "█" : "#");
+    if (units % 8 && col < width)
+        ui_put(w, y, x + col, 1, attr, draw_utf8_ok ? eighths[units % 8] : "+");
+}
+
+const char *ui_arrow(int direction)
+{
+    if (direction > 0)
+        return draw_utf8_ok ? "↑" : "^";
+    if (direction < 0)
+        return draw_utf8_ok ? "↓" : "v";
+    return draw_utf8_ok ? "→" : "=";
+}
+
+char *ui_fmt_count(char *out, size_t len, uint64_t n)
+{
+    if (n < 100000)
+        snprintf(out, len, "%" PRIu64, n);
+    else if (n < UINT64_C(1000000))
+        snprintf(out, len, "%.1fk", (double)n / 1e3);
+    else if (n < UINT64_C(1000000000))
+        snprintf(out, len, "%.1fM", (double)n / 1e6);
+    else
+        snprintf(out, len, "%.1fG", (double)n / 1e9);
+    return out;
+}
+
+char *ui_fmt_rate(char *out, size_t len, double per_s)
+{
+    if (!(per_s > 0))
+        per_s = 0;
+    if (per_s < 100)
+        snprintf(out, len, "%.1f", per_s);
+    else if (per_s < 10000)
+        snprintf(out, len, "%.0f", per_s);
+    else if (per_s < 1e6)
+        snprintf(out, len, "%.1fk", per_s / 1e3);
+    else
+        snprintf(out, len, "%.1fM", per_s / 1e6);
+    return out;
+}
+
+char *ui_fmt_bytes(char *out, size_t len, uint64_t bytes)
+{
+    double b = (double)bytes;
+    if (bytes < 1024)
+        snprintf(out, len, "%" PRIu64 " B", bytes);
+    else if (b < 1024.0 * 1024)
+        snprintf(out, len, "%.1f KiB", b / 1024);
+    else if (b < 1024.0 * 1024 * 1024)
+        snprintf(out, len, "%.1f MiB", b / (1024.0 * 1024));
+    else
+        snprintf(out, len, "%.1f GiB", b / (1024.0 * 1024 * 1024));
+    return out;
+}
+
+char *ui_fmt_size(char *out, size_t len, uint64_t bytes)
+{
+    double k = (double)bytes / 1024, m = k / 1024;
+    if (bytes < 1024)
+        snprintf(out, len, "%" PRIu64 "B", bytes);
+    else if (k < 10)
+        snprintf(out, len, "%.1fK", k);
+    else if (k < 1024)
+        snprintf(out, len, "%.0fK", k);
+    else if (m < 10)
+        snprintf(out, len, "%.1fM", m);
+    else if (m < 1024)
+        snprintf(out, len, "%.0fM", m);
+    else
+        snprintf(out, len, "%.1fG", m / 1024);
+    return out;
+}
+
+char *ui_fmt_ms(char *out, size_t len, int64_t micros)
+{
+    double ms = (double)micros / 1000.0;
+    double mag = fabs(ms);
+    if (mag < 10)
+        snprintf(out, len, "%.2f", ms);
+    else if (mag < 1000)
+        snprintf(out, len, "%.1f", ms);
+    else
+        snprintf(out, len, "%.0f", ms);
+    return out;
+}
+
+char *ui_fmt_age(char *out, size_t len, int64_t ms)
+{
+    int64_t s = ms > 0 ? ms / 1000 : 0;
+    if (s < 60)
+        snprintf(out, len, "%" PRId64 "s", s);
+    else if (s < 3600)
+        snprintf(out, len, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
+    else if (s < 86400)
+        snprintf(out, len, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
+    else
+        snprintf(out, len, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
+    return out;
+}
+
+char *ui_fmt_pct(char *out, size_t len, double pct)
+{
+    if (fabs(pct) < 99.95) /* what would round to 100.0 gets no decimal */
+        snprintf(out, len, "%.1f%%", pct);
+    else
+        snprintf(out, len, "%.0f%%", pct);
+    return out;
+}
+
+char *ui_fmt_utc_ns(char *out, size_t len, int64_t ns, bool date)
+{
+    if (ns == CDC_TIME_NONE) {
+        snprintf(out, len, "-");
+        return out;
+    }
+    int64_t sec = ns / 1000000000, rem = ns % 1000000000;
+    if (rem < 0) { /* floor, for times before the epoch */
+        sec--;
+        rem += 1000000000;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    char stamp[40];
+    if (!gmtime_r(&t, &tm) ||
+        strftime(stamp, sizeof stamp, date ? "%Y-%m-%d %H:%M:%S" : "%H:%M:%S", &tm) == 0) {
+        snprintf(out, len, "?");
+        return out;
+    }
+    snprintf(out, len, "%s.%03d", stamp, (int)(rem / 1000000));
+    return out;
+}
+
+int ui_put_pair(WINDOW *w, int y, int x, const char *label, const char *value, attr_t attr)
+{
+    x += ui_put(w, y, x, INT_MAX, ui_attr(UI_LABEL), label);
+    x += ui_put(w, y, x, 1, A_NORMAL, " ");
+    x += ui_put(w, y, x, INT_MAX, attr, value);
+    return x + 2;
+}
+
+static int cols_needed(const struct ui_col *cols, int n)
+{
+    int need = 0, shown = 0;
+    for (int i = 0; i < n; i++) {
+        if (cols[i].x < 0)
+            continue;
+        need += cols[i].min;
+        shown++;
+    }
+    return need + (shown > 0 ? shown - 1 : 0);
+}
+
+/* Drops the shown column with the lowest non-zero drop rank; false when none is left. */
+static bool cols_drop_one(struct ui_col *cols, int n)
+{
+    int victim = -1;
+    for (int i = 0; i < n; i++)
+        if (cols[i].x >= 0 && cols[i].drop > 0 && (victim < 0 || cols[i].drop <= cols[victim].drop))
+            victim = i;
+    if (victim < 0)
+        return false;
+    cols[victim].x = -1;
+    return true;
+}
+
+void ui_cols_fit(struct ui_col *cols, int n, int width)
+{
+    int flex = 0;
+    for (int i = 0; i < n; i++) {
+        cols[i].x = 0;
+        cols[i].width = cols[i].min;
+    }
+    while (cols_needed(cols, n) > width && cols_drop_one(cols, n))
+        ;
+    int spare = width - cols_needed(cols, n);
+    for (int i = 0; i < n && spare > 0; i++) {
+        if (cols[i].x < 0 || cols[i].want <= cols[i].min)
+            continue;
+        int grow = cols[i].want - cols[i].min < spare ? cols[i].want - cols[i].min : spare;
+        cols[i].width += grow;
+        spare -= grow;
+    }
+    for (int i = 0; i < n; i++)
+        flex += cols[i].x >= 0 && cols[i].flex;
+    for (int i = 0; i < n && spare > 0 && flex > 0; i++) {
+        if (cols[i].x < 0 || !cols[i].flex)
+            continue;
+        int grow = spare / flex--;
+        cols[i].width += grow;
+        spare -= grow;
+    }
+    int x = 0;
+    for (int i = 0; i < n; i++) {
+        if (cols[i].x < 0)
+            continue;
+        cols[i].x = x;
+        x += cols[i].width + 1;
+    }
+}
+
+void ui_col_put(WINDOW *w, int y, const struct ui_col *col, attr_t attr, const char *s)
+{
+    if (col->x < 0)
+        return;
+    if (col->right)
+        ui_put_right(w, y, col->x, col->width, attr, s);
+    else
+        ui_put(w, y, col->x, col->width, attr, s);
+}
+
+void ui_cols_head(WINDOW *w, int y, const struct ui_col *cols, int n, attr_t attr)
+{
+    ui_fill(w, y, 0, getmaxx(w), attr);
+    for (int i = 0; i < n; i++)
+        ui_col_put(w, y, &cols[i], attr, cols[i].title);
+}
+
+void ui_scroll_begin(struct ui_scroll *s, int top, int first_row, int height)
+{
+    s->top = top > 0 ? top : 0;
+    s->first = first_row;
+    s->height = height > 0 ? height : 0;
+    s->n = 0;
+}
+
+int ui_scroll_line(struct ui_scroll *s)
+{
+    int line = s->n++;
+    if (line < s->top || line >= s->top + s->height)
+        return -1;
+    return s->first + line - s->top;
+}
+
+int ui_scroll_end(const struct ui_scroll *s)
+{
+    int max_top = s->n - s->height;
+    if (max_top < 0)
+        max_top = 0;
+    return s->top < max_top ? s->top : max_top;
+}

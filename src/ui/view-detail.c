@@ -1,0 +1,393 @@
+/* Table detail: key definition, change counters, rates, latency and size distributions, the
+ * largest records, and the decoder's undecodable records with their latest samples. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "escape.h"
+#include "model.h"
+#include "ui-draw.h"
+#include "ui-theme.h"
+#include "view.h"
+#include "xalloc.h"
+
+#define DETAIL_LAT_COLS 7 /* p50 p90 p99 max count negative + label */
+
+struct detail {
+    int top;  /* first content line shown */
+    int page; /* content lines that fit */
+};
+
+/* Draw position inside the scrolled content. */
+struct detail_pen {
+    WINDOW *w;
+    struct ui_scroll s;
+    int width;
+    int64_t now;
+};
+
+static void *detail_init(void)
+{
+    return xcalloc(1, sizeof(struct detail));
+}
+
+static void detail_free(void *data)
+{
+    free(data);
+}
+
+static const char *detail_lat_label(enum lat_kind k)
+{
+    bool u = ui_draw_utf8();
+    switch (k) {
+    case LAT_COMMIT_TO_EMIT:
+        return u ? "commit→emit" : "commit->emit";
+    case LAT_EMIT_TO_ARRIVAL:
+        return u ? "emit→arrival" : "emit->arrival";
+    case LAT_ARRIVAL_TO_PROCESSED:
+        return u ? "arrival→processed" : "arrival->processed";
+    default:
+        return lat_kind_name(k);
+    }
+}
+
+static void detail_title(struct detail_pen *p, const char *text)
+{
+    int y = ui_scroll_line(&p->s);
+    if (y >= 0)
+        ui_put(p->w, y, 0, p->width, ui_attr(UI_TITLE), text);
+}
+
+static void detail_blank(struct detail_pen *p)
+{
+    ui_scroll_line(&p->s);
+}
+
+static void detail_key_line(struct detail_pen *p, const struct model_table *t)
+{
+    char name[1100];
+    struct buf cols;
+    int y = ui_scroll_line(&p->s), x;
+
+    if (y < 0)
+        return;
+    view_table_name(t, name, sizeof name);
+    x = ui_put(p->w, y, 0, p->width, ui_attr(UI_TABLE_NAME), name) + 2;
+    buf_init(&cols);
+    buf_putc(&cols, '(');
+    for (unsigned i = 0; i < t->pk.ncols && i < PK_MAX_COLS; i++) {
+        if (i)
+            buf_putc(&cols, ',');
+        escape_append(&cols, t->pk.cols[i], strnlen(t->pk.cols[i], sizeof t->pk.cols[i]));
+    }
+    buf_putc(&cols, ')');
+    x = ui_put_pair(p->w, y, x, "key", t->pk.ncols ? cols.data : "(none yet)", ui_attr(UI_KEY));
+    enum ui_elem e = t->pk.source == PK_CONFIGURED ? UI_GOOD
+                     : t->pk.source == PK_LEARNED  ? UI_GOOD
+                                                   : UI_WARN;
+    ui_put_pair(p->w, y, x, "source", pk_source_name(t->pk.source), ui_attr(e));
+    buf_free(&cols);
+}
+
+static void detail_counts(struct detail_pen *p, const struct model_table *t)
+{
+    char a[UI_FMT_LEN];
+    const struct metrics *mt = &t->m;
+    int y = ui_scroll_line(&p->s), x = 0;
+
+    if (y >= 0) {
+        for (int k = 0; k < CDC_KIND_COUNT; k++)
+            x = ui_put_pair(p->w, y, x, cdc_kind_name((enum cdc_kind)k),
+                            ui_fmt_count(a, sizeof a, mt->changes[k]), A_NORMAL);
+        ui_put_pair(p->w, y, x, "total", ui_fmt_count(a, sizeof a, metrics_total_changes(mt)),
+                    ui_attr(UI_HEADER));
+    }
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        x = ui_put_pair(p->w, y, 0, "records", ui_fmt_count(a, sizeof a, mt->records), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "duplicates", ui_fmt_count(a, sizeof a, mt->duplicates),
+                        A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "stale", ui_fmt_count(a, sizeof a, mt->stale),
+                        ui_attr(mt->stale ? UI_WARN : UI_NORMAL));
+        ui_put_pair(p->w, y, x, "unkeyed", ui_fmt_count(a, sizeof a, t->unkeyed),
+                    ui_attr(t->unkeyed ? UI_BAD : UI_NORMAL));
+    }
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        x = ui_put_pair(p->w, y, 0, "rows live", ui_fmt_count(a, sizeof a, rs_table_live(t->rows)),
+                        A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "deleted",
+                        ui_fmt_count(a, sizeof a, rs_table_tombstones(t->rows)), A_NORMAL);
+        static const int secs[] = {1, 10, 60};
+        for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
+            char label[24];
+            snprintf(label, sizeof label, "rate %ds", secs[i]);
+            x = ui_put_pair(p->w, y, x, label,
+                            ui_fmt_rate(a, sizeof a, metrics_rate(mt, p->now, secs[i])), A_NORMAL);
+        }
+    }
+}
+
+/* Bucket counts of a histogram from its lowest to its highest used bucket, squeezed into width
+ * cells: buckets are ordered by value and log-sized, so this is a log-scale histogram. */
+static void detail_hist_strip(WINDOW *w, int y, int x, int width, const struct hist *h)
+{
+    uint32_t cells[256];
+    int first = -1, last = -1;
+
+    if (width <= 0 || h->count == 0)
+        return;
+    if (width > 256)
+        width = 256;
+    for (int i = 0; i < HIST_BUCKETS; i++) {
+        if (!h->bucket[i])
+            continue;
+        if (first < 0)
+            first = i;
+        last = i;
+    }
+    if (first < 0)
+        return;
+    int span = last - first + 1;
+    int n = span < width ? span : width;
+    memset(cells, 0, sizeof cells);
+    for (int i = first; i <= last; i++)
+        cells[(long)(i - first) * n / span] += h->bucket[i];
+    ui_spark(w, y, x, cells, n, ui_attr(UI_BAR));
+}
+
+static void detail_latency(struct detail_pen *p, const struct model_table *t, int64_t window_ms)
+{
+    static const char *const heads[DETAIL_LAT_COLS] = {"",    "p50",   "p90", "p99",
+                                                       "max", "count", "neg"};
+    static const int widths[DETAIL_LAT_COLS] = {20, 8, 8, 8, 8, 8, 6};
+    char title[96];
+    int y, x;
+
+    snprintf(title, sizeof title, "Latency over the last %llds, ms (negative: clock skew)",
+             (long long)(window_ms / 1000));
+    detail_title(p, title);
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        x = 0;
+        ui_fill(p->w, y, 0, p->width, ui_attr(UI_COLUMN));
+        for (int c = 0; c < DETAIL_LAT_COLS; c++) {
+            ui_put_right(p->w, y, x, c ? widths[c] : 0, ui_attr(UI_COLUMN), heads[c]);
+            x += widths[c];
+        }
+        ui_put(p->w, y, x + 1, p->width - x - 1, ui_attr(UI_COLUMN), "histogram (log)");
+    }
+    for (int k = 0; k < LAT_COUNT; k++) {
+        struct hist h;
+        if ((y = ui_scroll_line(&p->s)) < 0)
+            continue;
+        metrics_latency_window(&t->m, (enum lat_kind)k, p->now, &h);
+        ui_put(p->w, y, 1, widths[0] - 1, ui_attr(UI_LABEL), detail_lat_label((enum lat_kind)k));
+        x = widths[0];
+        if (h.count == 0) {
+            ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
+            ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
+            continue;
+        }
+        char cells[DETAIL_LAT_COLS - 1][UI_FMT_LEN];
+        ui_fmt_ms(cells[0], UI_FMT_LEN, hist_quantile(&h, 0.50));
+        ui_fmt_ms(cells[1], UI_FMT_LEN, hist_quantile(&h, 0.90));
+        ui_fmt_ms(cells[2], UI_FMT_LEN, hist_quantile(&h, 0.99));
+        ui_fmt_ms(cells[3], UI_FMT_LEN, h.max);
+        ui_fmt_count(cells[4], UI_FMT_LEN, h.count);
+        ui_fmt_count(cells[5], UI_FMT_LEN, h.negative);
+        for (int c = 1; c < DETAIL_LAT_COLS; c++) {
+            enum ui_elem e = c == DETAIL_LAT_COLS - 1 && h.negative ? UI_WARN : UI_NORMAL;
+            ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
+            x += widths[c];
+        }
+        x += 2;
+        detail_hist_strip(p->w, y, x, p->width - x, &h);
+    }
+}
+
+static void detail_size(struct detail_pen *p, const struct model_table *t, uint64_t limit)
+{
+    const struct metrics *mt = &t->m;
+    char a[UI_FMT_LEN];
+    int y, x;
+
+    detail_title(p, "Record size (since start)");
+    if ((y = ui_scroll_line(&p->s)) < 0)
+        return;
+    if (mt->size.count == 0) {
+        ui_put(p->w, y, 2, p->width, ui_attr(UI_DIM), "no records yet");
+        return;
+    }
+    uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
+    double headroom = limit ? 100.0 * ((double)limit - (double)max) / (double)limit : 100.0;
+    x = ui_put_pair(p->w, y, 2, "max", ui_fmt_bytes(a, sizeof a, max), A_NORMAL);
+    x = ui_put_pair(p->w, y, x, "p99",
+                    ui_fmt_bytes(a, sizeof a, (uint64_t)hist_quantile(&mt->size, 0.99)), A_NORMAL);
+    x = ui_put_pair(p->w, y, x, ">90% of limit", ui_fmt_count(a, sizeof a, mt->over_90pct),
+                    ui_attr(mt->over_90pct ? UI_WARN : UI_GOOD));
+    x = ui_put_pair(p->w, y, x, "headroom", ui_fmt_pct(a, sizeof a, headroom),
+                    ui_attr(headroom < 10   ? UI_BAD
+                            : headroom < 25 ? UI_WARN
+                                            : UI_GOOD));
+    ui_put_pair(p->w, y, x, "limit", ui_fmt_bytes(a, sizeof a, limit), ui_attr(UI_DIM));
+}
+
+static void detail_largest(struct detail_pen *p, const struct model_table *t)
+{
+    char a[UI_FMT_LEN];
+    int y;
+
+    detail_title(p, "Largest records");
+    for (int i = 0; i < METRICS_LARGEST; i++) {
+        const struct big_record *r = &t->m.largest[i];
+        if (r->bytes == 0)
+            break;
+        if ((y = ui_scroll_line(&p->s)) < 0)
+            continue;
+        ui_put_right(p->w, y, 2, 10, A_NORMAL, ui_fmt_bytes(a, sizeof a, r->bytes));
+        ui_put_right(p->w, y, 13, 8, ui_attr(UI_DIM), ui_fmt_age(a, sizeof a, p->now - r->seen_ms));
+        ui_put(p->w, y, 22, 4, ui_attr(UI_DIM), "ago");
+        ui_put_json(p->w, y, 27, p->width - 27, ui_attr(UI_KEY), r->key,
+                    strnlen(r->key, sizeof r->key));
+    }
+    if (t->m.largest[0].bytes == 0 && (y = ui_scroll_line(&p->s)) >= 0)
+        ui_put(p->w, y, 2, p->width, ui_attr(UI_DIM), "none yet");
+}
+
+static void detail_sample(struct detail_pen *p, const struct model *m,
+                          const struct decode_sample *s)
+{
+    char a[UI_FMT_LEN];
+    int y, x;
+
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        x = ui_put_pair(p->w, y, 4, "latest", ui_fmt_age(a, sizeof a, p->now - s->at_ms), A_NORMAL);
+        x += ui_put(p->w, y, x, p->width - x, ui_attr(UI_LABEL), "shard ");
+        if (s->shard < m->nshards)
+            x += ui_put_raw_tail(p->w, y, x, 24, A_NORMAL, m->shards[s->shard]->id,
+                                 strnlen(m->shards[s->shard]->id, SHARD_ID_MAX + 1));
+        else
+            x += ui_put(p->w, y, x, 2, A_NORMAL, "?");
+        x += ui_put(p->w, y, x, p->width - x, ui_attr(UI_LABEL), "  seq ");
+        ui_put_raw_tail(p->w, y, x, p->width - x, ui_attr(UI_DIM), s->seq,
+                        strnlen(s->seq, sizeof s->seq));
+    }
+    if (s->detail[0] && (y = ui_scroll_line(&p->s)) >= 0) {
+        x = ui_put(p->w, y, 4, p->width, ui_attr(UI_LABEL), "detail ");
+        ui_put_raw(p->w, y, 4 + x, p->width - 4 - x, A_NORMAL, s->detail,
+                   strnlen(s->detail, sizeof s->detail));
+    }
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        size_t n = s->bytes_len < sizeof s->bytes ? s->bytes_len : sizeof s->bytes;
+        x = ui_put(p->w, y, 4, p->width, ui_attr(UI_LABEL), "bytes ");
+        ui_put_raw(p->w, y, 4 + x, p->width - 4 - x, ui_attr(UI_BAD), s->bytes, n);
+    }
+}
+
+static void detail_decoder(struct detail_pen *p, const struct model *m)
+{
+    const struct decode_stats *ds = decoder_stats(m->dec);
+    char a[UI_FMT_LEN], title[96];
+    uint64_t total = 0;
+    int y;
+
+    for (int r = 0; r < DERR_COUNT; r++)
+        total += ds->errors[r];
+    snprintf(title, sizeof title, "Undecodable records, all tables: %llu",
+             (unsigned long long)total);
+    detail_title(p, title);
+    if (total == 0 && (y = ui_scroll_line(&p->s)) >= 0)
+        ui_put(p->w, y, 2, p->width, ui_attr(UI_GOOD), "none");
+    for (int r = 0; r < DERR_COUNT; r++) {
+        if (ds->errors[r] == 0)
+            continue;
+        if ((y = ui_scroll_line(&p->s)) >= 0) {
+            ui_put_right(p->w, y, 2, 8, ui_attr(UI_BAD), ui_fmt_count(a, sizeof a, ds->errors[r]));
+            int x = 11 + ui_put(p->w, y, 11, 24, ui_attr(UI_HEADER),
+                                decode_reason_name((enum decode_reason)r));
+            ui_put(p->w, y, x + 2, p->width - x - 2, A_NORMAL,
+                   decode_reason_text((enum decode_reason)r));
+        }
+        detail_sample(p, m, &ds->sample[r]);
+    }
+    if ((y = ui_scroll_line(&p->s)) >= 0) {
+        int x = ui_put_pair(p->w, y, 2, "split changes completed",
+                            ui_fmt_count(a, sizeof a, ds->chunks_completed), ui_attr(UI_DIM));
+        x = ui_put_pair(p->w, y, x, "pending", ui_fmt_count(a, sizeof a, ds->chunks_pending),
+                        ui_attr(UI_DIM));
+        ui_put_pair(p->w, y, x, "repeats", ui_fmt_count(a, sizeof a, ds->fragment_repeats),
+                    ui_attr(UI_DIM));
+    }
+}
+
+static void detail_content(struct detail_pen *p, struct view_env *env)
+{
+    const struct model_table *t = view_table(env);
+
+    if (!t) {
+        detail_title(p, "No table yet: waiting for changes");
+    } else {
+        detail_key_line(p, t);
+        detail_counts(p, t);
+        detail_blank(p);
+        detail_latency(p, t, env->m->cfg.latency_window_ms);
+        detail_blank(p);
+        detail_size(p, t, env->m->record_size_limit);
+        detail_blank(p);
+        detail_largest(p, t);
+    }
+    detail_blank(p);
+    detail_decoder(p, env->m);
+}
+
+static void detail_draw(void *data, struct view_env *env, WINDOW *w)
+{
+    struct detail *d = data;
+    struct detail_pen pen = {.w = w, .width = getmaxx(w), .now = env->now_ms};
+
+    d->page = getmaxy(w);
+    /* a second pass when the content shrank below the scroll position */
+    for (int pass = 0; pass < 2; pass++) {
+        werase(w);
+        ui_scroll_begin(&pen.s, d->top, 0, d->page);
+        detail_content(&pen, env);
+        int top = ui_scroll_end(&pen.s);
+        if (top == d->top)
+            break;
+        d->top = top;
+    }
+}
+
+static enum view_result detail_key(void *data, struct view_env *env, int key)
+{
+    struct detail *d = data;
+    int delta = view_nav_delta(key, d->page - 1);
+
+    if (delta != 0) {
+        d->top = view_move(d->top, delta, INT_MAX / 2);
+        if (delta == INT_MAX)
+            d->top = INT_MAX / 2; /* clamped to the content by the next draw */
+        return VIEW_HANDLED;
+    }
+    if ((key == '[' || key == ']') && env->m->ntables > 0) {
+        env->table =
+            (unsigned)view_move((int)env->table, key == '[' ? -1 : 1, (int)env->m->ntables);
+        d->top = 0;
+        return VIEW_HANDLED;
+    }
+    if (ui_key_is_enter(key) || key == 'r')
+        return env->m->ntables > 0 ? VIEW_OPEN_ROWS : VIEW_HANDLED;
+    return VIEW_IGNORED;
+}
+
+const struct view_ops view_detail_ops = {
+    .name = "Table detail",
+    .hints = "j/k:scroll [/]:table Enter:rows Esc:back p:pause s:snapshot ?:help",
+    .init = detail_init,
+    .free = detail_free,
+    .draw = detail_draw,
+    .key = detail_key,
+    .prompt = NULL,
+};

@@ -1,0 +1,321 @@
+/* Overview: pipeline totals on top, then one line per table with rates, a sparkline, latency,
+ * record sizes and freshness. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "rowstore.h"
+#include "ui-draw.h"
+#include "ui-theme.h"
+#include "view.h"
+#include "xalloc.h"
+
+#define OVERVIEW_HEADER_LINES 5     /* header lines above the column headings */
+#define OVERVIEW_IDLE_MS      60000 /* a table quiet for longer is dimmed */
+#define OVERVIEW_DLQ_TREND_MS 60000
+
+struct overview {
+    int top;  /* first table shown */
+    int page; /* table lines that fit, from the last frame */
+};
+
+enum overview_col {
+    OC_NAME,
+    OC_RATE1,
+    OC_RATE10,
+    OC_MIX,
+    OC_SPARK,
+    OC_P50,
+    OC_P99,
+    OC_MAXSIZE,
+    OC_HEADROOM,
+    OC_AGE,
+    OC_COUNT
+};
+
+static const struct ui_col overview_cols[OC_COUNT] = {
+    [OC_NAME] = {.title = "TABLE", .min = 12},
+    [OC_RATE1] = {.title = "1s/s", .min = 5, .right = true},
+    [OC_RATE10] = {.title = "10s/s", .min = 5, .right = true},
+    [OC_MIX] = {.title = "I/U/D/X%", .min = 10, .drop = 2},
+    [OC_SPARK] = {.title = "last", .min = 6, .flex = true, .drop = 4},
+    [OC_P50] = {.title = "p50ms", .min = 6, .right = true, .drop = 5},
+    [OC_P99] = {.title = "p99ms", .min = 6, .right = true, .drop = 6},
+    [OC_MAXSIZE] = {.title = "max", .min = 5, .right = true, .drop = 1},
+    [OC_HEADROOM] = {.title = "head", .min = 5, .right = true, .drop = 3},
+    [OC_AGE] = {.title = "last", .min = 5, .right = true, .drop = 7},
+};
+
+static void *overview_init(void)
+{
+    return xcalloc(1, sizeof(struct overview));
+}
+
+static void overview_free(void *data)
+{
+    free(data);
+}
+
+/* +1 when the DLQ grew over the last minute, -1 when it shrank, 0 otherwise. */
+static int overview_dlq_trend(const struct dlq_state *d)
+{
+    if (d->history_len < 2)
+        return 0;
+    unsigned newest = (d->history_next + MODEL_DLQ_HISTORY - 1) % MODEL_DLQ_HISTORY;
+    const struct dlq_sample *now = &d->history[newest], *then = now;
+    for (unsigned i = 1; i < d->history_len; i++) {
+        then = &d->history[(newest + MODEL_DLQ_HISTORY - i) % MODEL_DLQ_HISTORY];
+        if (now->at_ms - then->at_ms >= OVERVIEW_DLQ_TREND_MS)
+            break;
+    }
+    return (now->visible > then->visible) - (now->visible < then->visible);
+}
+
+static int overview_dlq(WINDOW *w, int y, int x, const struct model *m)
+{
+    const struct dlq_state *d = &m->dlq;
+    struct buf name;
+    char value[160];
+
+    buf_init(&name);
+    if (!d->configured) {
+        x = ui_put_pair(w, y, x, "DLQ", "no DLQ", ui_attr(UI_DIM));
+    } else if (!d->known) {
+        ui_escaped(&name, d->error, strnlen(d->error, sizeof d->error));
+        snprintf(value, sizeof value, "? %s", name.len ? name.data : "(not polled yet)");
+        x = ui_put_pair(w, y, x, "DLQ", value, ui_attr(name.len ? UI_BAD : UI_DIM));
+    } else {
+        ui_escaped(&name, d->name, strnlen(d->name, sizeof d->name));
+        snprintf(value, sizeof value, "%lld %s", (long long)d->visible,
+                 ui_arrow(overview_dlq_trend(d)));
+        x = ui_put_pair(w, y, x, "DLQ", value, ui_attr(d->visible > 0 ? UI_WARN : UI_GOOD));
+        x = ui_put(w, y, x, 40, ui_attr(UI_DIM), name.data) + x + 2;
+        if (d->error[0]) {
+            ui_escaped(&name, d->error, strnlen(d->error, sizeof d->error));
+            x += ui_put(w, y, x, INT_MAX, ui_attr(UI_BAD), name.data);
+        }
+    }
+    buf_free(&name);
+    return x;
+}
+
+static void overview_header(WINDOW *w, const struct model *m, int64_t now, bool done)
+{
+    char a[UI_FMT_LEN], b[UI_FMT_LEN], value[2 * UI_FMT_LEN];
+    const struct rowstore_stats *rs = rowstore_stats(m->rs);
+    int x;
+
+    x = ui_put(w, 0, 0, INT_MAX, ui_attr(UI_LABEL), "source ");
+    x += ui_put_raw(w, 0, x, getmaxx(w) - x - 26, ui_attr(UI_HEADER), m->source,
+                    strnlen(m->source, sizeof m->source));
+    if (done)
+        ui_put(w, 0, x + 1, 10, ui_attr(UI_WARN), "(finished)");
+    ui_fmt_age(a, sizeof a, now - m->started_ms);
+    snprintf(value, sizeof value, "up %s", a);
+    ui_put_right(w, 0, getmaxx(w) - 13, 13, ui_attr(UI_DIM), value);
+
+    x = ui_put_pair(w, 1, 0, "shards", ui_fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
+    snprintf(value, sizeof value, "%s (1s) %s (10s)",
+             ui_fmt_rate(a, sizeof a, series_rate(&m->records_per_s, now, 1)),
+             ui_fmt_rate(b, sizeof b, series_rate(&m->records_per_s, now, 10)));
+    x = ui_put_pair(w, 1, x, "records/s", value, ui_attr(UI_HEADER));
+    ui_put_pair(w, 1, x, "record limit", ui_fmt_bytes(a, sizeof a, m->record_size_limit),
+                ui_attr(UI_HEADER));
+
+    overview_dlq(w, 2, 0, m);
+
+    const struct model_totals *t = &m->totals;
+    x = ui_put_pair(w, 3, 0, "records", ui_fmt_count(a, sizeof a, t->records), A_NORMAL);
+    x = ui_put_pair(w, 3, x, "decoded", ui_fmt_count(a, sizeof a, t->decoded), A_NORMAL);
+    x = ui_put_pair(w, 3, x, "undecodable", ui_fmt_count(a, sizeof a, t->undecodable),
+                    ui_attr(t->undecodable ? UI_BAD : UI_GOOD));
+    ui_put_pair(w, 3, x, "bytes", ui_fmt_bytes(a, sizeof a, t->bytes), A_NORMAL);
+    x = ui_put_pair(w, 4, 0, "duplicates", ui_fmt_count(a, sizeof a, t->duplicates), A_NORMAL);
+    x = ui_put_pair(w, 4, x, "stale", ui_fmt_count(a, sizeof a, t->stale),
+                    ui_attr(t->stale ? UI_WARN : UI_NORMAL));
+    x = ui_put_pair(w, 4, x, "unkeyed", ui_fmt_count(a, sizeof a, t->unkeyed),
+                    ui_attr(t->unkeyed ? UI_BAD : UI_NORMAL));
+    x = ui_put_pair(w, 4, x, "evicted", ui_fmt_count(a, sizeof a, rs->evicted),
+                    ui_attr(rs->evicted ? UI_WARN : UI_NORMAL));
+    ui_put_pair(w, 4, x, "keys", ui_fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
+}
+
+/* Percentages of each change kind, "40/55/5/0", or "-" before the first change. */
+static void overview_mix(const struct metrics *mt, char *out, size_t len)
+{
+    uint64_t total = metrics_total_changes(mt);
+    if (total == 0) {
+        snprintf(out, len, "-");
+        return;
+    }
+    int pct[CDC_KIND_COUNT];
+    for (int k = 0; k < CDC_KIND_COUNT; k++)
+        pct[k] = (int)((mt->changes[k] * 100 + total / 2) / total);
+    snprintf(out, len, "%d/%d/%d/%d", pct[CDC_INSERT], pct[CDC_UPDATE], pct[CDC_DELETE],
+             pct[CDC_UPSERT]);
+}
+
+static void overview_spark(WINDOW *w, int y, const struct ui_col *col, const struct metrics *mt,
+                           int64_t now, attr_t attr)
+{
+    uint32_t values[512];
+    int n = col->width < 512 ? col->width : 512;
+    int64_t last = now / 1000 - 1; /* the newest complete second */
+
+    if (col->x < 0)
+        return;
+    for (int i = 0; i < n; i++)
+        values[i] = metrics_at(mt, last - (n - 1) + i);
+    ui_spark(w, y, col->x, values, n, attr);
+}
+
+static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
+                             int64_t now, attr_t attr)
+{
+    struct hist h;
+    char a[UI_FMT_LEN];
+
+    metrics_latency_window(mt, LAT_COMMIT_TO_EMIT, now, &h);
+    if (h.count == 0) {
+        ui_col_put(w, y, &cols[OC_P50], attr, "-");
+        ui_col_put(w, y, &cols[OC_P99], attr, "-");
+        return;
+    }
+    ui_col_put(w, y, &cols[OC_P50], attr, ui_fmt_ms(a, sizeof a, hist_quantile(&h, 0.50)));
+    ui_col_put(w, y, &cols[OC_P99], attr, ui_fmt_ms(a, sizeof a, hist_quantile(&h, 0.99)));
+}
+
+static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
+                          uint64_t limit, bool selected)
+{
+    char a[UI_FMT_LEN];
+    attr_t sel = ui_attr(UI_SELECTED);
+
+    if (mt->size.count == 0) {
+        ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, "-");
+        ui_col_put(w, y, &cols[OC_HEADROOM], selected ? sel : A_NORMAL, "-");
+        return;
+    }
+    uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
+    ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, ui_fmt_size(a, sizeof a, max));
+    if (limit == 0)
+        return;
+    double headroom = 100.0 * ((double)limit - (double)max) / (double)limit;
+    enum ui_elem e = headroom < 0 ? UI_BAD : mt->over_90pct ? UI_WARN : UI_NORMAL;
+    ui_col_put(w, y, &cols[OC_HEADROOM], selected ? sel : ui_attr(e),
+               ui_fmt_pct(a, sizeof a, headroom));
+}
+
+/* One table line; name is already escaped. */
+static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const char *name,
+                          const struct metrics *mt, const struct model *m, int64_t now,
+                          bool selected)
+{
+    char a[UI_FMT_LEN];
+    attr_t sel = ui_attr(UI_SELECTED);
+    attr_t plain = selected ? sel : A_NORMAL;
+    bool idle = mt->last_change_ms == CDC_TIME_NONE || now - mt->last_change_ms > OVERVIEW_IDLE_MS;
+
+    if (selected)
+        ui_fill(w, y, 0, getmaxx(w), sel);
+    ui_col_put(w, y, &cols[OC_NAME], selected ? sel : ui_attr(UI_TABLE_NAME), name);
+    ui_col_put(w, y, &cols[OC_RATE1], plain, ui_fmt_rate(a, sizeof a, metrics_rate(mt, now, 1)));
+    ui_col_put(w, y, &cols[OC_RATE10], plain, ui_fmt_rate(a, sizeof a, metrics_rate(mt, now, 10)));
+    overview_mix(mt, a, sizeof a);
+    ui_col_put(w, y, &cols[OC_MIX], plain, a);
+    overview_spark(w, y, &cols[OC_SPARK], mt, now, selected ? sel : ui_attr(UI_SPARK));
+    overview_latency(w, y, cols, mt, now, plain);
+    overview_size(w, y, cols, mt, m->record_size_limit, selected);
+    if (mt->last_change_ms == CDC_TIME_NONE)
+        snprintf(a, sizeof a, "-");
+    else
+        ui_fmt_age(a, sizeof a, now - mt->last_change_ms);
+    ui_col_put(w, y, &cols[OC_AGE], selected ? sel : ui_attr(idle ? UI_DIM : UI_GOOD), a);
+}
+
+/* The widest table name, so the name column is no wider than it needs to be. */
+static int overview_name_width(const struct model *m)
+{
+    int widest = 0;
+    char name[1100];
+    for (unsigned i = 0; i < m->ntables; i++) {
+        view_table_name(m->tables[i], name, sizeof name);
+        int wd = ui_width(name);
+        if (wd > widest)
+            widest = wd;
+    }
+    return widest;
+}
+
+static void overview_draw(void *data, struct view_env *env, WINDOW *w)
+{
+    struct overview *o = data;
+    const struct model *m = env->m;
+    struct ui_col cols[OC_COUNT];
+    char name[1100];
+    int rows = getmaxy(w), list_y = OVERVIEW_HEADER_LINES + 1;
+
+    overview_header(w, m, env->now_ms, env->source_done);
+    memcpy(cols, overview_cols, sizeof cols);
+    int widest = overview_name_width(m);
+    cols[OC_NAME].min = widest < 12 ? 12 : widest > 18 ? 18 : widest;
+    cols[OC_NAME].want = widest > 40 ? 40 : widest;
+    ui_cols_fit(cols, OC_COUNT, getmaxx(w));
+    char spark_title[32];
+    snprintf(spark_title, sizeof spark_title, cols[OC_SPARK].width >= 9 ? "last %ds" : "%ds",
+             cols[OC_SPARK].width);
+    cols[OC_SPARK].title = spark_title;
+    ui_cols_head(w, OVERVIEW_HEADER_LINES, cols, OC_COUNT, ui_attr(UI_COLUMN));
+
+    /* the last line sums every table */
+    o->page = rows - list_y - 1;
+    if (o->page < 1)
+        o->page = 1;
+    if (m->ntables == 0) {
+        ui_put(w, list_y, 0, INT_MAX, ui_attr(UI_DIM), "no tables yet: waiting for changes");
+        return;
+    }
+    view_table(env);
+    if ((int)env->table < o->top)
+        o->top = (int)env->table;
+    if ((int)env->table >= o->top + o->page)
+        o->top = (int)env->table - o->page + 1;
+    for (int i = 0; i < o->page && o->top + i < (int)m->ntables; i++) {
+        const struct model_table *t = m->tables[o->top + i];
+        view_table_name(t, name, sizeof name);
+        overview_line(w, list_y + i, cols, name, &t->m, m, env->now_ms,
+                      (unsigned)(o->top + i) == env->table);
+    }
+    int y = list_y + (m->ntables < (unsigned)o->page ? (int)m->ntables : o->page);
+    overview_line(w, y, cols, "(all tables)", &m->all, m, env->now_ms, false);
+}
+
+static enum view_result overview_key(void *data, struct view_env *env, int key)
+{
+    struct overview *o = data;
+    int delta = view_nav_delta(key, o->page);
+
+    if (delta != 0) {
+        env->table = (unsigned)view_move((int)env->table, delta, (int)env->m->ntables);
+        return VIEW_HANDLED;
+    }
+    if (ui_key_is_enter(key) && env->m->ntables > 0)
+        return VIEW_OPEN_DETAIL;
+    if (key == 'r' && env->m->ntables > 0)
+        return VIEW_OPEN_ROWS;
+    return VIEW_IGNORED;
+}
+
+const struct view_ops view_overview_ops = {
+    .name = "Overview",
+    .hints = "j/k:select Enter:detail Tab:screen p:pause s:snapshot ?:help q:quit",
+    .init = overview_init,
+    .free = overview_free,
+    .draw = overview_draw,
+    .key = overview_key,
+    .prompt = NULL,
+};

@@ -1,0 +1,297 @@
+/* Shards: one line per shard, children indented under their parent, and the selected shard's
+ * full details at the bottom. */
+#include "config.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model.h"
+#include "shard.h"
+#include "ui-draw.h"
+#include "ui-theme.h"
+#include "view.h"
+#include "xalloc.h"
+
+#define SHARDS_HEADER_LINES 1 /* summary line above the column headings */
+#define SHARDS_PANEL_LINES  5 /* details of the selected shard at the bottom */
+
+struct shards {
+    int cursor; /* position in display order */
+    int top;
+    int page;
+};
+
+/* Shards in display order: every shard after its parent, with its depth in the tree. */
+struct shard_order {
+    unsigned *index;
+    unsigned *depth;
+    unsigned n;
+};
+
+enum shards_col {
+    SC_ID,
+    SC_STATE,
+    SC_RATE,
+    SC_BYTES,
+    SC_BEHIND,
+    SC_SEQ,
+    SC_THROTTLES,
+    SC_ERROR,
+    SC_COUNT
+};
+
+static const struct ui_col shards_cols[SC_COUNT] = {
+    [SC_ID] = {.title = "SHARD", .min = 20, .want = 26},
+    [SC_STATE] = {.title = "STATE", .min = 7},
+    [SC_RATE] = {.title = "rec/s", .min = 6, .right = true},
+    [SC_BYTES] = {.title = "B/s", .min = 6, .right = true},
+    [SC_BEHIND] = {.title = "behind", .min = 7, .right = true},
+    [SC_SEQ] = {.title = "last sequence", .min = 12, .want = 30, .flex = true, .drop = 3},
+    [SC_THROTTLES] = {.title = "thr/err", .min = 7, .right = true, .drop = 2},
+    [SC_ERROR] = {.title = "last error", .min = 12, .flex = true, .drop = 1},
+};
+
+static void *shards_init(void)
+{
+    return xcalloc(1, sizeof(struct shards));
+}
+
+static void shards_free(void *data)
+{
+    free(data);
+}
+
+static int shards_find(const struct model *m, const char *id)
+{
+    if (!id[0])
+        return -1;
+    for (unsigned i = 0; i < m->nshards; i++)
+        if (strcmp(m->shards[i]->id, id) == 0)
+            return (int)i;
+    return -1;
+}
+
+static void shards_visit(const struct model *m, struct shard_order *o, bool *seen, unsigned i,
+                         unsigned depth)
+{
+    seen[i] = true;
+    o->index[o->n] = i;
+    o->depth[o->n++] = depth;
+    for (unsigned c = 0; c < m->nshards; c++)
+        if (!seen[c] && shards_find(m, m->shards[c]->parent) == (int)i)
+            shards_visit(m, o, seen, c, depth + 1);
+}
+
+static void shards_order(const struct model *m, struct shard_order *o)
+{
+    bool *seen = xcalloc(m->nshards + 1, sizeof *seen);
+    o->index = xcalloc(m->nshards + 1, sizeof *o->index);
+    o->depth = xcalloc(m->nshards + 1, sizeof *o->depth);
+    o->n = 0;
+    for (unsigned i = 0; i < m->nshards; i++)
+        if (!seen[i] && shards_find(m, m->shards[i]->parent) < 0)
+            shards_visit(m, o, seen, i, 0);
+    for (unsigned i = 0; i < m->nshards; i++) /* parent cycles: list them anyway */
+        if (!seen[i])
+            shards_visit(m, o, seen, i, 0);
+    free(seen);
+}
+
+static void shards_order_free(struct shard_order *o)
+{
+    free(o->index);
+    free(o->depth);
+}
+
+static enum ui_elem shards_state_elem(enum shard_state s)
+{
+    switch (s) {
+    case SHARD_LATEST:
+        return UI_GOOD;
+    case SHARD_BACKOFF:
+        return UI_WARN;
+    case SHARD_ERROR:
+        return UI_BAD;
+    case SHARD_PENDING:
+    case SHARD_CLOSED:
+        return UI_DIM;
+    default:
+        return UI_NORMAL;
+    }
+}
+
+static char *shards_behind(char *out, size_t len, int64_t ms, enum ui_elem *elem)
+{
+    *elem = ms == 0 ? UI_GOOD : ms >= 300000 ? UI_BAD : ms >= 10000 ? UI_WARN : UI_NORMAL;
+    if (ms < 0) {
+        *elem = UI_DIM;
+        snprintf(out, len, "?");
+    } else if (ms < 1000) {
+        snprintf(out, len, "%lldms", (long long)ms);
+    } else {
+        ui_fmt_age(out, len, ms);
+    }
+    return out;
+}
+
+static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struct shard *s,
+                        unsigned depth, int64_t now, bool selected)
+{
+    char a[UI_FMT_LEN];
+    attr_t sel = ui_attr(UI_SELECTED);
+    attr_t plain = selected ? sel : A_NORMAL;
+    enum ui_elem elem;
+
+    if (selected)
+        ui_fill(w, y, 0, getmaxx(w), sel);
+    if (cols[SC_ID].x >= 0) {
+        int indent = depth > 4 ? 8 : (int)depth * 2;
+        int x = cols[SC_ID].x;
+        if (depth > 0)
+            ui_put(w, y, x + indent - 2, 2, selected ? sel : ui_attr(UI_DIM),
+                   ui_draw_utf8() ? "└ " : "` ");
+        ui_put_raw_tail(w, y, x + indent, cols[SC_ID].width - indent, plain, s->id,
+                        strnlen(s->id, sizeof s->id));
+    }
+    ui_col_put(w, y, &cols[SC_STATE], selected ? sel : ui_attr(shards_state_elem(s->state)),
+               shard_state_name(s->state));
+    ui_col_put(w, y, &cols[SC_RATE], plain,
+               ui_fmt_rate(a, sizeof a, series_rate(&s->rec_per_s, now, 1)));
+    ui_col_put(w, y, &cols[SC_BYTES], plain,
+               ui_fmt_size(a, sizeof a, (uint64_t)series_rate(&s->bytes_per_s, now, 1)));
+    shards_behind(a, sizeof a, s->millis_behind, &elem);
+    ui_col_put(w, y, &cols[SC_BEHIND], selected ? sel : ui_attr(elem), a);
+    if (cols[SC_SEQ].x >= 0)
+        ui_put_raw_tail(w, y, cols[SC_SEQ].x, cols[SC_SEQ].width, selected ? sel : ui_attr(UI_DIM),
+                        s->last_seq, strnlen(s->last_seq, sizeof s->last_seq));
+    snprintf(a, sizeof a, "%llu/%llu", (unsigned long long)s->throttles,
+             (unsigned long long)s->errors);
+    ui_col_put(w, y, &cols[SC_THROTTLES],
+               selected ? sel
+                        : ui_attr(s->errors      ? UI_BAD
+                                  : s->throttles ? UI_WARN
+                                                 : UI_NORMAL),
+               a);
+    if (cols[SC_ERROR].x >= 0)
+        ui_put_raw(w, y, cols[SC_ERROR].x, cols[SC_ERROR].width, selected ? sel : ui_attr(UI_BAD),
+                   s->last_error, strnlen(s->last_error, sizeof s->last_error));
+}
+
+static void shards_summary(WINDOW *w, const struct model *m, int64_t now)
+{
+    unsigned count[SHARD_STATE_COUNT] = {0};
+    double rate = 0;
+    char a[UI_FMT_LEN];
+
+    for (unsigned i = 0; i < m->nshards; i++) {
+        if ((unsigned)m->shards[i]->state < SHARD_STATE_COUNT)
+            count[m->shards[i]->state]++;
+        rate += series_rate(&m->shards[i]->rec_per_s, now, 1);
+    }
+    int x =
+        ui_put_pair(w, 0, 0, "shards", ui_fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
+    for (int s = 0; s < SHARD_STATE_COUNT; s++)
+        if (count[s])
+            x = ui_put_pair(w, 0, x, shard_state_name((enum shard_state)s),
+                            ui_fmt_count(a, sizeof a, count[s]),
+                            ui_attr(shards_state_elem((enum shard_state)s)));
+    ui_put_pair(w, 0, x, "records/s", ui_fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
+}
+
+/* The selected shard in full: ids, parents, counters, whole sequence and error. */
+static void shards_panel(WINDOW *w, int y, const struct shard *s, int64_t now)
+{
+    char a[UI_FMT_LEN];
+    int x, width = getmaxx(w);
+
+    ui_fill(w, y, 0, width, ui_attr(UI_COLUMN));
+    x = ui_put(w, y, 0, width, ui_attr(UI_COLUMN), "shard ");
+    x += ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->id, strnlen(s->id, sizeof s->id));
+    x += ui_put(w, y, x, width - x, ui_attr(UI_COLUMN), "  parent ");
+    x += ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->parent[0] ? s->parent : "-",
+                    s->parent[0] ? strnlen(s->parent, sizeof s->parent) : 1);
+    if (s->adjacent_parent[0]) {
+        x += ui_put(w, y, x, width - x, ui_attr(UI_COLUMN), "  adjacent ");
+        ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->adjacent_parent,
+                   strnlen(s->adjacent_parent, sizeof s->adjacent_parent));
+    }
+    x = ui_put_pair(w, y + 1, 0, "records", ui_fmt_count(a, sizeof a, s->records), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "bytes", ui_fmt_bytes(a, sizeof a, s->bytes), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "calls", ui_fmt_count(a, sizeof a, s->calls), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "throttles", ui_fmt_count(a, sizeof a, s->throttles),
+                    ui_attr(s->throttles ? UI_WARN : UI_NORMAL));
+    ui_put_pair(w, y + 1, x, "errors", ui_fmt_count(a, sizeof a, s->errors),
+                ui_attr(s->errors ? UI_BAD : UI_NORMAL));
+    if (s->last_arrival_ms == CDC_TIME_NONE)
+        snprintf(a, sizeof a, "never");
+    else
+        strcat(ui_fmt_age(a, sizeof a, now - s->last_arrival_ms), " ago");
+    x = ui_put_pair(w, y + 2, 0, "last record", a, A_NORMAL);
+    x += ui_put(w, y + 2, x, width - x, ui_attr(UI_LABEL), "sequence ");
+    ui_put_raw_tail(w, y + 2, x, width - x, A_NORMAL, s->last_seq[0] ? s->last_seq : "-",
+                    s->last_seq[0] ? strnlen(s->last_seq, sizeof s->last_seq) : 1);
+    x = ui_put(w, y + 3, 0, width, ui_attr(UI_LABEL), "last error ");
+    if (s->last_error[0])
+        ui_put_raw(w, y + 3, x, width - x, ui_attr(UI_BAD), s->last_error,
+                   strnlen(s->last_error, sizeof s->last_error));
+    else
+        ui_put(w, y + 3, x, width - x, ui_attr(UI_GOOD), "none");
+}
+
+static void shards_draw(void *data, struct view_env *env, WINDOW *w)
+{
+    struct shards *v = data;
+    const struct model *m = env->m;
+    struct ui_col cols[SC_COUNT];
+    struct shard_order order;
+    int list_y = SHARDS_HEADER_LINES + 1;
+
+    shards_summary(w, m, env->now_ms);
+    memcpy(cols, shards_cols, sizeof cols);
+    ui_cols_fit(cols, SC_COUNT, getmaxx(w));
+    ui_cols_head(w, SHARDS_HEADER_LINES, cols, SC_COUNT, ui_attr(UI_COLUMN));
+    v->page = getmaxy(w) - list_y - SHARDS_PANEL_LINES;
+    if (v->page < 1)
+        v->page = 1;
+    if (m->nshards == 0) {
+        ui_put(w, list_y, 0, INT_MAX, ui_attr(UI_DIM), "no shards yet");
+        return;
+    }
+    shards_order(m, &order);
+    v->cursor = view_move(v->cursor, 0, (int)order.n);
+    if (v->cursor < v->top)
+        v->top = v->cursor;
+    if (v->cursor >= v->top + v->page)
+        v->top = v->cursor - v->page + 1;
+    for (int i = 0; i < v->page && v->top + i < (int)order.n; i++) {
+        unsigned k = (unsigned)(v->top + i);
+        shards_line(w, list_y + i, cols, m->shards[order.index[k]], order.depth[k], env->now_ms,
+                    (int)k == v->cursor);
+    }
+    shards_panel(w, getmaxy(w) - SHARDS_PANEL_LINES + 1, m->shards[order.index[v->cursor]],
+                 env->now_ms);
+    shards_order_free(&order);
+}
+
+static enum view_result shards_key(void *data, struct view_env *env, int key)
+{
+    struct shards *v = data;
+    int delta = view_nav_delta(key, v->page);
+
+    if (delta == 0)
+        return VIEW_IGNORED;
+    v->cursor = view_move(v->cursor, delta, (int)env->m->nshards);
+    return VIEW_HANDLED;
+}
+
+const struct view_ops view_shards_ops = {
+    .name = "Shards",
+    .hints = "j/k:select Tab:screen p:pause s:snapshot ?:help q:quit",
+    .init = shards_init,
+    .free = shards_free,
+    .draw = shards_draw,
+    .key = shards_key,
+    .prompt = NULL,
+};

@@ -1,0 +1,966 @@
+/* Tests of the whole pipeline (model.c: decode → key → row store → metrics) and of the JSON
+ * snapshot (report.c). The central one checks that the reconstructed rows equal what the SQL in
+ * rowstore.h gives over the distinct changes, for random histories delivered in random orders
+ * with redeliveries. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "jscan.h"
+#include "model.h"
+#include "pk.h"
+#include "report.h"
+#include "rowstore.h"
+
+#define CLUSTER "kmabugltfmjdaj2siqr2qbxgju"
+#define BASE_NS INT64_C(1705318200000000000)
+
+static uint64_t rng(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static unsigned rnd(uint64_t *s, unsigned n)
+{
+    return (unsigned)(rng(s) % n);
+}
+
+static void ingest(struct model *m, const char *text, int64_t now)
+{
+    struct cdc_raw raw = {text, strlen(text), 0, NULL, 0, NULL, 0, CDC_TIME_NONE};
+    model_ingest(m, &raw, now);
+}
+
+/* A full DSQL record (wire-formats §1.3) from its parts; before/after are JSON text or "null". */
+static void make_record(struct buf *b, const char *op, const char *before, const char *after,
+                        int64_t commit_ns, int64_t emit_ns, const char *txid, const char *schema,
+                        const char *table)
+{
+    buf_reset(b);
+    buf_printf(b,
+               "{\"type\":\"full\",\"op\":\"%s\",\"before\":%s,\"after\":%s,\"source\":{"
+               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
+               "\"schema\":\"%s\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"" CLUSTER
+               "\"},\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
+               op, before, after, commit_ns / 1000000, commit_ns, txid, schema, table,
+               emit_ns / 1000000, emit_ns);
+}
+
+/* --- random change histories --- */
+
+enum { T_ORDERS, T_ITEMS, T_ACCOUNTS, NTABLES };
+
+static const char *const schema_of[NTABLES] = {"public", "public", "sales"};
+static const char *const table_of[NTABLES] = {"orders", "order_items", "accounts"};
+static const unsigned nkeys_of[NTABLES] = {120, 150, 80};
+static const char *const pk_spec_of[NTABLES] = {
+    "public.orders=order_id", "public.order_items=order_id,item_id", "sales.accounts=account_id"};
+static const char *const pk_cols_of[NTABLES] = {"order_id", "order_id,item_id", "account_id"};
+
+struct change {
+    unsigned table;
+    unsigned key;
+    const char *op; /* "c", "u", "d", or another op ("r", "x", "") */
+    int64_t commit_ns;
+    int64_t emit_ns;
+    char txid[27];
+    unsigned region; /* accounts: a non-key column the guessed key includes */
+    unsigned serial;
+};
+
+struct history {
+    struct change *ch;
+    size_t n;
+    size_t distinct_per_table[NTABLES];
+    size_t by_op_per_table[NTABLES][4]; /* c+u, d, other; [3] unused */
+};
+
+static unsigned key_slot(unsigned table, unsigned key)
+{
+    unsigned slot = key;
+    for (unsigned t = 0; t < table; t++)
+        slot += nkeys_of[t];
+    return slot;
+}
+
+#define NSLOTS (120 + 150 + 80)
+
+/* Key text as pk_key writes it for the table's real key. */
+static void key_text(char *out, size_t cap, unsigned table, unsigned key)
+{
+    switch (table) {
+    case T_ORDERS:
+        snprintf(out, cap, "[%u]", 1000 + key);
+        break;
+    case T_ITEMS:
+        snprintf(out, cap, "[%u,%u]", 1 + key / 5, 1 + key % 5);
+        break;
+    default:
+        snprintf(out, cap, "[%u]", 5000 + key);
+        break;
+    }
+}
+
+static void after_text(char *out, size_t cap, const struct change *c)
+{
+    static const char *const status[] = {"new", "paid", "shipped", "cancelled"};
+    switch (c->table) {
+    case T_ORDERS:
+        snprintf(out, cap, "{\"order_id\":%u,\"status\":\"%s\",\"amount\":\"%u.%02u\",\"v\":%u}",
+                 1000 + c->key, status[c->serial % 4], c->serial % 997, c->serial % 100, c->serial);
+        break;
+    case T_ITEMS:
+        snprintf(out, cap,
+                 "{\"order_id\":%u,\"item_id\":%u,\"quantity\":%u,\"price\":\"%u.50\","
+                 "\"note\":\"line\\n\\\"%u\\\"\",\"v\":%u}",
+                 1 + c->key / 5, 1 + c->key % 5, c->serial % 9, c->serial % 50, c->serial,
+                 c->serial);
+        break;
+    default:
+        snprintf(out, cap,
+                 "{\"region_id\":%u,\"account_id\":%u,\"balance\":123456789012345678901234567%03u,"
+                 "\"ratio\":1.50,\"v\":%u}",
+                 c->region, 5000 + c->key, c->serial % 1000, c->serial);
+        break;
+    }
+}
+
+static void before_text(char *out, size_t cap, const struct change *c)
+{
+    switch (c->table) {
+    case T_ORDERS:
+        snprintf(out, cap, "{\"order_id\":%u}", 1000 + c->key);
+        break;
+    case T_ITEMS:
+        snprintf(out, cap, "{\"order_id\":%u,\"item_id\":%u}", 1 + c->key / 5, 1 + c->key % 5);
+        break;
+    default:
+        snprintf(out, cap, "{\"account_id\":%u}", 5000 + c->key);
+        break;
+    }
+}
+
+static void record_of(struct buf *b, const struct change *c)
+{
+    char before[128], after[256];
+    bool del = strcmp(c->op, "d") == 0;
+    if (del)
+        before_text(before, sizeof before, c);
+    else
+        after_text(after, sizeof after, c);
+    make_record(b, c->op, del ? before : "null", del ? "null" : after, c->commit_ns, c->emit_ns,
+                c->txid, schema_of[c->table], table_of[c->table]);
+}
+
+static int op_class(const char *op)
+{
+    if (strcmp(op, "c") == 0 || strcmp(op, "u") == 0)
+        return 0;
+    return strcmp(op, "d") == 0 ? 1 : 2;
+}
+
+/* Transactions of 1-3 rows, commit times with many ties, random base32 txIds. The accounts'
+ * region is fixed per account unless moving_regions. */
+static void gen_history(struct history *h, uint64_t seed, size_t n, bool moving_regions)
+{
+    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+    static const char *const ops[] = {"c", "c", "c", "u", "u", "u", "u", "d", "d", "r", "x", ""};
+    uint64_t s = seed;
+    unsigned serial = 0;
+
+    memset(h, 0, sizeof *h);
+    h->ch = calloc(n, sizeof *h->ch);
+    assert_non_null(h->ch);
+    while (h->n < n) {
+        size_t start = h->n;
+        unsigned rows = 1 + rnd(&s, 3);
+        int64_t commit = BASE_NS + (int64_t)rnd(&s, (unsigned)(n / 3)) * 1000000 + rnd(&s, 3);
+        char txid[27];
+        for (int i = 0; i < 26; i++)
+            txid[i] = b32[rnd(&s, 32)];
+        txid[26] = '\0';
+        for (unsigned r = 0; r < rows && h->n < n; r++) {
+            struct change *c = &h->ch[h->n];
+            bool clash = false;
+            c->table = rnd(&s, NTABLES);
+            c->key = rnd(&s, nkeys_of[c->table]);
+            /* One record per row per transaction (write-set compaction). */
+            for (size_t k = start; k < h->n; k++)
+                if (h->ch[k].table == c->table && h->ch[k].key == c->key)
+                    clash = true;
+            if (clash)
+                continue;
+            c->op = ops[rnd(&s, sizeof ops / sizeof ops[0])];
+            c->commit_ns = commit;
+            /* Emitted up to 200 ms later, sometimes a little earlier (clock skew). */
+            c->emit_ns = commit + (int64_t)rnd(&s, 200000000) - 5000000;
+            memcpy(c->txid, txid, sizeof txid);
+            c->region = moving_regions ? 1 + rnd(&s, 3) : 1 + c->key % 4;
+            c->serial = ++serial;
+            h->distinct_per_table[c->table]++;
+            h->by_op_per_table[c->table][op_class(c->op)]++;
+            h->n++;
+        }
+    }
+}
+
+/* ROW_NUMBER() OVER (PARTITION BY key ORDER BY commit_ts DESC, txid DESC) = 1. */
+static bool newer(const struct change *a, const struct change *b)
+{
+    if (a->commit_ns != b->commit_ns)
+        return a->commit_ns > b->commit_ns;
+    return strcmp(a->txid, b->txid) > 0;
+}
+
+struct oracle {
+    const struct change *winner[NSLOTS]; /* NULL: key never changed */
+};
+
+static void oracle_build(struct oracle *o, const struct history *h)
+{
+    memset(o, 0, sizeof *o);
+    for (size_t i = 0; i < h->n; i++) {
+        const struct change *c = &h->ch[i];
+        const struct change **w = &o->winner[key_slot(c->table, c->key)];
+        if (!*w || newer(c, *w))
+            *w = c;
+    }
+}
+
+/* Deliveries: every change once, some several times, in an order. */
+struct delivery {
+    unsigned *idx;
+    size_t n;
+    size_t redeliveries[NTABLES];
+};
+
+/* ORDER_DELETES_LAST: random, but every delete after every other change, so that keys are
+ * learned only once many rows are tracked under the guessed key. */
+enum order_kind { ORDER_RANDOM, ORDER_COMMIT_ASC, ORDER_COMMIT_DESC, ORDER_DELETES_LAST };
+
+static const struct history *sort_history; /* for qsort */
+
+static int cmp_commit_asc(const void *a, const void *b)
+{
+    const struct change *x = &sort_history->ch[*(const unsigned *)a];
+    const struct change *y = &sort_history->ch[*(const unsigned *)b];
+    if (x->commit_ns != y->commit_ns)
+        return x->commit_ns < y->commit_ns ? -1 : 1;
+    int c = strcmp(x->txid, y->txid);
+    if (c)
+        return c;
+    return *(const unsigned *)a < *(const unsigned *)b
+               ? -1
+               : *(const unsigned *)a > *(const unsigned *)b;
+}
+
+static int cmp_commit_desc(const void *a, const void *b)
+{
+    return cmp_commit_asc(b, a);
+}
+
+static void gen_delivery(struct delivery *d, const struct history *h, uint64_t seed,
+                         enum order_kind kind)
+{
+    uint64_t s = seed;
+    size_t cap = h->n * 3;
+
+    memset(d, 0, sizeof *d);
+    d->idx = malloc(cap * sizeof *d->idx);
+    assert_non_null(d->idx);
+    for (size_t i = 0; i < h->n; i++) {
+        unsigned copies = 1;
+        if (rnd(&s, 100) < 20)
+            copies += 1 + rnd(&s, 3); /* at-least-once: up to three redeliveries */
+        for (unsigned k = 0; k < copies; k++)
+            d->idx[d->n++] = (unsigned)i;
+        d->redeliveries[h->ch[i].table] += copies - 1;
+    }
+    if (kind == ORDER_RANDOM || kind == ORDER_DELETES_LAST) {
+        for (size_t i = d->n - 1; i > 0; i--) {
+            size_t j = (size_t)(rng(&s) % (i + 1));
+            unsigned tmp = d->idx[i];
+            d->idx[i] = d->idx[j];
+            d->idx[j] = tmp;
+        }
+        if (kind == ORDER_DELETES_LAST) {
+            unsigned *tmp = malloc(d->n * sizeof *tmp);
+            size_t o = 0;
+            assert_non_null(tmp);
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t i = 0; i < d->n; i++)
+                    if ((strcmp(h->ch[d->idx[i]].op, "d") == 0) == (pass == 1))
+                        tmp[o++] = d->idx[i];
+            memcpy(d->idx, tmp, d->n * sizeof *tmp);
+            free(tmp);
+        }
+    } else {
+        sort_history = h;
+        qsort(d->idx, d->n, sizeof *d->idx,
+              kind == ORDER_COMMIT_ASC ? cmp_commit_asc : cmp_commit_desc);
+    }
+}
+
+/* Changes that arrive, for the first time, after a newer change of the same key. */
+static uint64_t expected_stale(const struct history *h, const struct delivery *d)
+{
+    const struct change *latest[NSLOTS] = {NULL};
+    bool *seen = calloc(h->n, sizeof *seen);
+    uint64_t stale = 0;
+    assert_non_null(seen);
+    for (size_t i = 0; i < d->n; i++) {
+        const struct change *c = &h->ch[d->idx[i]];
+        const struct change **l = &latest[key_slot(c->table, c->key)];
+        if (seen[d->idx[i]])
+            continue;
+        seen[d->idx[i]] = true;
+        if (*l && newer(*l, c))
+            stale++;
+        else
+            *l = c;
+    }
+    free(seen);
+    return stale;
+}
+
+static struct model *run(const struct history *h, const struct delivery *d, bool configured)
+{
+    struct model_config cfg;
+    struct model *m;
+    struct buf rec;
+
+    model_config_defaults(&cfg);
+    m = model_new(&cfg, 1000);
+    if (configured) {
+        for (unsigned t = 0; t < NTABLES; t++) {
+            const char *err = NULL;
+            assert_true(model_configure_pk(m, pk_spec_of[t], &err));
+        }
+    }
+    buf_init(&rec);
+    for (size_t i = 0; i < d->n; i++) {
+        record_of(&rec, &h->ch[d->idx[i]]);
+        struct cdc_raw raw = {rec.data, rec.len, 0, NULL, 0, NULL, 0, CDC_TIME_NONE};
+        model_ingest(m, &raw, 2000 + (int64_t)i);
+    }
+    buf_free(&rec);
+    return m;
+}
+
+static void assert_pk(const struct model_table *t, const char *cols, enum pk_source src)
+{
+    char list[256] = "";
+    size_t o = 0;
+    for (unsigned i = 0; i < t->pk.ncols; i++)
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? "," : "", t->pk.cols[i]);
+    assert_string_equal(list, cols);
+    assert_int_equal(t->pk.source, src);
+}
+
+/* Compares the model's rows with the oracle; appends a canonical dump of the state to dump. */
+static void check_rows(const struct model *m, const struct oracle *o, struct buf *dump)
+{
+    for (unsigned t = 0; t < NTABLES; t++) {
+        const struct model_table *mt = model_table_find(m, schema_of[t], table_of[t]);
+        uint64_t want_live = 0, want_dead = 0, rows = 0, live = 0;
+        assert_non_null(mt);
+        for (unsigned k = 0; k < nkeys_of[t]; k++) {
+            const struct change *w = o->winner[key_slot(t, k)];
+            char key[64], img[256];
+            const struct rs_row *r;
+            struct jspan ks;
+            key_text(key, sizeof key, t, k);
+            ks.p = key;
+            ks.n = strlen(key);
+            r = rs_table_find(mt->rows, ks);
+            if (!w) {
+                assert_null(r);
+                continue;
+            }
+            if (!r)
+                fail_msg("%s: no row for %s", table_of[t], key);
+            if (rs_row_commit_ns(r) != w->commit_ns || strcmp(rs_row_txid(r), w->txid) != 0)
+                fail_msg("%s %s: row at %" PRId64 "/%s, want %" PRId64 "/%s (op %s)", table_of[t],
+                         key, rs_row_commit_ns(r), rs_row_txid(r), w->commit_ns, w->txid, w->op);
+            if (strcmp(w->op, "d") == 0) {
+                want_dead++;
+                assert_false(rs_row_live(r));
+                assert_null(rs_row_image(r).p);
+                buf_printf(dump, "%s %s deleted %" PRId64 "\n", table_of[t], key, w->commit_ns);
+            } else {
+                struct jspan im = rs_row_image(r);
+                want_live++;
+                assert_true(rs_row_live(r));
+                after_text(img, sizeof img, w);
+                if (im.n != strlen(img) || memcmp(im.p, img, im.n) != 0)
+                    fail_msg("%s %s: row <%.*s>, want <%s>", table_of[t], key, (int)im.n, im.p,
+                             img);
+                buf_printf(dump, "%s %s %.*s\n", table_of[t], key, (int)im.n, im.p);
+            }
+        }
+        /* No other rows: walk the table newest first. */
+        for (const struct rs_row *r = rs_table_newest(mt->rows); r; r = rs_row_older(r)) {
+            rows++;
+            if (rs_row_live(r)) {
+                live++;
+                assert_non_null(rs_row_image(r).p);
+            }
+        }
+        assert_int_equal(rows, want_live + want_dead);
+        assert_int_equal(live, want_live);
+        assert_int_equal(rs_table_live(mt->rows), want_live);
+        assert_int_equal(rs_table_tombstones(mt->rows), want_dead);
+    }
+}
+
+/* Distinct changes per table, redeliveries, stale ones. */
+static void check_counters(const struct model *m, const struct history *h, const struct delivery *d)
+{
+    uint64_t redeliveries = 0, distinct = 0;
+    for (unsigned t = 0; t < NTABLES; t++) {
+        const struct model_table *mt = model_table_find(m, schema_of[t], table_of[t]);
+        const uint64_t *ch = mt->m.changes;
+        uint64_t sum = ch[CDC_INSERT] + ch[CDC_UPDATE] + ch[CDC_DELETE] + ch[CDC_UPSERT];
+        if (sum != h->distinct_per_table[t])
+            fail_msg("%s: %" PRIu64 " changes counted, %zu distinct delivered", table_of[t], sum,
+                     h->distinct_per_table[t]);
+        assert_int_equal(ch[CDC_INSERT] + ch[CDC_UPDATE], h->by_op_per_table[t][0]);
+        assert_int_equal(ch[CDC_DELETE], h->by_op_per_table[t][1]);
+        assert_int_equal(ch[CDC_UPSERT], h->by_op_per_table[t][2]);
+        assert_int_equal(mt->m.duplicates, d->redeliveries[t]);
+        assert_int_equal(mt->m.records, h->distinct_per_table[t] + d->redeliveries[t]);
+        assert_int_equal(mt->unkeyed, 0);
+        redeliveries += d->redeliveries[t];
+        distinct += h->distinct_per_table[t];
+    }
+    assert_int_equal(m->totals.records, d->n);
+    assert_int_equal(m->totals.decoded, d->n);
+    assert_int_equal(m->totals.undecodable, 0);
+    assert_int_equal(m->totals.unkeyed, 0);
+    assert_int_equal(m->totals.duplicates, redeliveries);
+    assert_int_equal(m->totals.stale, expected_stale(h, d));
+    assert_int_equal(metrics_total_changes(&m->all), distinct);
+    assert_int_equal(m->all.duplicates, redeliveries);
+}
+
+static void free_history(struct history *h)
+{
+    free(h->ch);
+}
+
+/* Several seeds, several delivery orders: equal to the SQL, and equal across orders. */
+static void sql_agreement(bool configured, bool moving_regions, const uint64_t *seeds,
+                          size_t nseeds, size_t nchanges, const enum order_kind *orders,
+                          unsigned norders, bool counters)
+{
+    for (size_t si = 0; si < nseeds; si++) {
+        struct history h;
+        struct oracle o;
+        struct buf first, dump;
+        gen_history(&h, seeds[si], nchanges, moving_regions);
+        oracle_build(&o, &h);
+        buf_init(&first);
+        buf_init(&dump);
+        for (unsigned oi = 0; oi < norders; oi++) {
+            struct delivery d;
+            gen_delivery(&d, &h, seeds[si] * 31 + oi, orders[oi]);
+            struct model *m = run(&h, &d, configured);
+            for (unsigned t = 0; t < NTABLES; t++) {
+                const struct model_table *mt = model_table_find(m, schema_of[t], table_of[t]);
+                assert_non_null(mt);
+                assert_pk(mt, pk_cols_of[t], configured ? PK_CONFIGURED : PK_LEARNED);
+            }
+            buf_reset(&dump);
+            check_rows(m, &o, &dump);
+            if (counters)
+                check_counters(m, &h, &d);
+            if (oi == 0) {
+                buf_append(&first, dump.data, dump.len);
+            } else {
+                assert_int_equal(dump.len, first.len);
+                assert_memory_equal(dump.data, first.data, dump.len);
+            }
+            model_free(m);
+            free(d.idx);
+        }
+        buf_free(&first);
+        buf_free(&dump);
+        free_history(&h);
+    }
+}
+
+static void test_sql_agreement_configured_keys(void **state)
+{
+    static const uint64_t seeds[] = {1, 20260708, 0xdeadbeef};
+    static const enum order_kind orders[] = {ORDER_RANDOM, ORDER_COMMIT_DESC, ORDER_COMMIT_ASC,
+                                             ORDER_RANDOM};
+    (void)state;
+    sql_agreement(true, false, seeds, 3, 4000, orders, 4, true);
+}
+
+/* The same without --pk: keys are guessed, then learned from the first delete of each table
+ * (accounts are guessed as (region_id, account_id) and re-keyed to account_id). */
+static void test_sql_agreement_learned_keys(void **state)
+{
+    static const uint64_t seeds[] = {7, 1705318200};
+    static const enum order_kind orders[] = {ORDER_RANDOM, ORDER_DELETES_LAST, ORDER_COMMIT_ASC};
+    (void)state;
+    sql_agreement(false, false, seeds, 2, 4000, orders, 3, true);
+}
+
+/* Learned keys where an account's rows sit under several guessed keys (its region moves) until
+ * the first delete: re-keying merges them by last write wins, so the rows still equal the SQL. */
+static void test_sql_agreement_learned_merge(void **state)
+{
+    static const uint64_t seeds[] = {99, 4242};
+    static const enum order_kind orders[] = {ORDER_DELETES_LAST, ORDER_RANDOM, ORDER_COMMIT_DESC};
+    (void)state;
+    sql_agreement(false, true, seeds, 2, 3000, orders, 3, false);
+}
+
+/* --- key learning through the pipeline --- */
+
+static const struct rs_row *row_at(const struct model_table *t, const char *key)
+{
+    struct jspan k = {key, strlen(key)};
+    return rs_table_find(t->rows, k);
+}
+
+static void assert_row(const struct model_table *t, const char *key, const char *image)
+{
+    const struct rs_row *r = row_at(t, key);
+    struct jspan im;
+    if (!r)
+        fail_msg("no row %s", key);
+    im = rs_row_image(r);
+    if (!image) {
+        assert_false(rs_row_live(r));
+        return;
+    }
+    assert_true(rs_row_live(r));
+    if (im.n != strlen(image) || memcmp(im.p, image, im.n) != 0)
+        fail_msg("row %s is <%.*s>, want <%s>", key, (int)im.n, im.p, image);
+}
+
+/* Guessed as the leading *_id run (warehouse_id, bin_id, sku_id); the real key is
+ * (warehouse_id, sku_id). Rows of one real key under several guessed keys merge on learning. */
+static void test_learn_composite_key_merges(void **state)
+{
+    static const char a1[] = "{\"warehouse_id\":1,\"bin_id\":5,\"sku_id\":100,\"qty\":3}";
+    static const char a2[] = "{\"warehouse_id\":1,\"bin_id\":6,\"sku_id\":100,\"qty\":2}";
+    static const char b1[] = "{\"warehouse_id\":1,\"bin_id\":5,\"sku_id\":200,\"qty\":9}";
+    static const char c1[] = "{\"warehouse_id\":2,\"bin_id\":1,\"sku_id\":100,\"qty\":1}";
+    (void)state;
+    for (int order = 0; order < 2; order++) {
+        struct model *m = model_new(NULL, 0);
+        struct model_table *t;
+        struct buf rec;
+        buf_init(&rec);
+        /* The move to bin 6 (commit +20) arrives before or after the insert (commit +10). */
+        for (int i = 0; i < 2; i++) {
+            bool first_a1 = (i == 0) == (order == 0);
+            make_record(&rec, first_a1 ? "c" : "u", "null", first_a1 ? a1 : a2,
+                        BASE_NS + (first_a1 ? 10 : 20), BASE_NS + 100, first_a1 ? "tx1" : "tx2",
+                        "public", "stock");
+            ingest(m, rec.data, 1);
+        }
+        make_record(&rec, "c", "null", b1, BASE_NS + 15, BASE_NS + 100, "tx3", "public", "stock");
+        ingest(m, rec.data, 2);
+        make_record(&rec, "c", "null", c1, BASE_NS + 16, BASE_NS + 100, "tx4", "public", "stock");
+        ingest(m, rec.data, 3);
+        t = model_table_find(m, "public", "stock");
+        assert_non_null(t);
+        assert_pk(t, "warehouse_id,bin_id,sku_id", PK_GUESSED);
+        assert_int_equal(rowstore_stats(m->rs)->keys, 4);
+        assert_row(t, "[1,5,100]", a1);
+        assert_row(t, "[1,6,100]", a2);
+
+        /* A delete shows the real key. */
+        make_record(&rec, "d", "{\"warehouse_id\":1,\"sku_id\":200}", "null", BASE_NS + 30,
+                    BASE_NS + 100, "tx5", "public", "stock");
+        ingest(m, rec.data, 4);
+        assert_pk(t, "warehouse_id,sku_id", PK_LEARNED);
+        assert_row(t, "[1,100]", a2); /* the newer of the two wins */
+        assert_row(t, "[1,200]", NULL);
+        assert_row(t, "[2,100]", c1);
+        assert_null(row_at(t, "[1,5,100]"));
+        assert_null(row_at(t, "[1,6,100]"));
+        assert_null(row_at(t, "[1,5,200]"));
+        assert_int_equal(rowstore_stats(m->rs)->keys, 3);
+        assert_int_equal(rs_table_live(t->rows), 2);
+        assert_int_equal(rs_table_tombstones(t->rows), 1);
+        assert_int_equal(t->unkeyed, 0);
+        /* Later changes use the learned key. */
+        make_record(&rec, "u", "null", "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}",
+                    BASE_NS + 40, BASE_NS + 100, "tx6", "public", "stock");
+        ingest(m, rec.data, 5);
+        assert_row(t, "[2,100]", "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}");
+        assert_int_equal(rowstore_stats(m->rs)->keys, 3);
+        /* A redelivered change the merge kept is still known. */
+        make_record(&rec, "u", "null", a2, BASE_NS + 20, BASE_NS + 100, "tx2", "public", "stock");
+        ingest(m, rec.data, 6);
+        assert_int_equal(m->totals.duplicates, 1);
+        buf_free(&rec);
+        model_free(m);
+    }
+}
+
+/* Guessed as the first column (tenant); the real key is (tenant, sku). */
+static void test_learn_composite_key_first_column(void **state)
+{
+    static const char r1[] = "{\"tenant\":\"acme\",\"sku\":\"A-1\",\"qty\":5}";
+    static const char r2[] = "{\"tenant\":\"globex\",\"sku\":\"B-2\",\"qty\":7}";
+    static const char r3[] = "{\"tenant\":\"initech\",\"sku\":\"C-3\",\"qty\":1}";
+    struct model *m = model_new(NULL, 0);
+    struct model_table *t;
+    struct buf rec;
+    struct rs_version v[8];
+
+    (void)state;
+    buf_init(&rec);
+    make_record(&rec, "c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus");
+    ingest(m, rec.data, 1);
+    make_record(&rec, "c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus");
+    ingest(m, rec.data, 2);
+    make_record(&rec, "c", "null", r3, BASE_NS + 30, BASE_NS + 31, "c", "inv", "skus");
+    ingest(m, rec.data, 3);
+    t = model_table_find(m, "inv", "skus");
+    assert_pk(t, "tenant", PK_GUESSED);
+    assert_row(t, "[\"acme\"]", r1);
+
+    make_record(&rec, "d", "{\"tenant\":\"globex\",\"sku\":\"B-2\"}", "null", BASE_NS + 40,
+                BASE_NS + 41, "d", "inv", "skus");
+    ingest(m, rec.data, 4);
+    assert_pk(t, "tenant,sku", PK_LEARNED);
+    assert_row(t, "[\"acme\",\"A-1\"]", r1);
+    assert_row(t, "[\"globex\",\"B-2\"]", NULL);
+    assert_row(t, "[\"initech\",\"C-3\"]", r3);
+    assert_null(row_at(t, "[\"acme\"]"));
+    assert_int_equal(rs_table_live(t->rows), 2);
+    assert_int_equal(rs_table_tombstones(t->rows), 1);
+    /* The re-keyed row keeps its history. */
+    assert_int_equal(rs_row_versions(m->rs, row_at(t, "[\"acme\",\"A-1\"]"), v, 8), 1);
+    assert_string_equal(v[0].txid, "a");
+    assert_int_equal(rs_row_versions(m->rs, row_at(t, "[\"globex\",\"B-2\"]"), v, 8), 2);
+    assert_int_equal(v[0].op, CDC_OP_DELETE);
+    /* And redeliveries of pre-learning changes are still recognised. */
+    make_record(&rec, "c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus");
+    ingest(m, rec.data, 5);
+    make_record(&rec, "c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus");
+    ingest(m, rec.data, 6);
+    assert_int_equal(m->totals.duplicates, 2);
+    assert_int_equal(m->totals.stale, 0);
+    assert_row(t, "[\"globex\",\"B-2\"]", NULL);
+    /* A configured key wins over the learned one and re-keys the rows. */
+    {
+        const char *err = NULL;
+        assert_true(model_configure_pk(m, "inv.skus=sku", &err));
+        assert_pk(t, "sku", PK_CONFIGURED);
+        assert_row(t, "[\"A-1\"]", r1);
+        assert_row(t, "[\"C-3\"]", r3);
+        make_record(&rec, "d", "{\"tenant\":\"acme\",\"sku\":\"A-1\"}", "null", BASE_NS + 50,
+                    BASE_NS + 51, "e", "inv", "skus");
+        ingest(m, rec.data, 7);
+        assert_pk(t, "sku", PK_CONFIGURED);
+        assert_row(t, "[\"A-1\"]", NULL);
+        assert_false(model_configure_pk(m, "inv.skus=", &err));
+        assert_non_null(err);
+    }
+    buf_free(&rec);
+    model_free(m);
+}
+
+/* Changes that cannot be keyed are counted, not applied; a table without a PK sends deletes
+ * with a null before. */
+static void test_unkeyed(void **state)
+{
+    struct model *m = model_new(NULL, 0);
+    struct model_table *t;
+    struct buf rec;
+    const char *err = NULL;
+
+    (void)state;
+    assert_true(model_configure_pk(m, "public.events=event_id", &err));
+    buf_init(&rec);
+    make_record(&rec, "c", "null", "{\"event_id\":1,\"v\":1}", BASE_NS, BASE_NS, "a", "public",
+                "events");
+    ingest(m, rec.data, 1);
+    make_record(&rec, "c", "null", "{\"id\":2,\"v\":1}", BASE_NS, BASE_NS, "b", "public", "events");
+    ingest(m, rec.data, 2);
+    make_record(&rec, "d", "null", "null", BASE_NS, BASE_NS, "c", "public", "events");
+    ingest(m, rec.data, 3);
+    t = model_table_find(m, "public", "events");
+    assert_int_equal(t->unkeyed, 2);
+    assert_int_equal(m->totals.unkeyed, 2);
+    assert_int_equal(m->totals.decoded, 3);
+    assert_int_equal(rs_table_live(t->rows), 1);
+    buf_free(&rec);
+    model_free(m);
+}
+
+/* Garbage, split changes and whole records mixed: every change lands, every error is counted. */
+static void test_mixed_stream(void **state)
+{
+    struct model *m = model_new(NULL, 0);
+    struct buf rec;
+    struct model_table *t;
+
+    (void)state;
+    buf_init(&rec);
+    for (int i = 0; i < 200; i++) {
+        char after[64], tx[16];
+        snprintf(after, sizeof after, "{\"id\":%d,\"v\":%d}", i % 20, i);
+        snprintf(tx, sizeof tx, "t%04d", i);
+        make_record(&rec, "u", "null", after, BASE_NS + i, BASE_NS + i + 5, tx, "public", "t");
+        ingest(m, "{\"type\":\"full\"", i);
+        ingest(m, "", i);
+        ingest(m, rec.data, i);
+        ingest(m, "[1,2]", i);
+    }
+    t = model_table_find(m, "public", "t");
+    assert_non_null(t);
+    assert_int_equal(m->totals.records, 800);
+    assert_int_equal(m->totals.decoded, 200);
+    assert_int_equal(m->totals.undecodable, 600);
+    assert_int_equal(rs_table_live(t->rows), 20);
+    for (int k = 0; k < 20; k++) {
+        char key[16], after[64];
+        snprintf(key, sizeof key, "[%d]", k);
+        snprintf(after, sizeof after, "{\"id\":%d,\"v\":%d}", k, 180 + k);
+        assert_row(t, key, after);
+    }
+    buf_free(&rec);
+    model_free(m);
+}
+
+/* --- the JSON snapshot --- */
+
+/* The value at a path of object keys, e.g. get_path(doc, "totals", "records", NULL). */
+static struct jspan get_path(struct jspan v, ...)
+{
+    va_list ap;
+    const char *k;
+    va_start(ap, v);
+    while ((k = va_arg(ap, const char *)) != NULL) {
+        struct jspan next;
+        if (!jscan_get(v, k, &next))
+            fail_msg("no member %s", k);
+        v = next;
+    }
+    va_end(ap);
+    return v;
+}
+
+static void assert_span(struct jspan v, const char *want)
+{
+    if (v.n != strlen(want) || memcmp(v.p, want, v.n) != 0)
+        fail_msg("<%.*s> != <%s>", (int)v.n, v.p, want);
+}
+
+/* The row of rows[] whose key span is key_json. */
+static bool find_report_row(struct jspan doc, const char *key_json, struct jspan *row)
+{
+    struct jscan_iter it;
+    struct jspan r;
+    jscan_iter_init(&it, get_path(doc, "rows", NULL));
+    while (jscan_iter_next(&it, NULL, &r)) {
+        struct jspan k = get_path(r, "key", NULL);
+        if (k.n == strlen(key_json) && memcmp(k.p, key_json, k.n) == 0) {
+            *row = r;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_report(void **state)
+{
+    static const char after42[] = "{\"order_id\":1001,\"item_id\":42,\"quantity\":5,"
+                                  "\"price\":\"29.99\",\"serial\":123456789012345678901234567890,"
+                                  "\"weight\":1.50,\"json\":\"{\\\"a\\\":[1,2]}\"}";
+    struct model *m = model_new(NULL, INT64_C(1705318200000));
+    struct report_opts opts = {REPORT_ROWS_ALL, "cdctop-test"};
+    struct buf rec, out;
+    struct jspan doc, row, v;
+    struct jscan_error err = {0, NULL};
+    const char *perr = NULL;
+    int64_t x;
+
+    (void)state;
+    assert_true(model_configure_pk(m, "public.order_items=order_id,item_id", &perr));
+    model_shard(m, "shardId-000000000000");
+    model_set_source(m, "demo \"quoted\"\n");
+    buf_init(&rec);
+    buf_init(&out);
+    /* Emitted 4 ms before the commit: a negative commit-to-emit latency. */
+    make_record(&rec, "c", "null", after42, INT64_C(1705318200000000001),
+                INT64_C(1705318199996000001), "ffthunp5stx6ffs2vyfqoatmfu", "public",
+                "order_items");
+    ingest(m, rec.data, INT64_C(1705318400100));
+    make_record(&rec, "c", "null", "{\"order_id\":1001,\"item_id\":43,\"quantity\":1}",
+                INT64_C(1705318300000000002), INT64_C(1705318300000000102), "aaa", "public",
+                "order_items");
+    ingest(m, rec.data, INT64_C(1705318400200));
+    make_record(&rec, "d", "{\"order_id\":1001,\"item_id\":43}", "null",
+                INT64_C(1705318400000000003), INT64_C(1705318400125483291),
+                "xyzabc123def456ghi789jklmno", "public", "order_items");
+    ingest(m, rec.data, INT64_C(1705318400300));
+    /* Names and values that need escaping in the snapshot. */
+    make_record(&rec, "c", "null", "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}",
+                INT64_C(1705318400000000004), INT64_C(1705318400000000005), "t\\\"x", "odd",
+                "t\\\"ab\\u0001le");
+    ingest(m, rec.data, INT64_C(1705318400600));
+    ingest(m, "{\"op\":\"c\"", INT64_C(1705318400700));
+    assert_int_equal(m->totals.decoded, 4);
+
+    report_json(m, &opts, INT64_C(1705318401000), &out);
+    assert_true(out.len > 0 && out.data[out.len - 1] == '\n');
+    if (!jscan_validate(out.data, out.len, &doc, &err))
+        fail_msg("snapshot is not JSON: %s at %zu: ...%.60s", err.msg, err.offset,
+                 out.data + (err.offset > 30 ? err.offset - 30 : 0));
+    assert_int_equal(jscan_type(doc), JT_OBJECT);
+
+    /* The configured key, as an object of columns. */
+    assert_non_null(strstr(out.data, "\"key\":{\"order_id\":1001,\"item_id\":42}"));
+    assert_true(find_report_row(doc, "{\"order_id\":1001,\"item_id\":42}", &row));
+    assert_span(get_path(row, "state", NULL), "\"live\"");
+    assert_span(get_path(row, "row", NULL), after42); /* byte for byte, 30 digits included */
+    assert_span(get_path(row, "commit_ts_ns", NULL), "1705318200000000001");
+    assert_true(jscan_int64(get_path(row, "commit_ts_ns", NULL), &x));
+    assert_true(x == INT64_C(1705318200000000001));
+    assert_span(get_path(row, "txid", NULL), "\"ffthunp5stx6ffs2vyfqoatmfu\"");
+    assert_span(get_path(row, "schema", NULL), "\"public\"");
+    assert_span(get_path(row, "table", NULL), "\"order_items\"");
+    assert_span(get_path(row, "versions", NULL), "1");
+
+    /* A deleted row: a tombstone with a null row. */
+    assert_true(find_report_row(doc, "{\"order_id\":1001,\"item_id\":43}", &row));
+    assert_span(get_path(row, "state", NULL), "\"deleted\"");
+    assert_span(get_path(row, "row", NULL), "null");
+    assert_span(get_path(row, "commit_ts_ns", NULL), "1705318400000000003");
+    assert_span(get_path(row, "versions", NULL), "2");
+
+    /* The escaped table: guessed key, strings decoded back to what the record said. */
+    {
+        char name[64];
+        assert_true(find_report_row(doc, "{\"id\":\"x\\\"y\\u0001\"}", &row));
+        assert_true(jscan_string(get_path(row, "table", NULL), name, sizeof name, NULL));
+        assert_string_equal(name, "t\"ab\x01le");
+        assert_true(jscan_string(get_path(row, "txid", NULL), name, sizeof name, NULL));
+        assert_string_equal(name, "t\"x");
+        assert_span(get_path(row, "row", NULL), "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}");
+        assert_true(jscan_string(get_path(doc, "source", NULL), name, sizeof name, NULL));
+        assert_string_equal(name, "demo \"quoted\"\n");
+    }
+
+    /* Tables, keys and totals. */
+    {
+        struct jscan_iter it;
+        struct jspan tbl;
+        unsigned n = 0;
+        jscan_iter_init(&it, get_path(doc, "tables", NULL));
+        while (jscan_iter_next(&it, NULL, &tbl)) {
+            if (n++ == 0) {
+                assert_span(get_path(tbl, "table", NULL), "\"order_items\"");
+                assert_span(get_path(tbl, "pk", NULL),
+                            "{\"columns\":[\"order_id\",\"item_id\"],\"source\":\"configured\"}");
+                assert_span(get_path(tbl, "rows_live", NULL), "1");
+                assert_span(get_path(tbl, "rows_deleted", NULL), "1");
+                assert_span(get_path(tbl, "changes", NULL),
+                            "{\"insert\":2,\"update\":0,\"delete\":1,\"upsert\":0}");
+                assert_span(get_path(tbl, "latency_ms", "commit_to_emit", "negative", NULL), "1");
+            }
+        }
+        assert_int_equal(n, 2);
+    }
+    assert_span(get_path(doc, "totals", "records", NULL), "5");
+    assert_span(get_path(doc, "totals", "decoded", NULL), "4");
+    assert_span(get_path(doc, "totals", "undecodable", NULL), "1");
+    assert_span(get_path(doc, "totals", "keys", NULL), "3");
+    assert_span(get_path(doc, "undecodable_by_reason", "not_json", "count", NULL), "1");
+    assert_span(get_path(doc, "all", "latency_ms", "commit_to_emit", "negative", NULL), "1");
+    assert_span(get_path(doc, "all", "latency_ms", "commit_to_emit", "count", NULL), "4");
+
+    /* rows[] bounded per table. */
+    opts.max_rows = 1;
+    buf_reset(&out);
+    report_json(m, &opts, INT64_C(1705318401000), &out);
+    assert_true(jscan_validate(out.data, out.len, &doc, NULL));
+    {
+        struct jscan_iter it;
+        unsigned n = 0;
+        jscan_iter_init(&it, get_path(doc, "rows", NULL));
+        while (jscan_iter_next(&it, NULL, &v))
+            n++;
+        assert_int_equal(n, 2); /* one per table */
+    }
+    buf_free(&rec);
+    buf_free(&out);
+    model_free(m);
+}
+
+/* A snapshot of a model fed random histories is always valid JSON, and lists every row. */
+static void test_report_random(void **state)
+{
+    static const uint64_t seed = 77;
+    struct history h;
+    struct delivery d;
+    struct model *m;
+    struct buf out;
+    struct jspan doc, v;
+    struct jscan_iter it;
+    struct report_opts opts = {REPORT_ROWS_ALL, NULL};
+    uint64_t n = 0, keys;
+
+    (void)state;
+    gen_history(&h, seed, 1500, false);
+    gen_delivery(&d, &h, seed, ORDER_RANDOM);
+    m = run(&h, &d, true);
+    buf_init(&out);
+    report_json(m, &opts, INT64_C(1705318500000), &out);
+    assert_true(jscan_validate(out.data, out.len, &doc, NULL));
+    jscan_iter_init(&it, get_path(doc, "rows", NULL));
+    while (jscan_iter_next(&it, NULL, &v)) {
+        struct jspan key = get_path(v, "key", NULL), row = get_path(v, "row", NULL);
+        assert_int_equal(jscan_type(key), JT_OBJECT);
+        assert_true(jscan_type(row) == JT_OBJECT || jscan_type(row) == JT_NULL);
+        n++;
+    }
+    keys = rowstore_stats(m->rs)->keys;
+    assert_int_equal(n, keys);
+    buf_free(&out);
+    model_free(m);
+    free(d.idx);
+    free_history(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sql_agreement_configured_keys),
+        cmocka_unit_test(test_sql_agreement_learned_keys),
+        cmocka_unit_test(test_sql_agreement_learned_merge),
+        cmocka_unit_test(test_learn_composite_key_merges),
+        cmocka_unit_test(test_learn_composite_key_first_column),
+        cmocka_unit_test(test_unkeyed),
+        cmocka_unit_test(test_mixed_stream),
+        cmocka_unit_test(test_report),
+        cmocka_unit_test(test_report_random),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
