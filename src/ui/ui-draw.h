@@ -66,7 +66,7 @@ char *ui_fmt_pct(char *out, size_t len, double pct);       /* 99.5%, 100% */
 /* A UTC time from nanoseconds, "2026-11-23 03:12:00.123" or (no date) "03:12:00.123". */
 char *ui_fmt_utc_ns(char *out, size_t len, int64_t ns, bool date);
 
-/* "label value" with the label dimmed and two spaces after; returns the next column. */
+/* "label value", the label in the label style, two spaces after; returns the next column. */
 int ui_put_pair(WINDOW *w, int y, int x, const char *label, const char *value, attr_t attr);
 
 /* Columns of a list that adapt to the terminal width. */

@@ -33,6 +33,7 @@
 #define UI_MESSAGE_SECS    15.0
 #define UI_DEFAULT_REFRESH 0.25
 #define UI_ESCDELAY_MS     100 /* how long a lone Esc waits for the rest of a key sequence */
+#define UI_MAX_EMPTY_READS 1000
 
 /* The screens, in the order of enum view_id. */
 static const struct view_ops *const ui_views[VIEW_COUNT] = {
@@ -66,7 +67,8 @@ struct ui {
     int depth;
     unsigned table; /* selected table, shared by the views */
 
-    unsigned dirty; /* enum ui_dirty */
+    unsigned dirty;       /* enum ui_dirty */
+    unsigned empty_reads; /* stdin readable but no key, in a row */
     bool paused;
     bool quit;
     double last_draw; /* ev_now of the last body redraw */
@@ -155,20 +157,23 @@ static void ui_set_root(struct ui *ui, enum view_id id)
     }
 }
 
-/* Tab: the next top-level screen after the one the current screen belongs to. */
+/* Position in the Tab cycle of the screen the current one belongs to (the nearest cycle screen
+ * down the stack: Table detail and Help count as what they were opened from). */
+static int ui_cycle_position(const struct ui *ui)
+{
+    int n = (int)(sizeof ui_cycle / sizeof ui_cycle[0]);
+    for (int d = ui->depth - 1; d >= 0; d--)
+        for (int i = 0; i < n; i++)
+            if (ui_cycle[i] == ui->stack[d])
+                return i;
+    return 0;
+}
+
+/* Tab and Shift-Tab: the next or previous top-level screen. */
 static void ui_cycle_screens(struct ui *ui, int step)
 {
-    int n = (int)(sizeof ui_cycle / sizeof ui_cycle[0]), at = 0;
-    for (int d = ui->depth - 1; d >= 0; d--) {
-        enum view_id id = ui->stack[d];
-        for (int i = 0; i < n; i++)
-            if (ui_cycle[i] == id) {
-                at = i;
-                d = -1;
-                break;
-            }
-    }
-    ui_set_root(ui, ui_cycle[(at + step + n) % n]);
+    int n = (int)(sizeof ui_cycle / sizeof ui_cycle[0]);
+    ui_set_root(ui, ui_cycle[(ui_cycle_position(ui) + step + n) % n]);
 }
 
 /* --- leaving ------------------------------------------------------------------ */
@@ -222,7 +227,7 @@ static void ui_global_key(struct ui *ui, int key)
 {
     switch (key) {
     case 'q':
-    case UI_KEY_ESC:
+    case VIEW_KEY_ESC:
         if (ui->depth > 1)
             ui->depth--;
         else if (key == 'q')
@@ -231,7 +236,7 @@ static void ui_global_key(struct ui *ui, int key)
     case '\t':
         ui_cycle_screens(ui, 1);
         break;
-    case UI_KEY_FN(KEY_BTAB):
+    case VIEW_KEY_FN(KEY_BTAB):
         ui_cycle_screens(ui, -1);
         break;
     case '1':
@@ -249,13 +254,13 @@ static void ui_global_key(struct ui *ui, int key)
         ui_snapshot(ui);
         break;
     case '?':
-    case UI_KEY_FN(KEY_F(1)):
+    case VIEW_KEY_FN(KEY_F(1)):
         if (ui_current(ui) == VIEW_HELP)
             ui->depth--;
         else
             ui_push(ui, VIEW_HELP, true);
         break;
-    case UI_KEY_CTRL('l'):
+    case VIEW_KEY_CTRL('l'):
         clearok(curscr, TRUE);
         break;
     default:
@@ -271,7 +276,7 @@ static void ui_key(struct ui *ui, int key)
     bool prompting = ops->prompt && ops->prompt(ui->state[id]);
 
     ui_mark(ui, UI_DIRTY_ALL);
-    if (key == UI_KEY_FN(KEY_RESIZE))
+    if (key == VIEW_KEY_FN(KEY_RESIZE))
         return;
     enum view_result r = ops->key(ui->state[id], &env, key);
     ui->table = env.table;
@@ -446,8 +451,15 @@ static void ui_input_cb(struct ev_loop *loop, ev_io *w, int revents)
     (void)loop;
     (void)revents;
 
-    while (!ui->quit && (r = get_wch(&ch)) != ERR)
-        ui_key(ui, r == KEY_CODE_YES ? UI_KEY_FN((int)ch) : (int)ch);
+    bool any = false;
+    while (!ui->quit && (r = get_wch(&ch)) != ERR) {
+        any = true;
+        ui_key(ui, r == KEY_CODE_YES ? VIEW_KEY_FN((int)ch) : (int)ch);
+    }
+    /* A terminal that is gone stays readable and yields no keys: leave instead of spinning. */
+    ui->empty_reads = any ? 0 : ui->empty_reads + 1;
+    if (ui->empty_reads > UI_MAX_EMPTY_READS)
+        ui_quit(ui);
 }
 
 static void ui_resize(struct ui *ui)

@@ -263,7 +263,8 @@ static void detail_sample(struct detail_pen *p, const struct model *m,
     int y, x;
 
     if ((y = ui_scroll_line(&p->s)) >= 0) {
-        x = ui_put_pair(p->w, y, 4, "latest", ui_fmt_age(a, sizeof a, p->now - s->at_ms), A_NORMAL);
+        strcat(ui_fmt_age(a, sizeof a, p->now - s->at_ms), " ago");
+        x = ui_put_pair(p->w, y, 4, "latest", a, A_NORMAL);
         x += ui_put(p->w, y, x, p->width - x, ui_attr(UI_LABEL), "shard ");
         if (s->shard < m->nshards)
             x += ui_put_raw_tail(p->w, y, x, 24, A_NORMAL, m->shards[s->shard]->id,
@@ -377,14 +378,14 @@ static enum view_result detail_key(void *data, struct view_env *env, int key)
         d->top = 0;
         return VIEW_HANDLED;
     }
-    if (ui_key_is_enter(key) || key == 'r')
+    if (view_key_is_enter(key) || key == 'r')
         return env->m->ntables > 0 ? VIEW_OPEN_ROWS : VIEW_HANDLED;
     return VIEW_IGNORED;
 }
 
 const struct view_ops view_detail_ops = {
     .name = "Table detail",
-    .hints = "j/k:scroll [/]:table Enter:rows Esc:back p:pause s:snapshot ?:help",
+    .hints = "j/k:scroll [/]:table Enter:rows Esc:back s:snapshot ?:help",
     .init = detail_init,
     .free = detail_free,
     .draw = detail_draw,

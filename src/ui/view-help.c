@@ -24,6 +24,7 @@ static const char *const help_lines[] = {
     "PgUp PgDn|one page up / down (also Ctrl-B Ctrl-F, Space)",
     "Home End  g G|first / last",
     "Enter|open: Overview > Table detail > Rows > version history",
+    "r|Rows of the selected table (Overview, Table detail)",
     "Esc  q|back; q on Overview, Shards or Rows quits",
     "p|pause: the screen stops updating (PAUSED) while data keeps",
     "|flowing into the model; keys still work; p again resumes",

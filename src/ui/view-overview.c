@@ -303,7 +303,7 @@ static enum view_result overview_key(void *data, struct view_env *env, int key)
         env->table = (unsigned)view_move((int)env->table, delta, (int)env->m->ntables);
         return VIEW_HANDLED;
     }
-    if (ui_key_is_enter(key) && env->m->ntables > 0)
+    if (view_key_is_enter(key) && env->m->ntables > 0)
         return VIEW_OPEN_DETAIL;
     if (key == 'r' && env->m->ntables > 0)
         return VIEW_OPEN_ROWS;

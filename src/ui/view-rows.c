@@ -487,15 +487,15 @@ static void rows_query_backspace(struct rows *v)
 
 static enum view_result rows_prompt_key(struct rows *v, int key)
 {
-    if (ui_key_is_enter(key)) {
+    if (view_key_is_enter(key)) {
         memcpy(v->filter, v->query, sizeof v->filter);
         v->prompting = false;
-    } else if (key == UI_KEY_ESC || key == UI_KEY_CTRL('c') || key == UI_KEY_CTRL('g')) {
+    } else if (key == VIEW_KEY_ESC || key == VIEW_KEY_CTRL('c') || key == VIEW_KEY_CTRL('g')) {
         memcpy(v->filter, v->saved, sizeof v->filter);
         v->prompting = false;
-    } else if (ui_key_is_backspace(key)) {
+    } else if (view_key_is_backspace(key)) {
         rows_query_backspace(v);
-    } else if (key == UI_KEY_CTRL('u')) {
+    } else if (key == VIEW_KEY_CTRL('u')) {
         v->query[0] = '\0';
     } else if (key >= 0x20 && key != 0x7f && key < 0x110000) {
         rows_query_add(v, key);
@@ -516,7 +516,7 @@ static enum view_result rows_history_key(struct rows *v, int key)
         v->hist_top = view_move(v->hist_top, delta, INT_MAX / 2);
         return VIEW_HANDLED;
     }
-    if (key == UI_KEY_ESC || key == 'q' || key == UI_KEY_FN(KEY_LEFT) || key == 'h') {
+    if (key == VIEW_KEY_ESC || key == 'q' || key == VIEW_KEY_FN(KEY_LEFT) || key == 'h') {
         v->history = false;
         return VIEW_HANDLED;
     }
@@ -553,16 +553,16 @@ static enum view_result rows_list_key(struct rows *v, struct view_env *env, int 
         v->prompting = true;
         rows_prompt_update(v);
         return VIEW_HANDLED;
-    case UI_KEY_ESC:
+    case VIEW_KEY_ESC:
         if (!v->filter[0])
             return VIEW_IGNORED;
         v->filter[0] = '\0';
         return VIEW_HANDLED;
-    case UI_KEY_FN(KEY_LEFT):
+    case VIEW_KEY_FN(KEY_LEFT):
     case 'h':
         v->hscroll = v->hscroll > ROWS_HSCROLL_STEP ? v->hscroll - ROWS_HSCROLL_STEP : 0;
         return VIEW_HANDLED;
-    case UI_KEY_FN(KEY_RIGHT):
+    case VIEW_KEY_FN(KEY_RIGHT):
     case 'l':
         v->hscroll += ROWS_HSCROLL_STEP;
         return VIEW_HANDLED;
@@ -575,9 +575,9 @@ static enum view_result rows_list_key(struct rows *v, struct view_env *env, int 
     default:
         break;
     }
-    if (ui_key_is_enter(key) && v->moved)
+    if (view_key_is_enter(key) && v->moved)
         rows_select_at_cursor(v, view_table(env));
-    if (ui_key_is_enter(key) && v->total > 0 && v->sel_key.len > 0) {
+    if (view_key_is_enter(key) && v->total > 0 && v->sel_key.len > 0) {
         v->history = true;
         v->hist_top = 0;
         return VIEW_HANDLED;

@@ -36,23 +36,23 @@ int view_nav_delta(int key, int page)
     if (page < 1)
         page = 1;
     switch (key) {
-    case UI_KEY_FN(KEY_UP):
+    case VIEW_KEY_FN(KEY_UP):
     case 'k':
         return -1;
-    case UI_KEY_FN(KEY_DOWN):
+    case VIEW_KEY_FN(KEY_DOWN):
     case 'j':
         return 1;
-    case UI_KEY_FN(KEY_PPAGE):
-    case UI_KEY_CTRL('b'):
+    case VIEW_KEY_FN(KEY_PPAGE):
+    case VIEW_KEY_CTRL('b'):
         return -page;
-    case UI_KEY_FN(KEY_NPAGE):
-    case UI_KEY_CTRL('f'):
+    case VIEW_KEY_FN(KEY_NPAGE):
+    case VIEW_KEY_CTRL('f'):
     case ' ':
         return page;
-    case UI_KEY_FN(KEY_HOME):
+    case VIEW_KEY_FN(KEY_HOME):
     case 'g':
         return INT_MIN;
-    case UI_KEY_FN(KEY_END):
+    case VIEW_KEY_FN(KEY_END):
     case 'G':
         return INT_MAX;
     default:

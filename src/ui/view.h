@@ -17,18 +17,18 @@ struct model_table;
 
 /* Keys reach views as one int: characters as their Unicode value, curses function keys moved
  * past the Unicode range so the two never collide. */
-#define UI_KEY_FN(k)   (0x200000 + (k))
-#define UI_KEY_ESC     27
-#define UI_KEY_CTRL(c) ((c)&0x1f)
+#define VIEW_KEY_FN(k)   (0x200000 + (k))
+#define VIEW_KEY_ESC     27
+#define VIEW_KEY_CTRL(c) ((c)&0x1f)
 
-static inline bool ui_key_is_enter(int key)
+static inline bool view_key_is_enter(int key)
 {
-    return key == '\n' || key == '\r' || key == UI_KEY_FN(KEY_ENTER);
+    return key == '\n' || key == '\r' || key == VIEW_KEY_FN(KEY_ENTER);
 }
 
-static inline bool ui_key_is_backspace(int key)
+static inline bool view_key_is_backspace(int key)
 {
-    return key == UI_KEY_FN(KEY_BACKSPACE) || key == 127 || key == 8;
+    return key == VIEW_KEY_FN(KEY_BACKSPACE) || key == 127 || key == 8;
 }
 
 enum view_id { VIEW_OVERVIEW, VIEW_SHARDS, VIEW_DETAIL, VIEW_ROWS, VIEW_HELP, VIEW_COUNT };
@@ -61,7 +61,7 @@ struct view_ops {
     void (*free)(void *data);
     /* Draws the whole window (already erased) from the model. */
     void (*draw)(void *data, struct view_env *env, WINDOW *win);
-    /* Handles one key (see UI_KEY_FN); navigation only, never the model. */
+    /* Handles one key (see VIEW_KEY_FN); navigation only, never the model. */
     enum view_result (*key)(void *data, struct view_env *env, int key);
     /* Optional: the text of an input prompt the view is reading on the bottom line, or NULL.
      * While it returns non-NULL, every key goes to the view first. */
