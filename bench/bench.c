@@ -18,7 +18,7 @@
 #include "model.h"
 
 #define DEFAULT_RECORDS 200000
-#define ROUNDS 3
+#define ROUNDS          3
 
 struct corpus {
     char **rec;
@@ -224,12 +224,13 @@ static struct mem_point measure_keys(size_t nkeys)
         char tx[27];
         txid(tx);
         commit += 1000;
-        int len = snprintf(buf, sizeof buf,
-                           "{\"type\":\"full\",\"op\":\"c\",\"before\":null,\"after\":{\"order_id\":"
-                           "%zu,\"status\":\"new\",\"total\":\"10.00\"},\"source\":{\"ts_ns\":"
-                           "%" PRId64 ",\"txId\":\"%s\",\"schema\":\"public\",\"table\":\"orders\"},"
-                           "\"ts_ns\":%" PRId64 "}",
-                           i, commit, tx, commit + 100000000);
+        int len =
+            snprintf(buf, sizeof buf,
+                     "{\"type\":\"full\",\"op\":\"c\",\"before\":null,\"after\":{\"order_id\":"
+                     "%zu,\"status\":\"new\",\"total\":\"10.00\"},\"source\":{\"ts_ns\":"
+                     "%" PRId64 ",\"txId\":\"%s\",\"schema\":\"public\",\"table\":\"orders\"},"
+                     "\"ts_ns\":%" PRId64 "}",
+                     i, commit, tx, commit + 100000000);
         c.rec[i] = malloc((size_t)len);
         memcpy(c.rec[i], buf, (size_t)len);
         c.len[i] = (size_t)len;

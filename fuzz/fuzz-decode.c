@@ -32,8 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (p <= end) {
         const char *nul = memchr(p, '\0', (size_t)(end - p));
         size_t len = nul ? (size_t)(nul - p) : (size_t)(end - p);
-        struct cdc_raw raw = {.data = p, .len = len, .shard = shard, .seq = "1", .seq_len = 1,
-                              .arrival_ms = now};
+        struct cdc_raw raw = {
+            .data = p, .len = len, .shard = shard, .seq = "1", .seq_len = 1, .arrival_ms = now};
         model_ingest(m, &raw, now++);
         if (!nul)
             break;

@@ -6,9 +6,9 @@
 #include <stddef.h>
 
 struct buf {
-    char *data;  /* always NUL-terminated once anything was appended */
-    size_t len;  /* bytes in use, excluding the terminating NUL */
-    size_t cap;  /* bytes allocated */
+    char *data; /* always NUL-terminated once anything was appended */
+    size_t len; /* bytes in use, excluding the terminating NUL */
+    size_t cap; /* bytes allocated */
 };
 
 void buf_init(struct buf *b);

@@ -13,7 +13,7 @@
 #include "xalloc.h"
 
 #define MAX_FRAGMENTS 65536u /* far above what 10 MiB records split into */
-#define RECENT_IDS 1024u     /* completed ids remembered to recognise redeliveries */
+#define RECENT_IDS    1024u  /* completed ids remembered to recognise redeliveries */
 
 /* The fragments of one image, possibly received before their head. */
 struct image {

@@ -34,10 +34,10 @@ enum chunks_result {
 struct chunks_done {
     char *head;
     size_t head_len;
-    char *image[2];       /* [0] before, [1] after; NULL when not chunked */
+    char *image[2]; /* [0] before, [1] after; NULL when not chunked */
     size_t image_len[2];
     bool crc_ok[2];
-    size_t record_bytes;  /* the largest Kinesis record among head and fragments */
+    size_t record_bytes; /* the largest Kinesis record among head and fragments */
 };
 
 struct chunks *chunks_new(size_t max_bytes);

@@ -12,7 +12,7 @@
 #include "chunks.h"
 #include "xalloc.h"
 
-#define DEFAULT_PENDING_BYTES (64u * 1024u * 1024u)
+#define DEFAULT_PENDING_BYTES       (64u * 1024u * 1024u)
 #define DEFAULT_FRAGMENT_TIMEOUT_MS 120000
 
 struct decoder {
@@ -192,8 +192,8 @@ static enum decode_status decode_envelope(struct decoder *d, const struct cdc_ra
     out->before.p = out->after.p = NULL;
     out->before.n = out->after.n = 0;
     out->reassembled = false;
-    out->op = jscan_get(rec, "op", &v) ? parse_op(v, out->op_text, sizeof out->op_text)
-                                       : CDC_OP_OTHER;
+    out->op =
+        jscan_get(rec, "op", &v) ? parse_op(v, out->op_text, sizeof out->op_text) : CDC_OP_OTHER;
     if (!jscan_get(rec, "source", &src) || jscan_type(src) != JT_OBJECT)
         return fail(d, raw, now_ms, DERR_BAD_SOURCE, NULL);
     if (!read_name(src, "schema", out->schema, sizeof out->schema) ||
@@ -248,9 +248,8 @@ static enum decode_status finish_reassembled(struct decoder *d, const struct cdc
                                              int64_t now_ms, const char *id,
                                              struct cdc_change *out);
 
-static enum decode_status chunk_result(struct decoder *d, const struct cdc_raw *raw,
-                                       int64_t now_ms, enum chunks_result r, const char *id,
-                                       struct cdc_change *out)
+static enum decode_status chunk_result(struct decoder *d, const struct cdc_raw *raw, int64_t now_ms,
+                                       enum chunks_result r, const char *id, struct cdc_change *out)
 {
     update_pending(d);
     switch (r) {
@@ -269,8 +268,8 @@ static enum decode_status chunk_result(struct decoder *d, const struct cdc_raw *
     return finish_reassembled(d, raw, now_ms, id, out);
 }
 
-static enum decode_status decode_head(struct decoder *d, const struct cdc_raw *raw,
-                                      int64_t now_ms, struct jspan rec, struct cdc_change *out)
+static enum decode_status decode_head(struct decoder *d, const struct cdc_raw *raw, int64_t now_ms,
+                                      struct jspan rec, struct cdc_change *out)
 {
     struct jspan desc, v;
     struct chunk_ref before, after;
@@ -294,15 +293,14 @@ static enum decode_status decode_head(struct decoder *d, const struct cdc_raw *r
     if (!has_before && !has_after)
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "chunked block names no image");
     const char *id = NULL;
-    enum chunks_result r = chunks_add_head(d->chunks, raw->data, raw->len,
-                                           has_before ? &before : NULL, has_after ? &after : NULL,
-                                           raw->len + raw->pkey_len, now_ms, &id);
+    enum chunks_result r =
+        chunks_add_head(d->chunks, raw->data, raw->len, has_before ? &before : NULL,
+                        has_after ? &after : NULL, raw->len + raw->pkey_len, now_ms, &id);
     return chunk_result(d, raw, now_ms, r, id, out);
 }
 
 static enum decode_status decode_fragment(struct decoder *d, const struct cdc_raw *raw,
-                                          int64_t now_ms, struct jspan rec,
-                                          struct cdc_change *out)
+                                          int64_t now_ms, struct jspan rec, struct cdc_change *out)
 {
     struct jspan v, data;
     char id[CHUNK_ID_MAX + 1];
@@ -326,8 +324,7 @@ static enum decode_status decode_fragment(struct decoder *d, const struct cdc_ra
 }
 
 static enum decode_status finish_reassembled(struct decoder *d, const struct cdc_raw *raw,
-                                             int64_t now_ms, const char *id,
-                                             struct cdc_change *out)
+                                             int64_t now_ms, const char *id, struct cdc_change *out)
 {
     struct jspan rec, img[2] = {{NULL, 0}, {NULL, 0}};
     struct jscan_error err = {0, NULL}; /* msg stays NULL when the text is JSON but no object */

@@ -45,23 +45,23 @@ struct decode_sample {
     int64_t at_ms;
     unsigned shard;
     char seq[CDC_SEQ_MAX + 1];
-    char detail[96];                  /* e.g. "unterminated string at byte 37" */
-    char bytes[DECODE_SAMPLE_MAX];    /* first bytes of the record, raw (escape on display!) */
+    char detail[96];               /* e.g. "unterminated string at byte 37" */
+    char bytes[DECODE_SAMPLE_MAX]; /* first bytes of the record, raw (escape on display!) */
     size_t bytes_len;
 };
 
 struct decode_stats {
     uint64_t errors[DERR_COUNT];
     struct decode_sample sample[DERR_COUNT];
-    uint64_t fragments_buffered;     /* fragment records accepted */
-    uint64_t fragment_repeats;       /* redelivered fragments or chunk heads ignored */
+    uint64_t fragments_buffered; /* fragment records accepted */
+    uint64_t fragment_repeats;   /* redelivered fragments or chunk heads ignored */
     uint64_t chunks_completed;
-    unsigned chunks_pending;         /* split changes waiting for parts now */
+    unsigned chunks_pending; /* split changes waiting for parts now */
     size_t pending_bytes;
 };
 
 struct decoder_limits {
-    size_t max_pending_bytes;  /* reassembly buffer cap (default 64 MiB) */
+    size_t max_pending_bytes;    /* reassembly buffer cap (default 64 MiB) */
     int64_t fragment_timeout_ms; /* a split change must complete within this (default 120 s) */
 };
 
@@ -77,7 +77,7 @@ enum decode_status decoder_feed(struct decoder *d, const struct cdc_raw *raw, in
 void decoder_tick(struct decoder *d, int64_t now_ms);
 const struct decode_stats *decoder_stats(const struct decoder *d);
 
-const char *decode_reason_name(enum decode_reason r);   /* short id, e.g. "not_json" */
-const char *decode_reason_text(enum decode_reason r);   /* one line for operators */
+const char *decode_reason_name(enum decode_reason r); /* short id, e.g. "not_json" */
+const char *decode_reason_text(enum decode_reason r); /* one line for operators */
 
 #endif

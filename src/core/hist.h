@@ -8,9 +8,9 @@
 
 #include <stdint.h>
 
-#define HIST_MAX_EXP 40 /* values beyond 2^41 land in the last bucket; max stays exact */
-#define HIST_HALF (16 + (HIST_MAX_EXP - 3) * 8)
-#define HIST_BUCKETS (2 * HIST_HALF)
+#define HIST_MAX_EXP      40 /* values beyond 2^41 land in the last bucket; max stays exact */
+#define HIST_HALF         (16 + (HIST_MAX_EXP - 3) * 8)
+#define HIST_BUCKETS      (2 * HIST_HALF)
 #define HIST_WINDOW_SLOTS 7
 
 struct hist {
@@ -24,7 +24,7 @@ struct hist {
 struct whist {
     struct hist slot[HIST_WINDOW_SLOTS];
     int64_t slot_start[HIST_WINDOW_SLOTS]; /* ms; INT64_MIN when unused */
-    int64_t slot_ms;                         /* window / (HIST_WINDOW_SLOTS - 1) */
+    int64_t slot_ms;                       /* window / (HIST_WINDOW_SLOTS - 1) */
 };
 
 void hist_init(struct hist *h);

@@ -27,11 +27,11 @@ struct metrics {
     uint64_t duplicates;
     uint64_t stale;
     struct series per_kind[CDC_KIND_COUNT];
-    struct whist latency[LAT_COUNT];  /* microseconds, signed */
-    struct hist size;                 /* bytes, since start */
-    uint64_t over_90pct;              /* records above 90 % of the size limit */
+    struct whist latency[LAT_COUNT];            /* microseconds, signed */
+    struct hist size;                           /* bytes, since start */
+    uint64_t over_90pct;                        /* records above 90 % of the size limit */
     struct big_record largest[METRICS_LARGEST]; /* biggest first */
-    int64_t last_change_ms;           /* CDC_TIME_NONE before the first */
+    int64_t last_change_ms;                     /* CDC_TIME_NONE before the first */
 };
 
 void metrics_init(struct metrics *m, int64_t latency_window_ms);

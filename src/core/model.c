@@ -189,7 +189,8 @@ static void record_latencies(struct metrics *mt, const struct cdc_change *c,
     if (raw->arrival_ms == CDC_TIME_NONE)
         return;
     if (c->emit_ns != CDC_TIME_NONE)
-        metrics_latency(mt, LAT_EMIT_TO_ARRIVAL, now_ms, raw->arrival_ms * 1000 - c->emit_ns / 1000);
+        metrics_latency(mt, LAT_EMIT_TO_ARRIVAL, now_ms,
+                        raw->arrival_ms * 1000 - c->emit_ns / 1000);
     metrics_latency(mt, LAT_ARRIVAL_TO_PROCESSED, now_ms, (now_ms - raw->arrival_ms) * 1000);
 }
 

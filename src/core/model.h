@@ -18,7 +18,7 @@
 #include "shard.h"
 
 #define MODEL_DEFAULT_RECORD_LIMIT (1024u * 1024u) /* Kinesis default MaxRecordSizeInKiB 1024 */
-#define MODEL_DLQ_HISTORY 180                      /* DLQ samples kept for the trend */
+#define MODEL_DLQ_HISTORY          180             /* DLQ samples kept for the trend */
 
 struct model_table {
     char schema[CDC_NAME_MAX + 1];
@@ -26,7 +26,7 @@ struct model_table {
     struct pk_def pk;
     struct rs_table *rows;
     struct metrics m;
-    uint64_t unkeyed;  /* changes whose image lacks a key column (not applied) */
+    uint64_t unkeyed; /* changes whose image lacks a key column (not applied) */
 };
 
 struct dlq_sample {
@@ -35,8 +35,8 @@ struct dlq_sample {
 };
 
 struct dlq_state {
-    bool configured;    /* a DLQ is being watched */
-    bool known;         /* at least one successful poll */
+    bool configured; /* a DLQ is being watched */
+    bool known;      /* at least one successful poll */
     char name[128];
     int64_t visible;
     int64_t in_flight;
@@ -45,7 +45,7 @@ struct dlq_state {
     struct dlq_sample history[MODEL_DLQ_HISTORY]; /* ring, oldest overwritten */
     unsigned history_len;
     unsigned history_next;
-    char error[160];    /* last poll error, "" when fine */
+    char error[160]; /* last poll error, "" when fine */
 };
 
 struct model_totals {
@@ -63,38 +63,38 @@ enum model_alert { ALERT_NONE, ALERT_INFO, ALERT_WARN, ALERT_ERROR };
 
 struct model_status {
     enum model_alert level;
-    char text[256];  /* e.g. "GetRecords shardId-000000000001: AccessDeniedException" */
-    char hint[200];  /* e.g. "the credentials lack kinesis:GetRecords" */
+    char text[256]; /* e.g. "GetRecords shardId-000000000001: AccessDeniedException" */
+    char hint[200]; /* e.g. "the credentials lack kinesis:GetRecords" */
     int64_t at_ms;
 };
 
 struct model_config {
     struct decoder_limits decoder;
     struct rowstore_limits rows;
-    int64_t latency_window_ms;  /* default 60 s */
+    int64_t latency_window_ms; /* default 60 s */
 };
 
 struct model {
     struct model_config cfg;
     struct decoder *dec;
     struct rowstore *rs;
-    struct model_table **tables;  /* in order of first appearance */
+    struct model_table **tables; /* in order of first appearance */
     unsigned ntables;
     unsigned tables_cap;
     struct shard **shards;
     unsigned nshards;
     unsigned shards_cap;
     struct model_totals totals;
-    struct metrics all;           /* every table together */
-    struct series records_per_s;  /* raw records received */
+    struct metrics all;          /* every table together */
+    struct series records_per_s; /* raw records received */
     struct dlq_state dlq;
-    uint64_t record_size_limit;   /* bytes */
-    char source[256];             /* what is being read, for headers and snapshots */
-    char endpoint[200];           /* region/endpoint read from, "" for the demo */
-    char creds_source[160];       /* where the credentials came from (never their value) */
+    uint64_t record_size_limit; /* bytes */
+    char source[256];           /* what is being read, for headers and snapshots */
+    char endpoint[200];         /* region/endpoint read from, "" for the demo */
+    char creds_source[160];     /* where the credentials came from (never their value) */
     struct model_status status;
     int64_t started_ms;
-    uint64_t generation;          /* bumped by every change to the model */
+    uint64_t generation; /* bumped by every change to the model */
     /* configured keys, applied when their table first appears */
     struct model_pk_spec *pk_specs;
     unsigned npk_specs;
@@ -112,8 +112,7 @@ void model_set_record_limit(struct model *m, uint64_t bytes);
 
 /* Finds or adds a shard by id; returns its index. */
 unsigned model_shard(struct model *m, const char *id);
-struct model_table *model_table_find(const struct model *m, const char *schema,
-                                     const char *table);
+struct model_table *model_table_find(const struct model *m, const char *schema, const char *table);
 
 /* Decodes and applies one raw record. Never fails: problems are counted. */
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);

@@ -14,7 +14,7 @@
 #include "jscan.h"
 
 #define PK_MAX_COLS 16
-#define PK_COL_MAX 127
+#define PK_COL_MAX  127
 
 enum pk_source { PK_NONE, PK_GUESSED, PK_LEARNED, PK_CONFIGURED };
 

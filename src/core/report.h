@@ -8,10 +8,10 @@
 #include "model.h"
 
 #define REPORT_JSON_VERSION 1
-#define REPORT_ROWS_ALL UINT64_MAX
+#define REPORT_ROWS_ALL     UINT64_MAX
 
 struct report_opts {
-    uint64_t max_rows;   /* rows[] bound; REPORT_ROWS_ALL for all */
+    uint64_t max_rows; /* rows[] bound; REPORT_ROWS_ALL for all */
     const char *program_version;
 };
 

@@ -25,19 +25,19 @@
 #include "pk.h"
 
 struct rowstore_limits {
-    size_t max_bytes;   /* cap on rows, keys and index (default 256 MiB); 0 = no cap */
-    unsigned versions;  /* versions shown per key (default 8) */
-    unsigned history;   /* entries in the shared version log (default 65536) */
+    size_t max_bytes;  /* cap on rows, keys and index (default 256 MiB); 0 = no cap */
+    unsigned versions; /* versions shown per key (default 8) */
+    unsigned history;  /* entries in the shared version log (default 65536) */
 };
 
 enum rs_outcome { RS_APPLIED, RS_DUPLICATE, RS_STALE };
 
 struct rs_change {
-    struct jspan key;      /* canonical key text (pk_key) */
+    struct jspan key; /* canonical key text (pk_key) */
     enum cdc_op op;
     int64_t commit_ns;
     const char *txid;
-    struct jspan image;    /* `after` for create/update/other; ignored for delete */
+    struct jspan image; /* `after` for create/update/other; ignored for delete */
     unsigned shard;
     const char *seq;
     size_t seq_len;
@@ -46,13 +46,13 @@ struct rs_change {
 
 struct rs_result {
     enum rs_outcome outcome;
-    enum cdc_kind kind;    /* how the change counts (meaningless for RS_DUPLICATE) */
+    enum cdc_kind kind; /* how the change counts (meaningless for RS_DUPLICATE) */
 };
 
 struct rs_version {
     int64_t commit_ns;
     int64_t arrival_ms;
-    int64_t seen_ms;       /* when cdctop processed it */
+    int64_t seen_ms; /* when cdctop processed it */
     enum cdc_op op;
     enum rs_outcome mark;
     unsigned shard;
@@ -61,12 +61,12 @@ struct rs_version {
 };
 
 struct rowstore_stats {
-    uint64_t keys;        /* tracked keys, live + tombstones */
+    uint64_t keys; /* tracked keys, live + tombstones */
     uint64_t live;
     uint64_t tombstones;
-    uint64_t evicted;     /* keys dropped by the memory cap */
-    size_t bytes;         /* memory held for keys, rows and index */
-    size_t row_bytes;     /* of which the rows' own image bytes */
+    uint64_t evicted; /* keys dropped by the memory cap */
+    size_t bytes;     /* memory held for keys, rows and index */
+    size_t row_bytes; /* of which the rows' own image bytes */
 };
 
 struct rowstore;

@@ -375,6 +375,13 @@ static void ui_draw_status(struct ui *ui)
     } else if (show_msg) {
         ui_put(ui->status, 0, x, width - x, ui_attr(ui->message_error ? UI_ERROR : UI_MESSAGE),
                msg.data);
+    } else if (ui->m->status.level >= ALERT_WARN) {
+        /* The source's latest problem stays in sight on every screen until it clears. */
+        buf_reset(&msg);
+        ui_escaped(&msg, ui->m->status.text,
+                   strnlen(ui->m->status.text, sizeof ui->m->status.text));
+        ui_put(ui->status, 0, x, width - x,
+               ui_attr(ui->m->status.level == ALERT_ERROR ? UI_ERROR : UI_MESSAGE), msg.data);
     } else {
         ui_put(ui->status, 0, x, width - x, ui_attr(UI_STATUS), ops->hints);
     }

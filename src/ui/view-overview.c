@@ -14,7 +14,7 @@
 #include "view.h"
 #include "xalloc.h"
 
-#define OVERVIEW_HEADER_LINES 5     /* header lines above the column headings */
+#define OVERVIEW_HEADER_LINES 5     /* fixed header lines; live sources add up to three */
 #define OVERVIEW_IDLE_MS      60000 /* a table quiet for longer is dimmed */
 #define OVERVIEW_DLQ_TREND_MS 60000
 
@@ -103,7 +103,38 @@ static int overview_dlq(WINDOW *w, int y, int x, const struct model *m)
     return x;
 }
 
-static void overview_header(WINDOW *w, const struct model *m, int64_t now, bool done)
+/* Live sources: where from and with whose credentials; then the source's latest problem and
+ * what to do about it. Returns the next free line. */
+static int overview_source_lines(WINDOW *w, int y, const struct model *m)
+{
+    int x;
+    if (m->endpoint[0]) {
+        x = ui_put(w, y, 0, INT_MAX, ui_attr(UI_LABEL), "endpoint ");
+        x += ui_put_raw(w, y, x, getmaxx(w) / 2, ui_attr(UI_HEADER), m->endpoint,
+                        strnlen(m->endpoint, sizeof m->endpoint));
+        x += ui_put(w, y, x, INT_MAX, ui_attr(UI_LABEL), "  credentials ");
+        ui_put_raw(w, y, x, getmaxx(w) - x, ui_attr(UI_HEADER),
+                   m->creds_source[0] ? m->creds_source : "(resolving)",
+                   m->creds_source[0] ? strnlen(m->creds_source, sizeof m->creds_source) : 11);
+        y++;
+    }
+    if (m->status.level >= ALERT_WARN) {
+        attr_t a = ui_attr(m->status.level == ALERT_ERROR ? UI_ERROR : UI_WARN);
+        x = ui_put_raw(w, y, 0, getmaxx(w), a, m->status.text,
+                       strnlen(m->status.text, sizeof m->status.text));
+        y++;
+        if (m->status.hint[0]) {
+            x = ui_put(w, y, 0, INT_MAX, ui_attr(UI_LABEL), "  hint: ");
+            ui_put_raw(w, y, x, getmaxx(w) - x, ui_attr(UI_MESSAGE), m->status.hint,
+                       strnlen(m->status.hint, sizeof m->status.hint));
+            y++;
+        }
+    }
+    return y;
+}
+
+/* Draws the header and returns how many lines it took. */
+static int overview_header(WINDOW *w, const struct model *m, int64_t now, bool done)
 {
     char a[UI_FMT_LEN], b[UI_FMT_LEN], value[2 * UI_FMT_LEN];
     const struct rowstore_stats *rs = rowstore_stats(m->rs);
@@ -142,6 +173,7 @@ static void overview_header(WINDOW *w, const struct model *m, int64_t now, bool 
     x = ui_put_pair(w, 4, x, "evicted", ui_fmt_count(a, sizeof a, rs->evicted),
                     ui_attr(rs->evicted ? UI_WARN : UI_NORMAL));
     ui_put_pair(w, 4, x, "keys", ui_fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
+    return overview_source_lines(w, OVERVIEW_HEADER_LINES, m);
 }
 
 /* Percentages of each change kind, "40/55/5/0", or "-" before the first change. */
@@ -257,9 +289,9 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     const struct model *m = env->m;
     struct ui_col cols[OC_COUNT];
     char name[1100];
-    int rows = getmaxy(w), list_y = OVERVIEW_HEADER_LINES + 1;
+    int rows = getmaxy(w);
+    int head_y = overview_header(w, m, env->now_ms, env->source_done), list_y = head_y + 1;
 
-    overview_header(w, m, env->now_ms, env->source_done);
     memcpy(cols, overview_cols, sizeof cols);
     int widest = overview_name_width(m);
     cols[OC_NAME].min = widest < 12 ? 12 : widest > 18 ? 18 : widest;
@@ -269,7 +301,7 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     snprintf(spark_title, sizeof spark_title, cols[OC_SPARK].width >= 9 ? "last %ds" : "%ds",
              cols[OC_SPARK].width);
     cols[OC_SPARK].title = spark_title;
-    ui_cols_head(w, OVERVIEW_HEADER_LINES, cols, OC_COUNT, ui_attr(UI_COLUMN));
+    ui_cols_head(w, head_y, cols, OC_COUNT, ui_attr(UI_COLUMN));
 
     /* the last line sums every table */
     o->page = rows - list_y - 1;
