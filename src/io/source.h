@@ -10,8 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model.h"
+
 struct ev_loop;
-struct model;
 struct source;
 
 struct source_ops {
@@ -28,11 +29,23 @@ struct source_ops {
 struct source {
     const struct source_ops *ops;
     struct model *model;
+    /* Optional tap that sees every raw record before the model does (the recorder). */
+    void (*tap)(void *ctx, const struct source *s, const struct cdc_raw *raw, int64_t now_ms);
+    void *tap_ctx;
     /* Called after the source changed the model, so the owner can mark views dirty. */
     void (*changed)(void *ctx);
     void *changed_ctx;
     int64_t last_record_ms; /* when the source last fed a record (for --until-idle) */
 };
+
+/* Every source hands each record over through here, so taps and the model see the same bytes. */
+static inline void source_feed(struct source *s, const struct cdc_raw *raw, int64_t now_ms)
+{
+    if (s->tap)
+        s->tap(s->tap_ctx, s, raw, now_ms);
+    model_ingest(s->model, raw, now_ms);
+    s->last_record_ms = now_ms;
+}
 
 /* Helpers for sources: notify the owner. */
 static inline void source_changed(struct source *s)

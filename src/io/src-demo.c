@@ -1129,7 +1129,7 @@ static void deliver_one(struct demo *d, int64_t now_ms)
         .pkey_len = strlen(r->pkey),
         .arrival_ms = arrival_ms,
     };
-    model_ingest(d->m, &raw, now_ms);
+    source_feed(&d->base, &raw, now_ms);
     sh->last_arrival_ms = arrival_ms;
     sh->batch_records++;
     d->delivered++;
