@@ -1,0 +1,250 @@
+/*
+ * Container credentials (ECS task roles, EKS Pod Identity): a GET of
+ * http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, or of
+ * $AWS_CONTAINER_CREDENTIALS_FULL_URI when that is https or a known local address, with an
+ * Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "awstime.h"
+#include "aws-sign.h"
+#include "buf.h"
+#include "creds-op.h"
+#include "http.h"
+#include "xalloc.h"
+
+#define CONTAINER_HOST       "http://169.254.170.2"
+#define CONTAINER_TIMEOUT_MS 2000L
+#define CONTAINER_ATTEMPTS   3
+#define CONTAINER_MAX_TOKEN  16384
+
+struct container_op {
+    struct creds_op base;
+    struct http *h;
+    struct http_call *call;
+    char *url;
+    char *auth; /* Authorization value, or NULL */
+    int attempts;
+    creds_op_fn done;
+    void *ctx;
+};
+
+bool creds_container_configured(void)
+{
+    const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+
+    return (rel != NULL && rel[0] != '\0') || (full != NULL && full[0] != '\0');
+}
+
+/* Plain http is only trusted on loopback and the ECS/EKS link-local agents. */
+static bool container_host_allowed(const char *host)
+{
+    static const char *const allowed[] = {"169.254.170.2", "169.254.170.23", "[fd00:ec2::23]",
+                                          "localhost", "[::1]"};
+    struct in_addr a4;
+
+    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+        if (strcasecmp(host, allowed[i]) == 0)
+            return true;
+    return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+static bool container_url(char **out, char *err, size_t errsz)
+{
+    const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+    const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+    struct aws_url u;
+    struct buf b;
+
+    if (rel != NULL && rel[0] != '\0') {
+        if (rel[0] != '/' || strpbrk(rel, " \t\r\n") != NULL) {
+            snprintf(err, errsz, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with '/'");
+            return false;
+        }
+        buf_init(&b);
+        buf_printf(&b, CONTAINER_HOST "%s", rel);
+        *out = buf_steal(&b);
+        return true;
+    }
+    if (!aws_sign_parse_url(full, &u)) {
+        snprintf(err, errsz, "AWS_CONTAINER_CREDENTIALS_FULL_URI is not an http(s) URL");
+        return false;
+    }
+    if (!u.https && !container_host_allowed(u.host)) {
+        snprintf(err, errsz,
+                 "AWS_CONTAINER_CREDENTIALS_FULL_URI must use https, a loopback address, "
+                 "169.254.170.2, 169.254.170.23 or fd00:ec2::23 (got host %.100s)",
+                 u.host);
+        aws_sign_url_free(&u);
+        return false;
+    }
+    aws_sign_url_free(&u);
+    *out = xstrdup(full);
+    return true;
+}
+
+/* The Authorization value: the token file wins over the variable; CR or LF is refused. */
+static bool container_auth(char **out, char *err, size_t errsz)
+{
+    const char *file = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+    const char *tok = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+
+    *out = NULL;
+    if (file != NULL && file[0] != '\0') {
+        char why[256];
+
+        *out = creds_read_small_file(file, CONTAINER_MAX_TOKEN, why, sizeof(why));
+        if (*out == NULL) {
+            snprintf(err, errsz, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", why);
+            return false;
+        }
+    } else if (tok != NULL && tok[0] != '\0') {
+        *out = xstrdup(tok);
+    }
+    if (*out != NULL && strpbrk(*out, "\r\n") != NULL) {
+        snprintf(err, errsz, "the container authorization token holds a line break");
+        explicit_bzero(*out, strlen(*out));
+        free(*out);
+        *out = NULL;
+        return false;
+    }
+    return true;
+}
+
+static void container_free(struct container_op *op)
+{
+    if (op->call != NULL)
+        http_cancel(op->h, op->call);
+    free(op->url);
+    if (op->auth != NULL) {
+        explicit_bzero(op->auth, strlen(op->auth));
+        free(op->auth);
+    }
+    free(op);
+}
+
+static void container_cancel(struct creds_op *base)
+{
+    container_free((struct container_op *)(void *)base);
+}
+
+static void container_response(void *ctx, const struct http_response *r);
+
+static void container_send(struct container_op *op)
+{
+    struct http_header hd[1];
+    struct http_request req = {0};
+
+    if (op->auth != NULL) {
+        hd[0] = (struct http_header){"Authorization", op->auth};
+        req.nheaders = 1;
+    }
+    req.method = "GET";
+    req.url = op->url;
+    req.headers = hd;
+    req.timeout_ms = CONTAINER_TIMEOUT_MS;
+    req.connect_timeout_ms = CONTAINER_TIMEOUT_MS;
+    op->attempts++;
+    op->call = http_send(op->h, &req, container_response, op);
+}
+
+static const char *container_str(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+
+    return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool container_parse(const struct http_response *r, struct aws_creds *c, char *err,
+                            size_t errsz)
+{
+    json_t *root = json_loadb(r->body, r->body_len, 0, NULL);
+    const char *akid, *secret, *token, *exp;
+    bool ok = false;
+
+    memset(c, 0, sizeof(*c));
+    if (r->status != 200) {
+        const char *m = json_is_object(root) ? container_str(root, "message") : NULL;
+
+        if (m == NULL && json_is_object(root))
+            m = container_str(root, "Message");
+        snprintf(err, errsz, "HTTP %ld%s%.200s", r->status, m != NULL ? ": " : "",
+                 m != NULL ? m : "");
+        json_decref(root);
+        return false;
+    }
+    akid = json_is_object(root) ? container_str(root, "AccessKeyId") : NULL;
+    secret = json_is_object(root) ? container_str(root, "SecretAccessKey") : NULL;
+    token = json_is_object(root) ? container_str(root, "Token") : NULL;
+    exp = json_is_object(root) ? container_str(root, "Expiration") : NULL;
+    if (akid == NULL || secret == NULL)
+        snprintf(err, errsz, "the reply lacks AccessKeyId/SecretAccessKey");
+    else if (!creds_copy(c->access_key, sizeof(c->access_key), akid) ||
+             !creds_copy(c->secret_key, sizeof(c->secret_key), secret) ||
+             !creds_copy(c->session_token, sizeof(c->session_token), token != NULL ? token : ""))
+        snprintf(err, errsz, "a credential is longer than supported");
+    else if (exp != NULL && !awstime_parse(exp, &c->expires_ms))
+        snprintf(err, errsz, "Expiration is not an ISO-8601 time");
+    else
+        ok = true;
+    json_decref(root);
+    if (!ok)
+        creds_wipe(c);
+    else
+        snprintf(c->source, sizeof(c->source), "container credentials");
+    return ok;
+}
+
+static void container_response(void *ctx, const struct http_response *r)
+{
+    struct container_op *op = ctx;
+    struct aws_creds c;
+    char err[512];
+
+    op->call = NULL;
+    if ((r->status == 0 || r->status >= 500) && op->attempts < CONTAINER_ATTEMPTS) {
+        container_send(op);
+        return;
+    }
+    if (r->status == 0) {
+        op->done(op->ctx, NULL, r->error);
+    } else if (!container_parse(r, &c, err, sizeof(err))) {
+        op->done(op->ctx, NULL, err);
+    } else {
+        op->done(op->ctx, &c, NULL);
+        creds_wipe(&c);
+    }
+    container_free(op);
+}
+
+struct creds_op *creds_container_fetch(struct http *h, creds_op_fn done, void *ctx, char *err,
+                                       size_t errsz)
+{
+    struct container_op *op;
+    char *url, *auth;
+
+    if (!container_url(&url, err, errsz))
+        return NULL;
+    if (!container_auth(&auth, err, errsz)) {
+        free(url);
+        return NULL;
+    }
+    op = xcalloc(1, sizeof(*op));
+    op->base.cancel = container_cancel;
+    op->h = h;
+    op->url = url;
+    op->auth = auth;
+    op->done = done;
+    op->ctx = ctx;
+    container_send(op);
+    return &op->base;
+}

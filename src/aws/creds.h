@@ -1,0 +1,49 @@
+/*
+ * AWS credentials, resolved in the order the AWS CLI uses (wire-formats §7.2), refreshed before
+ * they expire without interrupting callers, and the region (§7.3). Secrets never appear in any
+ * message this module produces; `source` says where credentials came from, never what they are.
+ */
+#ifndef CDCTOP_CREDS_H
+#define CDCTOP_CREDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct http;
+struct creds;
+
+struct aws_creds {
+    char access_key[128];
+    char secret_key[128];
+    char session_token[4096]; /* "" when none */
+    int64_t expires_ms;       /* 0 = does not expire */
+    char source[160];         /* e.g. "environment", "profile dev (~/.aws/credentials)",
+                                 "assume-role arn:aws:iam::1:role/r via profile base", "imds role r" */
+};
+
+struct creds_config {
+    const char *profile;      /* --profile; NULL = AWS_PROFILE / AWS_DEFAULT_PROFILE / default */
+    const char *region;       /* --region; NULL = resolve */
+    const char *sts_endpoint; /* endpoint for STS calls (tests, VPC endpoints); NULL = regional */
+};
+
+typedef void (*creds_fn)(void *ctx, const struct aws_creds *c, const char *error);
+typedef void (*region_fn)(void *ctx, const char *region, const char *error);
+
+struct creds *creds_new(struct ev_loop *loop, struct http *http, const struct creds_config *cfg);
+void creds_free(struct creds *c);
+/* Calls back with valid credentials (at once when cached and fresh), or with an error that names
+ * every source tried. Never blocks the loop. */
+void creds_get(struct creds *c, creds_fn done, void *ctx);
+/* Forgets every pending creds_get/creds_region callback registered with ctx (for callers that
+ * go away while waiting); the others are still answered. */
+void creds_cancel(struct creds *c, void *ctx);
+/* Forgets cached credentials (e.g. after ExpiredToken) so the next creds_get resolves again. */
+void creds_invalidate(struct creds *c);
+/* The region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region, then IMDS. */
+void creds_region(struct creds *c, region_fn done, void *ctx);
+/* Where the current credentials came from, or "" before the first resolution. */
+const char *creds_source(const struct creds *c);
+
+#endif

@@ -1,0 +1,58 @@
+/*
+ * HTTP on the one libev loop: libcurl's multi interface driven by curl_multi_socket_action from
+ * ev_io and ev_timer watchers. Keep-alive and connection reuse come from the shared multi handle;
+ * TLS verification is always on for https. CURL never leaves this module.
+ */
+#ifndef CDCTOP_HTTP_H
+#define CDCTOP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ev_loop;
+struct http;
+struct http_call;
+
+struct http_header {
+    const char *name;
+    const char *value;
+};
+
+struct http_request {
+    const char *method; /* "GET", "POST", "PUT" */
+    const char *url;
+    const struct http_header *headers;
+    size_t nheaders;
+    const void *body;
+    size_t body_len;
+    long timeout_ms;         /* whole call; 0 = 30 s */
+    long connect_timeout_ms; /* 0 = 10 s */
+};
+
+struct http_response {
+    long status;      /* 0 when no response arrived */
+    const char *body; /* NUL-terminated; "" when none */
+    size_t body_len;
+    const char *error; /* transport error ("connection refused ..."), "" when a response arrived */
+    int64_t elapsed_ms;
+    const void *priv; /* for http_response_header */
+};
+
+typedef void (*http_done_fn)(void *ctx, const struct http_response *resp);
+
+/* user_agent NULL means "cdctop/<version>". NULL only when libcurl cannot initialise. */
+struct http *http_new(struct ev_loop *loop, const char *user_agent);
+void http_free(struct http *h); /* cancels calls in flight without calling them back */
+/* Starts a call; everything in req is copied. done runs later from the loop, exactly once,
+ * unless the call is cancelled first. */
+struct http_call *http_send(struct http *h, const struct http_request *req, http_done_fn done,
+                            void *ctx);
+void http_cancel(struct http *h, struct http_call *c);
+/* A response header's value (case-insensitive name), or NULL. Valid during the callback. */
+const char *http_response_header(const struct http_response *r, const char *name);
+unsigned http_in_flight(const struct http *h);
+/* The loop the calls run on (for modules that must defer work to it). */
+struct ev_loop *http_loop(const struct http *h);
+
+#endif
