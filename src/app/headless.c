@@ -15,21 +15,43 @@
 #include "report.h"
 #include "snapfile.h"
 #include "source.h"
+#include "ui-snapshot.h"
+#include "src-replay.h"
 
-#define CHECK_INTERVAL_S 0.1
+#define CHECK_INTERVAL_S    0.1
+#define PROGRESS_INTERVAL_S 0.25
 
 struct headless {
     struct ev_loop *loop;
     struct model *m;
     struct source *src;
     const struct options *o;
+    const char *version;
     int64_t started_ms;
     const char *stop_reason;
     ev_timer check;
     ev_timer tick;
     ev_signal sigint;
     ev_signal sigterm;
+    ev_signal sigusr1;
+    ev_timer progress; /* a replay's progress line, when stderr is a terminal */
+    ev_timer every;    /* --snapshot-every */
 };
+
+/* One line on the terminal, rewritten in place; the last one is kept. */
+static void show_progress(struct headless *h, bool last)
+{
+    char text[256];
+    src_replay_progress_text(&h->m->progress, text, sizeof text);
+    fprintf(stderr, "\r%s\033[K%s", text, last ? "\n" : "");
+}
+
+static void progress_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    (void)loop;
+    (void)revents;
+    show_progress(w->data, false);
+}
 
 static void stop(struct headless *h, const char *why)
 {
@@ -41,6 +63,12 @@ static void stop(struct headless *h, const char *why)
     ev_timer_stop(h->loop, &h->tick);
     ev_signal_stop(h->loop, &h->sigint);
     ev_signal_stop(h->loop, &h->sigterm);
+    ev_signal_stop(h->loop, &h->sigusr1);
+    ev_timer_stop(h->loop, &h->every);
+    if (ev_is_active(&h->progress)) {
+        ev_timer_stop(h->loop, &h->progress);
+        show_progress(h, true);
+    }
     ev_break(h->loop, EVBREAK_ALL);
 }
 
@@ -88,8 +116,41 @@ static bool write_all(int fd, const char *p, size_t n)
     return true;
 }
 
+/* A snapshot set (JSON, text, HTML) into --snapshot-dir; a failure is reported, never fatal. */
+static int write_set(struct headless *h, const char *version)
+{
+    char msg[4800];
+    struct ui_snapshot_req req = {
+        .m = h->m,
+        .now_ms = clock_now_ms(h->loop),
+        .dir = h->o->snapshot_dir,
+        .max_rows = h->o->snapshot_rows,
+        .version = version,
+        .source_done = h->src->ops->finished && h->src->ops->finished(h->src),
+        .offscreen = true,
+        .ascii = h->o->ascii,
+    };
+    bool ok = ui_snapshot_write(&req, msg, sizeof msg);
+    fprintf(stderr, "cdctop: %s\n", msg);
+    return ok ? 0 : 1;
+}
+
+static void every_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct headless *h = w->data;
+    (void)revents;
+    model_tick(h->m, clock_now_ms(loop));
+    write_set(h, h->version);
+    /* the next one a whole interval after this one ended, so slow snapshots never starve the
+     * source of the loop */
+    ev_now_update(loop);
+    ev_timer_again(loop, w);
+}
+
 static int write_snapshot(struct headless *h, const char *version)
 {
+    if (!h->o->snapshot) /* no path given: the whole set into --snapshot-dir */
+        return write_set(h, version);
     struct buf out;
     struct report_opts ro = {.max_rows = h->o->snapshot_rows, .program_version = version};
     char err[512], path[4096];
@@ -102,18 +163,7 @@ static int write_snapshot(struct headless *h, const char *version)
             status = 1;
         }
     } else {
-        if (h->o->snapshot) {
-            snprintf(path, sizeof path, "%s", h->o->snapshot);
-        } else {
-            char base[64];
-            if (!snapfile_dir(h->o->snapshot_dir, true, err, sizeof err)) {
-                fprintf(stderr, "cdctop: %s\n", err);
-                buf_free(&out);
-                return 1;
-            }
-            snapfile_base(base, sizeof base, clock_now_ms(h->loop));
-            snprintf(path, sizeof path, "%s/%s.json", h->o->snapshot_dir, base);
-        }
+        snprintf(path, sizeof path, "%s", h->o->snapshot);
         if (!snapfile_write(path, out.data, out.len, err, sizeof err)) {
             fprintf(stderr, "cdctop: %s\n", err);
             status = 1;
@@ -125,21 +175,40 @@ static int write_snapshot(struct headless *h, const char *version)
     return status;
 }
 
-int headless_run(struct ev_loop *loop, struct model *m, struct source *src,
-                 const struct options *o, const char *version)
+/* SIGUSR1: the snapshot as it is now, and the run goes on (the final one overwrites it). */
+static void usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    struct headless h = {.loop = loop, .m = m, .src = src, .o = o};
+    struct headless *h = w->data;
+    (void)revents;
+    model_tick(h->m, clock_now_ms(loop));
+    write_snapshot(h, h->version);
+}
+
+int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
+                 const char *version)
+{
+    struct headless h = {.loop = loop, .m = m, .src = src, .o = o, .version = version};
     char err[256];
     h.started_ms = clock_now_ms(loop);
     ev_timer_init(&h.check, check_cb, CHECK_INTERVAL_S, CHECK_INTERVAL_S);
     ev_timer_init(&h.tick, tick_cb, 1.0, 1.0);
     ev_signal_init(&h.sigint, signal_cb, SIGINT);
     ev_signal_init(&h.sigterm, signal_cb, SIGTERM);
-    h.check.data = h.tick.data = h.sigint.data = h.sigterm.data = &h;
+    ev_signal_init(&h.sigusr1, usr1_cb, SIGUSR1);
+    ev_timer_init(&h.progress, progress_cb, PROGRESS_INTERVAL_S, PROGRESS_INTERVAL_S);
+    h.check.data = h.tick.data = h.sigint.data = h.sigterm.data = h.sigusr1.data = &h;
+    h.progress.data = &h;
+    ev_timer_init(&h.every, every_cb, o->snapshot_every, o->snapshot_every);
+    h.every.data = &h;
+    if (o->snapshot_every > 0)
+        ev_timer_start(loop, &h.every);
+    if (m->progress.active && isatty(STDERR_FILENO))
+        ev_timer_start(loop, &h.progress);
     ev_timer_start(loop, &h.check);
     ev_timer_start(loop, &h.tick);
     ev_signal_start(loop, &h.sigint);
     ev_signal_start(loop, &h.sigterm);
+    ev_signal_start(loop, &h.sigusr1);
     if (src->ops->start(src, loop, err, sizeof err) != 0) {
         fprintf(stderr, "cdctop: %s\n", err);
         stop(&h, "source failed");
@@ -149,5 +218,7 @@ int headless_run(struct ev_loop *loop, struct model *m, struct source *src,
     if (!h.stop_reason)
         stop(&h, "source ended");
     model_tick(m, clock_now_ms(loop));
-    return write_snapshot(&h, version);
+    int status = write_snapshot(&h, version);
+    ui_snapshot_release();
+    return status;
 }

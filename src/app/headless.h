@@ -8,7 +8,7 @@ struct source;
 struct options;
 
 /* Returns the process exit status: 0, or 1 when the snapshot could not be written. */
-int headless_run(struct ev_loop *loop, struct model *m, struct source *src,
-                 const struct options *o, const char *version);
+int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
+                 const char *version);
 
 #endif

@@ -10,9 +10,14 @@
 
 #include "clock.h"
 #include "headless.h"
+#include "live.h"
 #include "model.h"
 #include "options.h"
+#include "recorder.h"
+#include "redact.h"
 #include "src-demo.h"
+#include "src-kinesis.h"
+#include "src-replay.h"
 #include "ui.h"
 
 /* Reads the config file (unless told not to), then the command line over it. */
@@ -34,8 +39,7 @@ static bool load_options(struct options *o, int argc, char **argv)
                 options_free(&probe);
                 return false;
             }
-        } else if (options_default_config_path(path, sizeof path) &&
-                   access(path, F_OK) == 0) {
+        } else if (options_default_config_path(path, sizeof path) && access(path, F_OK) == 0) {
             if (options_load_file(o, path, stderr) < 0)
                 fprintf(stderr, "cdctop: cannot read config file %s\n", path);
         }
@@ -49,6 +53,8 @@ static void model_config_from(struct model_config *cfg, const struct options *o)
     model_config_defaults(cfg);
     cfg->decoder.max_pending_bytes = o->fragment_buffer;
     cfg->decoder.fragment_timeout_ms = (int64_t)(o->fragment_timeout * 1000);
+    /* An undecodable record's bytes may hold the very values being redacted. */
+    cfg->decoder.no_sample_bytes = o->redact_values || (o->redact && *o->redact);
     cfg->rows.max_bytes = o->max_memory;
     cfg->rows.versions = (unsigned)(o->versions > 4096 ? 4096 : o->versions);
     cfg->rows.history = (unsigned)(o->history > (1u << 26) ? (1u << 26) : o->history);
@@ -67,8 +73,43 @@ static bool configure_keys(struct model *m, const struct options *o)
     return true;
 }
 
-static struct source *make_source(struct model *m, const struct options *o)
+static struct source *make_live_source(struct model *m, const struct options *o)
 {
+    struct live_opts lo = {
+        .stream = o->stream,
+        .dlq = o->dlq,
+        .region = o->region,
+        .profile = o->profile,
+        .endpoint_url = o->endpoint_url,
+        .from = o->from,
+        .read_rate = o->read_rate,
+        .read_limit = (unsigned)(o->read_limit > 10000 ? 10000 : o->read_limit),
+        .relist_s = o->relist,
+        .dlq_interval_s = o->dlq_interval,
+        .user_agent = "cdctop/" PACKAGE_VERSION,
+    };
+    return live_new(m, &lo);
+}
+
+/* NULL, with the reason on stderr, when the recording cannot be read. */
+static struct source *make_replay_source(struct ev_loop *loop, struct model *m,
+                                         const struct options *o)
+{
+    char err[512];
+    struct replay_opts ro = {.path = o->replay, .warn = o->headless ? stderr : NULL};
+    src_replay_parse_speed(o->speed ? o->speed : "1", &ro.speed);
+    struct source *src = src_replay_new(m, loop, &ro, err, sizeof err);
+    if (!src)
+        fprintf(stderr, "cdctop: --replay: %s\n", err);
+    return src;
+}
+
+static struct source *make_source(struct ev_loop *loop, struct model *m, const struct options *o)
+{
+    if (o->replay)
+        return make_replay_source(loop, m, o);
+    if (o->stream)
+        return make_live_source(m, o);
     struct demo_opts d = {
         .seed = o->seed,
         .rate = o->demo_rate,
@@ -76,6 +117,74 @@ static struct source *make_source(struct model *m, const struct options *o)
         .shards = (unsigned)(o->demo_shards ? (o->demo_shards > 256 ? 256 : o->demo_shards) : 4),
     };
     return src_demo_new(m, &d);
+}
+
+static struct recorder *start_recording(struct ev_loop *loop, struct model *m, struct source *src,
+                                        const struct options *o)
+{
+    char err[512];
+    struct recorder_opts ro = {
+        .path = o->record, .max_bytes = o->record_max_bytes, .program = PACKAGE_STRING};
+    struct recorder *rec = recorder_new(loop, m, &ro, err, sizeof err);
+    if (!rec) {
+        fprintf(stderr, "cdctop: --record: %s\n", err);
+        return NULL;
+    }
+    recorder_attach(rec, src);
+    return rec;
+}
+
+/* Closes the recording and says what it holds. False when it is incomplete. */
+static bool finish_recording(struct recorder *rec, const struct options *o)
+{
+    char err[512];
+    struct recorder_stats st;
+    bool ok = recorder_close(rec, &st, err, sizeof err);
+    fprintf(stderr, "cdctop: recorded %llu", (unsigned long long)(st.records - st.lost));
+    if (st.lost)
+        fprintf(stderr, " of %llu", (unsigned long long)st.records);
+    fprintf(stderr, " records to %s", o->record);
+    if (st.files > 1)
+        fprintf(stderr, " and %s.1 to %s.%u", o->record, o->record, st.files - 1);
+    fputc('\n', stderr);
+    if (!ok)
+        fprintf(stderr, "cdctop: --record: %s\n", err);
+    return ok;
+}
+
+/* The redaction key: random, drawn once per run and never written anywhere. */
+static bool redaction_key(unsigned char key[REDACT_KEY_BYTES])
+{
+    if (getentropy(key, REDACT_KEY_BYTES) == 0)
+        return true;
+    FILE *f = fopen("/dev/urandom", "rb");
+    bool ok = f && fread(key, 1, REDACT_KEY_BYTES, f) == REDACT_KEY_BYTES;
+    if (f)
+        fclose(f);
+    return ok;
+}
+
+static bool configure_redaction(struct model *m, const struct options *o)
+{
+    unsigned char key[REDACT_KEY_BYTES];
+    const char *err;
+
+    if (!o->redact && !o->redact_values)
+        return true;
+    if (!redaction_key(key)) {
+        fprintf(stderr, "cdctop: --redact: cannot read random bytes for the hash key\n");
+        return false;
+    }
+    struct redact *r = redact_new(key);
+    memset(key, 0, sizeof key);
+    if (o->redact && !redact_add(r, o->redact, &err)) {
+        fprintf(stderr, "cdctop: --redact %s: %s\n", o->redact, err);
+        redact_free(r);
+        return false;
+    }
+    redact_set_all_values(r, o->redact_values);
+    model_set_redaction(m, r);
+    return true;
 }
 
 static int run(const struct options *o)
@@ -88,11 +197,23 @@ static int run(const struct options *o)
     }
     model_config_from(&cfg, o);
     struct model *m = model_new(&cfg, clock_now_ms(loop));
-    if (!configure_keys(m, o)) {
+    if (!configure_keys(m, o) || !configure_redaction(m, o)) {
         model_free(m);
         return 2;
     }
-    struct source *src = make_source(m, o);
+    struct source *src = make_source(loop, m, o);
+    if (!src) {
+        model_free(m);
+        ev_loop_destroy(loop);
+        return 2;
+    }
+    struct recorder *rec = NULL;
+    if (o->record && !(rec = start_recording(loop, m, src, o))) {
+        src->ops->free(src);
+        model_free(m);
+        ev_loop_destroy(loop);
+        return 2;
+    }
     int status;
     if (o->headless) {
         status = headless_run(loop, m, src, o, PACKAGE_STRING);
@@ -103,15 +224,73 @@ static int run(const struct options *o)
             .ascii = o->ascii,
             .snapshot_dir = o->snapshot_dir,
             .snapshot_rows = o->snapshot_rows,
+            .snapshot_every = o->snapshot_every,
             .refresh_s = o->refresh,
             .version = PACKAGE_STRING,
         };
         status = ui_run(loop, m, src, &uo);
     }
+    if (rec && !finish_recording(rec, o) && status == 0)
+        status = 1;
     src->ops->free(src);
     model_free(m);
     ev_loop_destroy(loop);
     return status;
+}
+
+/* Exactly one source, and the live options make sense. Messages go to stderr. */
+static bool source_options_ok(const struct options *o)
+{
+    char err[256];
+    double speed;
+    if (o->replay && (o->demo || o->stream)) {
+        fprintf(stderr, "cdctop: --replay reads a recording: give it without --demo or --stream\n");
+        return false;
+    }
+    if (o->speed && !o->replay) {
+        fprintf(stderr, "cdctop: --speed needs --replay\n");
+        return false;
+    }
+    if (o->speed && !src_replay_parse_speed(o->speed, &speed)) {
+        fprintf(stderr, "cdctop: --speed %s: expected a number above 0 or max\n", o->speed);
+        return false;
+    }
+    if (o->record && (o->redact || o->redact_values)) {
+        fprintf(stderr, "cdctop: --record keeps the raw records, values and all: it cannot be "
+                        "combined with --redact or --redact-values (replay the recording with "
+                        "them instead)\n");
+        return false;
+    }
+    if (o->record_max_bytes && !o->record) {
+        fprintf(stderr, "cdctop: --record-max-bytes needs --record\n");
+        return false;
+    }
+    if (o->demo && o->stream) {
+        fprintf(stderr, "cdctop: give either --demo or --stream, not both\n");
+        return false;
+    }
+    if (!o->demo && !o->stream && !o->replay) {
+        fprintf(stderr, "cdctop: nothing to watch: give --stream NAME, --demo or --replay FILE "
+                        "(see cdctop --help)\n");
+        return false;
+    }
+    if (o->dlq && !o->stream) {
+        fprintf(stderr, "cdctop: --dlq needs --stream (the demo has its own DLQ)\n");
+        return false;
+    }
+    if (o->stream && !*o->stream) {
+        fprintf(stderr, "cdctop: --stream needs a stream name or ARN\n");
+        return false;
+    }
+    if (!src_kinesis_check_from(o->from, err, sizeof err)) {
+        fprintf(stderr, "cdctop: --from %s: %s\n", o->from, err);
+        return false;
+    }
+    if (o->read_limit < 1 || o->read_limit > 10000) {
+        fprintf(stderr, "cdctop: --read-limit must be between 1 and 10000\n");
+        return false;
+    }
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -128,8 +307,7 @@ int main(int argc, char **argv)
         options_usage(stdout);
     } else if (o.version) {
         printf("%s\n", PACKAGE_STRING);
-    } else if (!o.demo) {
-        fprintf(stderr, "cdctop: nothing to watch: give --demo (see cdctop --help)\n");
+    } else if (!source_options_ok(&o)) {
         status = 2;
     } else if (!o.headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "cdctop: the console needs a terminal; use --headless without one\n");

@@ -18,7 +18,9 @@ enum opt_type {
     OPT_SIZE,   /* uint64_t with an optional K/M/G suffix (powers of 1024) */
     OPT_ROWS,   /* uint64_t or "all" */
     OPT_SECS,   /* double seconds */
-    OPT_PK      /* repeatable --pk spec */
+    OPT_RATE,   /* double above 0 */
+    OPT_PK,     /* repeatable --pk spec */
+    OPT_LIST    /* char *, comma-separated; a repeated option adds to the list */
 };
 
 struct option_def {
@@ -41,25 +43,65 @@ static const struct option_def option_table[] = {
     {"demo-limit", OPT_UINT, OFF(demo_limit), "N", "stop the demo after N records, 0 = never", "0",
      false},
     {"demo-shards", OPT_UINT, OFF(demo_shards), "N", "shards in the demo stream", "4", false},
+    {"stream", OPT_STRING, OFF(stream), "NAME|ARN", "tail every shard of this Kinesis data stream",
+     NULL, false},
+    {"dlq", OPT_STRING, OFF(dlq), "NAME|URL", "with --stream: watch this SQS dead-letter queue",
+     NULL, false},
+    {"region", OPT_STRING, OFF(region), "REGION", "AWS region",
+     "AWS_REGION, AWS_DEFAULT_REGION, the profile's, or the instance's", false},
+    {"profile", OPT_STRING, OFF(profile), "NAME", "AWS profile for credentials and region",
+     "AWS_PROFILE or default", false},
+    {"endpoint-url", OPT_STRING, OFF(endpoint_url), "URL",
+     "endpoint for Kinesis, SQS and STS calls (emulators, VPC endpoints)", NULL, false},
+    {"from", OPT_STRING, OFF(from), "POSITION",
+     "where to start: latest, trim-horizon, a UTC time (2026-11-23T03:12:00Z), epoch seconds, "
+     "or a time ago (-15m, -2h, -30s)",
+     "latest", false},
+    {"read-rate", OPT_RATE, OFF(read_rate), "N",
+     "GetRecords calls per second per shard (the shard allows 5, shared with the consumer)", "1",
+     false},
+    {"read-limit", OPT_UINT, OFF(read_limit), "N", "records per GetRecords call (1-10000)", "1000",
+     false},
+    {"relist", OPT_SECS, OFF(relist), "SECS",
+     "seconds between shard listings that discover new shards", "30", false},
+    {"dlq-interval", OPT_SECS, OFF(dlq_interval), "SECS", "seconds between DLQ depth polls", "5",
+     false},
+    {"replay", OPT_STRING, OFF(replay), "FILE",
+     "replay a recording made with --record (FILE.1, FILE.2, ... follow when they exist)", NULL,
+     true},
+    {"speed", OPT_STRING, OFF(speed), "N|max",
+     "with --replay: N times the recorded pace, or max for as fast as possible", "1", false},
+    {"record", OPT_STRING, OFF(record), "FILE",
+     "record every raw record to FILE (JSON Lines, mode 0600; never overwrites)", NULL, true},
+    {"record-max-bytes", OPT_SIZE, OFF(record_max_bytes), "SIZE",
+     "with --record: continue in FILE.1, FILE.2, ... once a file would pass SIZE", "0, one file",
+     false},
     {"headless", OPT_FLAG, OFF(headless), NULL,
-     "run without a terminal and write one JSON snapshot at the end", NULL, false},
+     "run without a terminal and write a snapshot at the end", NULL, false},
     {"duration", OPT_SECS, OFF(duration), "SECS", "headless: stop after SECS seconds", NULL, false},
     {"until-idle", OPT_SECS, OFF(until_idle), "SECS",
      "headless: stop after SECS seconds without a record", NULL, false},
     {"snapshot", OPT_STRING, OFF(snapshot), "PATH|-",
-     "headless: write the JSON snapshot to PATH (- for standard output)", NULL, false},
+     "headless: write only the JSON snapshot, to PATH (- for standard output), at the end", NULL,
+     false},
     {"snapshot-dir", OPT_STRING, OFF(snapshot_dir), "DIR", "where snapshots are written",
      "./cdctop-snapshots", false},
     {"snapshot-rows", OPT_ROWS, OFF(snapshot_rows), "N|all",
      "at most N reconstructed rows per table in a snapshot", "1000", false},
+    {"snapshot-every", OPT_SECS, OFF(snapshot_every), "SECS",
+     "write a snapshot set (JSON, text, HTML) every SECS seconds", "0, never", false},
+    {"redact", OPT_LIST, OFF(redact), "COL[,COL...]",
+     "show these columns' values as keyed hashes (COLUMN, TABLE.COLUMN or "
+     "SCHEMA.TABLE.COLUMN; repeatable)",
+     NULL, false},
+    {"redact-values", OPT_FLAG, OFF(redact_values), NULL,
+     "show every non-key column's values as keyed hashes", NULL, false},
     {"pk", OPT_PK, OFF(pk), "SCHEMA.TABLE=COL[,COL...]",
      "primary key of a table (repeatable; overrides learned and guessed keys)", NULL, false},
     {"max-memory", OPT_SIZE, OFF(max_memory), "SIZE",
      "memory cap for reconstructed rows; least recently changed keys are evicted", "256M", false},
-    {"versions", OPT_UINT, OFF(versions), "N", "versions shown per key in its history", "8",
-     false},
-    {"history", OPT_UINT, OFF(history), "N", "entries in the shared version log", "65536",
-     false},
+    {"versions", OPT_UINT, OFF(versions), "N", "versions shown per key in its history", "8", false},
+    {"history", OPT_UINT, OFF(history), "N", "entries in the shared version log", "65536", false},
     {"latency-window", OPT_SECS, OFF(latency_window), "SECS",
      "sliding window of the latency percentiles", "60", false},
     {"fragment-timeout", OPT_SECS, OFF(fragment_timeout), "SECS",
@@ -88,6 +130,11 @@ void options_defaults(struct options *o)
     o->seed = 1;
     o->demo_rate = 200;
     o->demo_shards = 4;
+    o->from = xstrdup("latest");
+    o->read_rate = 1;
+    o->read_limit = 1000;
+    o->relist = 30;
+    o->dlq_interval = 5;
     o->snapshot_dir = xstrdup("./cdctop-snapshots");
     o->snapshot_rows = 1000;
     o->max_memory = 256ull << 20;
@@ -102,8 +149,18 @@ void options_defaults(struct options *o)
 
 void options_free(struct options *o)
 {
+    free(o->stream);
+    free(o->dlq);
+    free(o->region);
+    free(o->profile);
+    free(o->endpoint_url);
+    free(o->from);
+    free(o->replay);
+    free(o->speed);
+    free(o->record);
     free(o->snapshot);
     free(o->snapshot_dir);
+    free(o->redact);
     free(o->theme);
     free(o->theme_dir);
     free(o->config);
@@ -224,6 +281,28 @@ static const char *set_option(struct options *o, const struct option_def *def, c
         return parse_uint(value, field) ? NULL : "expected a whole number or \"all\"";
     case OPT_SECS:
         return parse_secs(value, field) ? NULL : "expected a number of seconds";
+    case OPT_RATE: {
+        double v;
+        if (!parse_secs(value, &v) || v <= 0)
+            return "expected a number above 0";
+        *(double *)field = v;
+        return NULL;
+    }
+    case OPT_LIST: {
+        char **list = field;
+        if (!*value)
+            return "expected a comma-separated list";
+        if (!*list) {
+            *list = xstrdup(value);
+            return NULL;
+        }
+        size_t n = strlen(*list) + 1 + strlen(value) + 1;
+        char *joined = xmalloc(n);
+        snprintf(joined, n, "%s,%s", *list, value);
+        free(*list);
+        *list = joined;
+        return NULL;
+    }
     case OPT_PK:
         if (o->npk >= OPTIONS_MAX_PK)
             return "too many --pk options";
@@ -343,7 +422,9 @@ bool options_default_config_path(char *out, size_t len)
 
 void options_usage(FILE *out)
 {
-    fprintf(out, "Usage: cdctop --demo [OPTION...]\n"
+    fprintf(out, "Usage: cdctop --stream NAME|ARN [--dlq NAME|URL] [OPTION...]\n"
+                 "       cdctop --demo [OPTION...]\n"
+                 "       cdctop --replay FILE [--speed N|max] [OPTION...]\n"
                  "Watch a change-data-capture pipeline: per-table change rates, latencies, record\n"
                  "sizes, the DLQ, and the rows reconstructed from the changes.\n\n"
                  "Options:\n");

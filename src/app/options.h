@@ -19,13 +19,30 @@ struct options {
     double demo_rate;
     uint64_t demo_limit;
     uint64_t demo_shards;
+    char *stream; /* Kinesis stream name or ARN */
+    char *dlq;    /* SQS dead-letter queue name or URL */
+    char *region;
+    char *profile;
+    char *endpoint_url; /* Kinesis, SQS and STS */
+    char *from;         /* latest, trim-horizon, a time, or -15m */
+    double read_rate;   /* GetRecords per second per shard */
+    uint64_t read_limit;
+    double relist;
+    double dlq_interval;
+    char *replay;              /* a recording to replay */
+    char *speed;               /* replay pace: N times the recorded one, or "max"; NULL = 1 */
+    char *record;              /* record every raw record to this file */
+    uint64_t record_max_bytes; /* start the next file past this size; 0 = one file */
     /* headless and snapshots */
     bool headless;
     double duration;
     double until_idle;
-    char *snapshot;     /* headless output path, "-" for stdout */
+    char *snapshot; /* headless output path, "-" for stdout */
     char *snapshot_dir;
     uint64_t snapshot_rows; /* UINT64_MAX = all */
+    double snapshot_every;  /* seconds between snapshot sets, 0 = none */
+    char *redact;           /* COL[,COL...]; repeated options are joined with commas */
+    bool redact_values;     /* redact every non-key column */
     /* core */
     char *pk[OPTIONS_MAX_PK];
     unsigned npk;

@@ -100,7 +100,7 @@ static enum decode_status fail(struct decoder *d, const struct cdc_raw *raw, int
     }
     snprintf(s->detail, sizeof s->detail, "%s", detail ? detail : reasons[r].text);
     s->bytes_len = 0;
-    if (raw && raw->data) {
+    if (raw && raw->data && !d->limits.no_sample_bytes) {
         s->bytes_len = raw->len < DECODE_SAMPLE_MAX ? raw->len : DECODE_SAMPLE_MAX;
         memcpy(s->bytes, raw->data, s->bytes_len);
     }

@@ -9,6 +9,7 @@
 #ifndef CDCTOP_DECODE_H
 #define CDCTOP_DECODE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "change.h"
@@ -63,6 +64,7 @@ struct decode_stats {
 struct decoder_limits {
     size_t max_pending_bytes;    /* reassembly buffer cap (default 64 MiB) */
     int64_t fragment_timeout_ms; /* a split change must complete within this (default 120 s) */
+    bool no_sample_bytes;        /* keep only reasons and details, never record bytes (redaction) */
 };
 
 struct decoder;

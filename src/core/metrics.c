@@ -38,6 +38,7 @@ void metrics_init(struct metrics *m, int64_t latency_window_ms)
     for (i = 0; i < METRICS_LARGEST; i++)
         big_record_clear(&m->largest[i]);
     m->last_change_ms = CDC_TIME_NONE;
+    history_init(&m->history);
 }
 
 void metrics_record(struct metrics *m, int64_t now_ms, enum cdc_kind kind, bool duplicate,
@@ -137,6 +138,30 @@ void metrics_size(struct metrics *m, int64_t now_ms, uint64_t bytes, uint64_t li
     if (limit != 0 && metrics_over_90pct(bytes, limit))
         m->over_90pct++;
     metrics_largest(m, now_ms, bytes, key, key_len);
+}
+
+_Static_assert(LAT_COUNT == HISTORY_LATS, "one history series per latency");
+
+void metrics_tick(struct metrics *m, int64_t now_ms)
+{
+    struct history_sample s = {.at_ms = now_ms};
+    struct hist h;
+    unsigned k;
+
+    if (!history_due(&m->history, now_ms))
+        return;
+    for (k = 0; k < LAT_COUNT; k++) {
+        whist_window(&m->latency[k], now_ms, &h);
+        s.lat[k].count = h.count;
+        s.lat[k].negative = h.negative;
+        if (h.count == 0)
+            continue;
+        s.lat[k].p50 = hist_quantile(&h, 0.50);
+        s.lat[k].p90 = hist_quantile(&h, 0.90);
+        s.lat[k].p99 = hist_quantile(&h, 0.99);
+        s.lat[k].max = h.max;
+    }
+    history_push(&m->history, &s);
 }
 
 uint64_t metrics_total_changes(const struct metrics *m)

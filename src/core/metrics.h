@@ -7,6 +7,7 @@
 
 #include "change.h"
 #include "hist.h"
+#include "history.h"
 #include "series.h"
 
 enum lat_kind { LAT_COMMIT_TO_EMIT, LAT_EMIT_TO_ARRIVAL, LAT_ARRIVAL_TO_PROCESSED, LAT_COUNT };
@@ -32,6 +33,7 @@ struct metrics {
     uint64_t over_90pct;                        /* records above 90 % of the size limit */
     struct big_record largest[METRICS_LARGEST]; /* biggest first */
     int64_t last_change_ms;                     /* CDC_TIME_NONE before the first */
+    struct history_ring history;                /* latency percentiles every 10 s */
 };
 
 void metrics_init(struct metrics *m, int64_t latency_window_ms);
@@ -43,6 +45,9 @@ void metrics_latency(struct metrics *m, enum lat_kind k, int64_t now_ms, int64_t
 /* Adds a record size; limit is the stream's maximum record size in bytes. */
 void metrics_size(struct metrics *m, int64_t now_ms, uint64_t bytes, uint64_t limit,
                   const char *key, size_t key_len);
+
+/* Periodic work (about once a second): samples the latency windows into the history. */
+void metrics_tick(struct metrics *m, int64_t now_ms);
 
 uint64_t metrics_total_changes(const struct metrics *m);
 /* Changes per second over the last secs complete seconds (all kinds). */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "redact.h"
 #include "xalloc.h"
 
 #define DEFAULT_LATENCY_WINDOW_MS 60000
@@ -53,6 +54,9 @@ void model_free(struct model *m)
     free(m->shards);
     free(m->pk_specs);
     buf_free(&m->scratch);
+    buf_free(&m->redacted[0]);
+    buf_free(&m->redacted[1]);
+    redact_free(m->redact);
     decoder_free(m->dec);
     rowstore_free(m->rs);
     free(m);
@@ -78,6 +82,34 @@ void model_set_source(struct model *m, const char *description)
 {
     snprintf(m->source, sizeof m->source, "%s", description);
     m->generation++;
+}
+
+void model_set_redaction(struct model *m, struct redact *r)
+{
+    redact_free(m->redact);
+    m->redact = r;
+    m->generation++;
+}
+
+bool model_redacting(const struct model *m)
+{
+    return redact_enabled(m->redact);
+}
+
+/* Replaces the images of *c by redacted copies (in m->redacted) before anything stores them. */
+static void redact_change(struct model *m, struct model_table *t, struct cdc_change *c)
+{
+    if (!m->redact)
+        return;
+    if (!t->redact_decided) {
+        if (t->pk.source == PK_CONFIGURED || t->pk.source == PK_LEARNED)
+            t->redact_keep = t->pk;
+        t->redact_decided = true;
+    }
+    if (redact_image(m->redact, t->schema, t->table, &t->redact_keep, c->before, &m->redacted[0]))
+        c->before = (struct jspan){m->redacted[0].data, m->redacted[0].len};
+    if (redact_image(m->redact, t->schema, t->table, &t->redact_keep, c->after, &m->redacted[1]))
+        c->after = (struct jspan){m->redacted[1].data, m->redacted[1].len};
 }
 
 void model_set_record_limit(struct model *m, uint64_t bytes)
@@ -213,16 +245,17 @@ static void count_change(struct model *m, struct model_table *t, const struct cd
     metrics_size(&m->all, now_ms, c->record_bytes, m->record_size_limit, key.p, key.n);
 }
 
-static void apply_change(struct model *m, const struct cdc_change *c, const struct cdc_raw *raw,
+static void apply_change(struct model *m, struct cdc_change *c, const struct cdc_raw *raw,
                          int64_t now_ms)
 {
     struct model_table *t = model_table_find(m, c->schema, c->table);
     if (!t)
         t = table_add(m, c->schema, c->table);
     learn_key(m, t, c);
-    struct jspan image = c->op == CDC_OP_DELETE ? c->before : c->after;
     if (t->pk.source == PK_NONE && c->after.p)
         pk_guess(&t->pk, c->after);
+    redact_change(m, t, c);
+    struct jspan image = c->op == CDC_OP_DELETE ? c->before : c->after;
     struct buf *key = &m->scratch;
     buf_reset(key);
     if (!image.p || !pk_key(&t->pk, image, key)) {
@@ -270,6 +303,9 @@ void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
 void model_tick(struct model *m, int64_t now_ms)
 {
     decoder_tick(m->dec, now_ms);
+    for (unsigned i = 0; i < m->ntables; i++)
+        metrics_tick(&m->tables[i]->m, now_ms);
+    metrics_tick(&m->all, now_ms);
     uint64_t undecodable = undecodable_total(m);
     if (undecodable != m->totals.undecodable) {
         m->totals.undecodable = undecodable;

@@ -17,6 +17,8 @@
 #include "rowstore.h"
 #include "shard.h"
 
+struct redact;
+
 #define MODEL_DEFAULT_RECORD_LIMIT (1024u * 1024u) /* Kinesis default MaxRecordSizeInKiB 1024 */
 #define MODEL_DLQ_HISTORY          180             /* DLQ samples kept for the trend */
 
@@ -27,6 +29,11 @@ struct model_table {
     struct rs_table *rows;
     struct metrics m;
     uint64_t unkeyed; /* changes whose image lacks a key column (not applied) */
+    /* --redact-values: the key columns left readable, fixed at the table's first change (its key
+     * if configured or learned by then; none if only guessed, as a guess may take another column
+     * for a key), so a column is hashed in every image of the table or in none */
+    struct pk_def redact_keep;
+    bool redact_decided;
 };
 
 struct dlq_sample {
@@ -68,6 +75,16 @@ struct model_status {
     int64_t at_ms;
 };
 
+/* A replay's progress, set by the replay source for headers and headless progress lines. */
+struct model_progress {
+    bool active;         /* a replay is feeding the model (or has fed it and finished) */
+    bool finished;       /* the whole recording has been fed */
+    double percent;      /* of the recording's bytes read, 0-100 */
+    int64_t recorded_ms; /* the recorded time reached */
+    double speed;        /* times real time; 0 = as fast as possible */
+    int64_t eta_ms;      /* wall time left, -1 when unknown */
+};
+
 struct model_config {
     struct decoder_limits decoder;
     struct rowstore_limits rows;
@@ -93,12 +110,15 @@ struct model {
     char endpoint[200];         /* region/endpoint read from, "" for the demo */
     char creds_source[160];     /* where the credentials came from (never their value) */
     struct model_status status;
+    struct model_progress progress; /* replays only; inactive otherwise */
     int64_t started_ms;
     uint64_t generation; /* bumped by every change to the model */
     /* configured keys, applied when their table first appears */
     struct model_pk_spec *pk_specs;
     unsigned npk_specs;
-    struct buf scratch; /* per-record key text, reused to avoid an allocation per record */
+    struct buf scratch;     /* per-record key text, reused to avoid an allocation per record */
+    struct redact *redact;  /* column redaction (redact.h), NULL when off */
+    struct buf redacted[2]; /* the current change's redacted before and after images */
 };
 
 void model_config_defaults(struct model_config *cfg);
@@ -108,6 +128,10 @@ void model_free(struct model *m);
 /* Registers a configured key "schema.table=col[,col]". False with *err set when malformed. */
 bool model_configure_pk(struct model *m, const char *spec, const char **err);
 void model_set_source(struct model *m, const char *description);
+/* Redacts values at ingestion from now on (model_free frees r). */
+void model_set_redaction(struct model *m, struct redact *r);
+/* Whether values are redacted (views then also hide undecodable records' bytes). */
+bool model_redacting(const struct model *m);
 void model_set_record_limit(struct model *m, uint64_t bytes);
 
 /* Finds or adds a shard by id; returns its index. */

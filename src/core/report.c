@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "hist.h"
+#include "redact.h"
 
 static void put_string(struct buf *b, const char *p, size_t n)
 {
@@ -361,6 +362,25 @@ static void put_dlq(struct buf *b, const struct dlq_state *d)
     buf_putc(b, '}');
 }
 
+/* What is redacted and how (never the hash key itself), or null when nothing is. */
+static void put_redaction(struct buf *b, const struct model *m)
+{
+    key(b, "redaction");
+    if (!model_redacting(m)) {
+        buf_puts(b, "null");
+        return;
+    }
+    buf_puts(b, "{\"columns\":[");
+    for (unsigned i = 0; i < redact_count(m->redact); i++) {
+        if (i)
+            buf_putc(b, ',');
+        put_untrusted(b, redact_entry(m->redact, i));
+    }
+    buf_puts(b, "],\"non_key_values\":");
+    buf_puts(b, redact_all_values(m->redact) ? "true" : "false");
+    buf_puts(b, ",\"hash\":\"hmac-sha256-64\",\"comparable\":\"within this run\"}");
+}
+
 static const char *alert_name(enum model_alert a)
 {
     switch (a) {
@@ -486,6 +506,8 @@ void report_json(const struct model *m, const struct report_opts *opts, int64_t 
     }
     buf_puts(out, "],");
     put_dlq(out, &m->dlq);
+    buf_putc(out, ',');
+    put_redaction(out, m);
     buf_putc(out, ',');
     put_rows(out, m, opts ? opts->max_rows : REPORT_ROWS_ALL);
     buf_puts(out, "}\n");

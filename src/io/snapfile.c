@@ -79,6 +79,12 @@ static void sync_parent_dir(const char *path)
 
 bool snapfile_write(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
+    struct stat st;
+    /* Renaming over a device or a directory would replace it (think /dev/null as root). */
+    if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        snprintf(err, errlen, "cannot write %s: not a regular file", path);
+        return false;
+    }
     size_t tmp_size = strlen(path) + 32;
     char *tmp = xmalloc(tmp_size);
     snprintf(tmp, tmp_size, "%s.tmp.%ld", path, (long)getpid());

@@ -34,6 +34,7 @@
 #define UI_DEFAULT_REFRESH 0.25
 #define UI_ESCDELAY_MS     100 /* how long a lone Esc waits for the rest of a key sequence */
 #define UI_MAX_EMPTY_READS 1000
+#define UI_HISTORY_SECS    900 /* how far back the time cursor goes (the series keep more) */
 
 /* The screens, in the order of enum view_id. */
 static const struct view_ops *const ui_views[VIEW_COUNT] = {
@@ -71,7 +72,9 @@ struct ui {
     unsigned empty_reads; /* stdin readable but no key, in a row */
     bool paused;
     bool quit;
-    double last_draw; /* ev_now of the last body redraw */
+    int64_t at_ms;     /* time cursor: start of the second shown, 0 = now */
+    bool every_failed; /* the last automatic snapshot failed */
+    double last_draw;  /* ev_now of the last body redraw */
 
     char message[512];
     bool message_error;
@@ -81,6 +84,7 @@ struct ui {
     ev_signal sig_winch, sig_int, sig_term, sig_hup;
     ev_timer tick;  /* 1 s: model_tick, and time-based numbers move */
     ev_timer delay; /* one-shot: a redraw that was too soon for refresh_s */
+    ev_timer every; /* --snapshot-every */
     ev_prepare prepare;
 
     void (*saved_changed)(void *ctx);
@@ -116,6 +120,28 @@ static enum view_id ui_current(const struct ui *ui)
     return ui->stack[ui->depth - 1];
 }
 
+/* Screens that follow the time cursor. */
+static bool ui_time_view(enum view_id id)
+{
+    return id == VIEW_OVERVIEW || id == VIEW_DETAIL;
+}
+
+/* The oldest second the time cursor may show: 15 minutes back, and not before the start. */
+static int64_t ui_time_oldest(const struct ui *ui, int64_t now_ms)
+{
+    int64_t oldest = now_ms / 1000 - 1 - UI_HISTORY_SECS;
+    return ui->m->started_ms / 1000 > oldest ? ui->m->started_ms / 1000 : oldest;
+}
+
+/* The time cursor for a frame at now_ms, kept inside the history (0: now). */
+static int64_t ui_time_at(const struct ui *ui, int64_t now_ms)
+{
+    int64_t oldest = ui_time_oldest(ui, now_ms);
+    if (!ui->at_ms || !ui_time_view(ui_current(ui)))
+        return 0;
+    return ui->at_ms / 1000 < oldest ? oldest * 1000 : ui->at_ms;
+}
+
 static struct view_env ui_env(const struct ui *ui)
 {
     struct view_env env = {
@@ -125,7 +151,22 @@ static struct view_env ui_env(const struct ui *ui)
         .paused = ui->paused,
         .source_done = ui->src && ui->src->ops->finished && ui->src->ops->finished(ui->src),
     };
+    env.at_ms = ui_time_at(ui, env.now_ms);
     return env;
+}
+
+/* Moves the time cursor by delta seconds, within the history; reaching the newest complete
+ * second (what "now" shows) returns to now. */
+static void ui_time_move(struct ui *ui, int delta)
+{
+    int64_t now_ms = clock_now_ms(ui->loop);
+    int64_t newest = now_ms / 1000 - 1, oldest = ui_time_oldest(ui, now_ms);
+    int64_t at = ui_time_at(ui, now_ms);
+    int64_t sec = (at ? at / 1000 : newest) + delta;
+
+    if (sec < oldest)
+        sec = oldest;
+    ui->at_ms = sec >= newest ? 0 : sec * 1000;
 }
 
 /* --- screen stack --------------------------------------------------------- */
@@ -187,6 +228,7 @@ static void ui_stop_watchers(struct ui *ui)
     ev_signal_stop(ui->loop, &ui->sig_hup);
     ev_timer_stop(ui->loop, &ui->tick);
     ev_timer_stop(ui->loop, &ui->delay);
+    ev_timer_stop(ui->loop, &ui->every);
     ev_prepare_stop(ui->loop, &ui->prepare);
 }
 
@@ -198,28 +240,49 @@ static void ui_quit(struct ui *ui)
     ui_stop_watchers(ui);
     if (ui->src && ui->src->ops && ui->src->ops->stop)
         ui->src->ops->stop(ui->src);
-    ev_break(ui->loop, EVBREAK_ONE);
+    ev_break(ui->loop, EVBREAK_ALL);
 }
 
 /* --- keys ----------------------------------------------------------------- */
 
-static void ui_snapshot(struct ui *ui)
+/* A snapshot set of the present (whatever the time cursor shows). */
+static bool ui_snapshot_set(struct ui *ui, char *msg, size_t msglen)
 {
-    char msg[sizeof ui->message];
-    int rows, cols;
-    getmaxyx(ui->body, rows, cols);
+    struct view_env env = ui_env(ui);
     struct ui_snapshot_req req = {
         .m = ui->m,
-        .views = ui_views,
-        .now_ms = clock_now_ms(ui->loop),
-        .rows = rows,
-        .cols = cols,
+        .now_ms = env.now_ms,
         .dir = ui->opts->snapshot_dir,
         .max_rows = ui->opts->snapshot_rows,
         .version = ui->opts->version,
+        .source_done = env.source_done,
     };
-    bool ok = ui_snapshot_write(&req, msg, sizeof msg);
+    return ui_snapshot_write(&req, msg, msglen);
+}
+
+static void ui_snapshot(struct ui *ui)
+{
+    char msg[sizeof ui->message];
+    bool ok = ui_snapshot_set(ui, msg, sizeof msg);
     ui_message(ui, msg, !ok);
+}
+
+/* --snapshot-every: failures show on the status line (and when they stop); successes do not,
+ * or the key hints would never be seen. */
+static void ui_every_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    struct ui *ui = w->data;
+    char msg[sizeof ui->message];
+    (void)revents;
+
+    model_tick(ui->m, clock_now_ms(loop));
+    bool ok = ui_snapshot_set(ui, msg, sizeof msg);
+    if (!ok || ui->every_failed)
+        ui_message(ui, msg, !ok);
+    ui->every_failed = !ok;
+    /* the next one a whole interval after this one ended: slow snapshots never starve the loop */
+    ev_now_update(loop);
+    ev_timer_again(loop, w);
 }
 
 /* Keys every screen shares, after the screen declined them. */
@@ -250,6 +313,13 @@ static void ui_global_key(struct ui *ui, int key)
     case 'p':
         ui->paused = !ui->paused;
         break;
+    case '[':
+    case ']':
+    case '{':
+    case '}':
+        if (ui_time_view(ui_current(ui)))
+            ui_time_move(ui, key == '[' ? -1 : key == ']' ? 1 : key == '{' ? -10 : 10);
+        break;
     case 's':
         ui_snapshot(ui);
         break;
@@ -278,6 +348,10 @@ static void ui_key(struct ui *ui, int key)
     ui_mark(ui, UI_DIRTY_ALL);
     if (key == VIEW_KEY_FN(KEY_RESIZE))
         return;
+    if (!prompting && key == VIEW_KEY_FN(KEY_END) && ui_time_at(ui, env.now_ms)) {
+        ui->at_ms = 0; /* End leaves the past first */
+        return;
+    }
     enum view_result r = ops->key(ui->state[id], &env, key);
     ui->table = env.table;
     if (prompting)
@@ -389,13 +463,38 @@ static void ui_draw_status(struct ui *ui)
     wnoutrefresh(ui->status);
 }
 
+/* The line above a screen that shows the past, so it cannot be taken for the present. */
+static void ui_draw_time_banner(WINDOW *w, int64_t at_ms, int64_t now_ms)
+{
+    char when[UI_FMT_LEN], ago[UI_FMT_LEN];
+    attr_t attr = ui_attr(UI_PAUSED);
+
+    ui_fmt_utc_ns(when, sizeof when, at_ms * 1000000, false);
+    ui_fmt_age(ago, sizeof ago, (now_ms / 1000 - 1) * 1000 - at_ms);
+    ui_fill(w, 0, 0, getmaxx(w), attr);
+    ui_putf(w, 0, 0, getmaxx(w), attr,
+            " AT %.8s UTC (-%s)  End: back to now  [ ] 1s  { } 10s  (rates, latencies and the "
+            "DLQ as they were; totals are current)",
+            when, ago);
+}
+
 static void ui_draw_body(struct ui *ui)
 {
     enum view_id id = ui_current(ui);
     struct view_env env = ui_env(ui);
+    WINDOW *below = NULL;
 
     werase(ui->body);
-    ui_views[id]->draw(ui->state[id], &env, ui->body);
+    if (env.at_ms && getmaxy(ui->body) > 2)
+        below = derwin(ui->body, getmaxy(ui->body) - 1, getmaxx(ui->body), 1, 0);
+    if (below) {
+        ui_views[id]->draw(ui->state[id], &env, below);
+        delwin(below);
+        ui_draw_time_banner(ui->body, env.at_ms, env.now_ms);
+        touchwin(ui->body); /* the changes went through the subwindow */
+    } else {
+        ui_views[id]->draw(ui->state[id], &env, ui->body);
+    }
     ui->table = env.table;
     wnoutrefresh(ui->body);
 }
@@ -521,6 +620,8 @@ static void ui_watch(struct ui *ui)
     ev_signal_init(&ui->sig_hup, ui_signal_cb, SIGHUP);
     ev_timer_init(&ui->tick, ui_tick_cb, 1., 1.);
     ev_timer_init(&ui->delay, ui_delay_cb, 0., 0.);
+    ev_timer_init(&ui->every, ui_every_cb, ui->opts->snapshot_every, ui->opts->snapshot_every);
+    ui->every.data = ui;
     ev_prepare_init(&ui->prepare, ui_prepare_cb);
     ui->input.data = ui->sig_winch.data = ui->sig_int.data = ui->sig_term.data = ui;
     ui->sig_hup.data = ui->tick.data = ui->delay.data = ui->prepare.data = ui;
@@ -535,6 +636,8 @@ static void ui_watch_start(struct ui *ui)
 {
     ev_io_start(ui->loop, &ui->input);
     ev_timer_start(ui->loop, &ui->tick);
+    if (ui->opts->snapshot_every > 0)
+        ev_timer_start(ui->loop, &ui->every);
     ev_prepare_start(ui->loop, &ui->prepare);
 }
 

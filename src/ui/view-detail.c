@@ -28,6 +28,7 @@ struct detail_pen {
     struct ui_scroll s;
     int width;
     int64_t now;
+    int64_t at; /* the time cursor (0: now) */
 };
 
 static void *detail_init(void)
@@ -124,8 +125,10 @@ static void detail_counts(struct detail_pen *p, const struct model_table *t)
         for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
             char label[24];
             snprintf(label, sizeof label, "rate %ds", secs[i]);
+            int64_t rate_now = p->at ? p->at + 1000 : p->now;
             x = ui_put_pair(p->w, y, x, label,
-                            ui_fmt_rate(a, sizeof a, metrics_rate(mt, p->now, secs[i])), A_NORMAL);
+                            ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, secs[i])),
+                            A_NORMAL);
         }
     }
 }
@@ -158,6 +161,30 @@ static void detail_hist_strip(WINDOW *w, int y, int x, int width, const struct h
     ui_spark(w, y, x, cells, n, ui_attr(UI_BAR));
 }
 
+/* The latency window as it was at the time cursor: the nearest 10-second sample. */
+static void detail_latency_then(struct detail_pen *p, int y, int x, const int *widths,
+                                const struct history_lat *l)
+{
+    char cells[DETAIL_LAT_COLS - 1][UI_FMT_LEN];
+
+    if (!l || l->count == 0) {
+        ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
+        ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
+        return;
+    }
+    ui_fmt_ms(cells[0], UI_FMT_LEN, l->p50);
+    ui_fmt_ms(cells[1], UI_FMT_LEN, l->p90);
+    ui_fmt_ms(cells[2], UI_FMT_LEN, l->p99);
+    ui_fmt_ms(cells[3], UI_FMT_LEN, l->max);
+    ui_fmt_count(cells[4], UI_FMT_LEN, l->count);
+    ui_fmt_count(cells[5], UI_FMT_LEN, l->negative);
+    for (int c = 1; c < DETAIL_LAT_COLS; c++) {
+        enum ui_elem e = c == DETAIL_LAT_COLS - 1 && l->negative ? UI_WARN : UI_NORMAL;
+        ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
+        x += widths[c];
+    }
+}
+
 static void detail_latency(struct detail_pen *p, const struct model_table *t, int64_t window_ms)
 {
     static const char *const heads[DETAIL_LAT_COLS] = {"",    "p50",   "p90", "p99",
@@ -166,8 +193,16 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
     char title[96];
     int y, x;
 
-    snprintf(title, sizeof title, "Latency over the last %llds, ms (negative: clock skew)",
-             (long long)(window_ms / 1000));
+    const struct history_sample *then = p->at ? history_nearest(&t->m.history, p->at + 1000) : NULL;
+    if (p->at && then) {
+        char when[UI_FMT_LEN];
+        ui_fmt_utc_ns(when, sizeof when, then->at_ms * 1000000, false);
+        snprintf(title, sizeof title, "Latency over the %llds before %.8s (10-s history), ms",
+                 (long long)(window_ms / 1000), when);
+    } else {
+        snprintf(title, sizeof title, "Latency over the last %llds, ms (negative: clock skew)",
+                 (long long)(window_ms / 1000));
+    }
     detail_title(p, title);
     if ((y = ui_scroll_line(&p->s)) >= 0) {
         x = 0;
@@ -182,9 +217,13 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
         struct hist h;
         if ((y = ui_scroll_line(&p->s)) < 0)
             continue;
-        metrics_latency_window(&t->m, (enum lat_kind)k, p->now, &h);
         ui_put(p->w, y, 1, widths[0] - 1, ui_attr(UI_LABEL), detail_lat_label((enum lat_kind)k));
         x = widths[0];
+        if (p->at) {
+            detail_latency_then(p, y, x, widths, then ? &then->lat[k] : NULL);
+            continue;
+        }
+        metrics_latency_window(&t->m, (enum lat_kind)k, p->now, &h);
         if (h.count == 0) {
             ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
             ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
@@ -283,7 +322,10 @@ static void detail_sample(struct detail_pen *p, const struct model *m,
     if ((y = ui_scroll_line(&p->s)) >= 0) {
         size_t n = s->bytes_len < sizeof s->bytes ? s->bytes_len : sizeof s->bytes;
         x = ui_put(p->w, y, 4, p->width, ui_attr(UI_LABEL), "bytes ");
-        ui_put_raw(p->w, y, 4 + x, p->width - 4 - x, ui_attr(UI_BAD), s->bytes, n);
+        if (model_redacting(m)) /* they may hold values that are redacted everywhere else */
+            ui_put(p->w, y, 4 + x, p->width - 4 - x, ui_attr(UI_DIM), "(hidden: --redact)");
+        else
+            ui_put_raw(p->w, y, 4 + x, p->width - 4 - x, ui_attr(UI_BAD), s->bytes, n);
     }
 }
 
@@ -346,7 +388,7 @@ static void detail_content(struct detail_pen *p, struct view_env *env)
 static void detail_draw(void *data, struct view_env *env, WINDOW *w)
 {
     struct detail *d = data;
-    struct detail_pen pen = {.w = w, .width = getmaxx(w), .now = env->now_ms};
+    struct detail_pen pen = {.w = w, .width = getmaxx(w), .now = env->now_ms, .at = env->at_ms};
 
     d->page = getmaxy(w);
     /* a second pass when the content shrank below the scroll position */
@@ -372,9 +414,9 @@ static enum view_result detail_key(void *data, struct view_env *env, int key)
             d->top = INT_MAX / 2; /* clamped to the content by the next draw */
         return VIEW_HANDLED;
     }
-    if ((key == '[' || key == ']') && env->m->ntables > 0) {
+    if ((key == '<' || key == '>') && env->m->ntables > 0) {
         env->table =
-            (unsigned)view_move((int)env->table, key == '[' ? -1 : 1, (int)env->m->ntables);
+            (unsigned)view_move((int)env->table, key == '<' ? -1 : 1, (int)env->m->ntables);
         d->top = 0;
         return VIEW_HANDLED;
     }
@@ -385,7 +427,7 @@ static enum view_result detail_key(void *data, struct view_env *env, int key)
 
 const struct view_ops view_detail_ops = {
     .name = "Table detail",
-    .hints = "j/k:scroll [/]:table Enter:rows Esc:back s:snapshot ?:help",
+    .hints = "j/k:scroll <>:table []:time Enter:rows Esc:back s:snapshot ?:help",
     .init = detail_init,
     .free = detail_free,
     .draw = detail_draw,

@@ -9,6 +9,7 @@
 
 #include "model.h"
 #include "rowstore.h"
+#include "src-replay.h"
 #include "ui-draw.h"
 #include "ui-theme.h"
 #include "view.h"
@@ -60,14 +61,36 @@ static void overview_free(void *data)
     free(data);
 }
 
-/* +1 when the DLQ grew over the last minute, -1 when it shrank, 0 otherwise. */
-static int overview_dlq_trend(const struct dlq_state *d)
+/* The time rates are computed at: now, or the end of the second under the time cursor. */
+static int64_t overview_rate_time(const struct view_env *env)
 {
-    if (d->history_len < 2)
+    return env->at_ms ? env->at_ms + 1000 : env->now_ms;
+}
+
+/* How many DLQ samples are newer than `until` (0 for now: none). */
+static unsigned overview_dlq_skip(const struct dlq_state *d, int64_t until)
+{
+    unsigned skip = 0;
+    if (!until)
         return 0;
-    unsigned newest = (d->history_next + MODEL_DLQ_HISTORY - 1) % MODEL_DLQ_HISTORY;
+    while (skip < d->history_len) {
+        unsigned i = (d->history_next + 2 * MODEL_DLQ_HISTORY - 1 - skip) % MODEL_DLQ_HISTORY;
+        if (d->history[i].at_ms <= until)
+            break;
+        skip++;
+    }
+    return skip;
+}
+
+/* +1 when the DLQ grew over the minute before its newest sample (skipping the `skip` newest),
+ * -1 when it shrank, 0 otherwise. */
+static int overview_dlq_trend(const struct dlq_state *d, unsigned skip)
+{
+    if (d->history_len < skip + 2)
+        return 0;
+    unsigned newest = (d->history_next + 2 * MODEL_DLQ_HISTORY - 1 - skip) % MODEL_DLQ_HISTORY;
     const struct dlq_sample *now = &d->history[newest], *then = now;
-    for (unsigned i = 1; i < d->history_len; i++) {
+    for (unsigned i = 1; i < d->history_len - skip; i++) {
         then = &d->history[(newest + MODEL_DLQ_HISTORY - i) % MODEL_DLQ_HISTORY];
         if (now->at_ms - then->at_ms >= OVERVIEW_DLQ_TREND_MS)
             break;
@@ -75,9 +98,10 @@ static int overview_dlq_trend(const struct dlq_state *d)
     return (now->visible > then->visible) - (now->visible < then->visible);
 }
 
-static int overview_dlq(WINDOW *w, int y, int x, const struct model *m)
+static int overview_dlq(WINDOW *w, int y, int x, const struct model *m, int64_t at)
 {
     const struct dlq_state *d = &m->dlq;
+    unsigned skip = overview_dlq_skip(d, at);
     struct buf name;
     char value[160];
 
@@ -88,11 +112,15 @@ static int overview_dlq(WINDOW *w, int y, int x, const struct model *m)
         ui_escaped(&name, d->error, strnlen(d->error, sizeof d->error));
         snprintf(value, sizeof value, "? %s", name.len ? name.data : "(not polled yet)");
         x = ui_put_pair(w, y, x, "DLQ", value, ui_attr(name.len ? UI_BAD : UI_DIM));
+    } else if (skip >= d->history_len) {
+        x = ui_put_pair(w, y, x, "DLQ", "? (not polled yet then)", ui_attr(UI_DIM));
     } else {
+        unsigned i = (d->history_next + 2 * MODEL_DLQ_HISTORY - 1 - skip) % MODEL_DLQ_HISTORY;
+        int64_t visible = at ? d->history[i].visible : d->visible;
         ui_escaped(&name, d->name, strnlen(d->name, sizeof d->name));
-        snprintf(value, sizeof value, "%lld %s", (long long)d->visible,
-                 ui_arrow(overview_dlq_trend(d)));
-        x = ui_put_pair(w, y, x, "DLQ", value, ui_attr(d->visible > 0 ? UI_WARN : UI_GOOD));
+        snprintf(value, sizeof value, "%lld %s", (long long)visible,
+                 ui_arrow(overview_dlq_trend(d, skip)));
+        x = ui_put_pair(w, y, x, "DLQ", value, ui_attr(visible > 0 ? UI_WARN : UI_GOOD));
         x = ui_put(w, y, x, 40, ui_attr(UI_DIM), name.data) + x + 2;
         if (d->error[0]) {
             ui_escaped(&name, d->error, strnlen(d->error, sizeof d->error));
@@ -133,9 +161,11 @@ static int overview_source_lines(WINDOW *w, int y, const struct model *m)
     return y;
 }
 
-/* Draws the header and returns how many lines it took. */
-static int overview_header(WINDOW *w, const struct model *m, int64_t now, bool done)
+/* Draws the header and returns how many lines it took. Rates and the DLQ are at `at` (the time
+ * cursor, 0 for now); totals are always current. */
+static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_t at, bool done)
 {
+    int64_t rate_now = at ? at + 1000 : now;
     char a[UI_FMT_LEN], b[UI_FMT_LEN], value[2 * UI_FMT_LEN];
     const struct rowstore_stats *rs = rowstore_stats(m->rs);
     int x;
@@ -151,13 +181,13 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, bool d
 
     x = ui_put_pair(w, 1, 0, "shards", ui_fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
     snprintf(value, sizeof value, "%s (1s) %s (10s)",
-             ui_fmt_rate(a, sizeof a, series_rate(&m->records_per_s, now, 1)),
-             ui_fmt_rate(b, sizeof b, series_rate(&m->records_per_s, now, 10)));
+             ui_fmt_rate(a, sizeof a, series_rate(&m->records_per_s, rate_now, 1)),
+             ui_fmt_rate(b, sizeof b, series_rate(&m->records_per_s, rate_now, 10)));
     x = ui_put_pair(w, 1, x, "records/s", value, ui_attr(UI_HEADER));
     ui_put_pair(w, 1, x, "record limit", ui_fmt_bytes(a, sizeof a, m->record_size_limit),
                 ui_attr(UI_HEADER));
 
-    overview_dlq(w, 2, 0, m);
+    overview_dlq(w, 2, 0, m, at);
 
     const struct model_totals *t = &m->totals;
     x = ui_put_pair(w, 3, 0, "records", ui_fmt_count(a, sizeof a, t->records), A_NORMAL);
@@ -173,7 +203,12 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, bool d
     x = ui_put_pair(w, 4, x, "evicted", ui_fmt_count(a, sizeof a, rs->evicted),
                     ui_attr(rs->evicted ? UI_WARN : UI_NORMAL));
     ui_put_pair(w, 4, x, "keys", ui_fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
-    return overview_source_lines(w, OVERVIEW_HEADER_LINES, m);
+    int y = overview_source_lines(w, OVERVIEW_HEADER_LINES, m);
+    if (m->progress.active) { /* a replay: how far, at what recorded time, how long to go */
+        src_replay_progress_text(&m->progress, value, sizeof value);
+        ui_put(w, y++, 0, getmaxx(w), ui_attr(m->progress.finished ? UI_WARN : UI_HEADER), value);
+    }
+    return y;
 }
 
 /* Percentages of each change kind, "40/55/5/0", or "-" before the first change. */
@@ -191,27 +226,42 @@ static void overview_mix(const struct metrics *mt, char *out, size_t len)
              pct[CDC_UPSERT]);
 }
 
+/* The seconds up to the newest complete one; with the time cursor on an older second, the window
+ * moves back to show it and that second is marked. */
 static void overview_spark(WINDOW *w, int y, const struct ui_col *col, const struct metrics *mt,
-                           int64_t now, attr_t attr)
+                           const struct view_env *env, attr_t attr)
 {
     uint32_t values[512];
     int n = col->width < 512 ? col->width : 512;
-    int64_t last = now / 1000 - 1; /* the newest complete second */
+    int64_t last = env->now_ms / 1000 - 1; /* the newest complete second */
+    int64_t mark = env->at_ms / 1000;
 
-    if (col->x < 0)
+    if (col->x < 0 || n <= 0)
         return;
+    if (env->at_ms && mark < last - (n - 1))
+        last = mark + n / 4;
     for (int i = 0; i < n; i++)
         values[i] = metrics_at(mt, last - (n - 1) + i);
     ui_spark(w, y, col->x, values, n, attr);
+    if (env->at_ms && mark <= last && mark > last - n)
+        mvwchgat(w, y, col->x + (int)(mark - (last - (n - 1))), 1, (attr | A_REVERSE) & ~A_COLOR,
+                 (short)PAIR_NUMBER(attr), NULL);
 }
 
 static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
-                             int64_t now, attr_t attr)
+                             const struct view_env *env, attr_t attr)
 {
     struct hist h;
     char a[UI_FMT_LEN];
 
-    metrics_latency_window(mt, LAT_COMMIT_TO_EMIT, now, &h);
+    if (env->at_ms) { /* the 10-second history: what the window showed then */
+        const struct history_sample *s = history_nearest(&mt->history, env->at_ms + 1000);
+        const struct history_lat *l = s ? &s->lat[LAT_COMMIT_TO_EMIT] : NULL;
+        ui_col_put(w, y, &cols[OC_P50], attr, l && l->count ? ui_fmt_ms(a, sizeof a, l->p50) : "-");
+        ui_col_put(w, y, &cols[OC_P99], attr, l && l->count ? ui_fmt_ms(a, sizeof a, l->p99) : "-");
+        return;
+    }
+    metrics_latency_window(mt, LAT_COMMIT_TO_EMIT, env->now_ms, &h);
     if (h.count == 0) {
         ui_col_put(w, y, &cols[OC_P50], attr, "-");
         ui_col_put(w, y, &cols[OC_P99], attr, "-");
@@ -244,10 +294,11 @@ static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const str
 
 /* One table line; name is already escaped. */
 static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const char *name,
-                          const struct metrics *mt, const struct model *m, int64_t now,
-                          bool selected)
+                          const struct metrics *mt, const struct model *m,
+                          const struct view_env *env, bool selected)
 {
     char a[UI_FMT_LEN];
+    int64_t now = env->now_ms, rate_now = overview_rate_time(env);
     attr_t sel = ui_attr(UI_SELECTED);
     attr_t plain = selected ? sel : A_NORMAL;
     bool idle = mt->last_change_ms == CDC_TIME_NONE || now - mt->last_change_ms > OVERVIEW_IDLE_MS;
@@ -255,12 +306,14 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
     if (selected)
         ui_fill(w, y, 0, getmaxx(w), sel);
     ui_col_put(w, y, &cols[OC_NAME], selected ? sel : ui_attr(UI_TABLE_NAME), name);
-    ui_col_put(w, y, &cols[OC_RATE1], plain, ui_fmt_rate(a, sizeof a, metrics_rate(mt, now, 1)));
-    ui_col_put(w, y, &cols[OC_RATE10], plain, ui_fmt_rate(a, sizeof a, metrics_rate(mt, now, 10)));
+    ui_col_put(w, y, &cols[OC_RATE1], plain,
+               ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 1)));
+    ui_col_put(w, y, &cols[OC_RATE10], plain,
+               ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 10)));
     overview_mix(mt, a, sizeof a);
     ui_col_put(w, y, &cols[OC_MIX], plain, a);
-    overview_spark(w, y, &cols[OC_SPARK], mt, now, selected ? sel : ui_attr(UI_SPARK));
-    overview_latency(w, y, cols, mt, now, plain);
+    overview_spark(w, y, &cols[OC_SPARK], mt, env, selected ? sel : ui_attr(UI_SPARK));
+    overview_latency(w, y, cols, mt, env, plain);
     overview_size(w, y, cols, mt, m->record_size_limit, selected);
     if (mt->last_change_ms == CDC_TIME_NONE)
         snprintf(a, sizeof a, "-");
@@ -290,7 +343,8 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     struct ui_col cols[OC_COUNT];
     char name[1100];
     int rows = getmaxy(w);
-    int head_y = overview_header(w, m, env->now_ms, env->source_done), list_y = head_y + 1;
+    int head_y = overview_header(w, m, env->now_ms, env->at_ms, env->source_done);
+    int list_y = head_y + 1;
 
     memcpy(cols, overview_cols, sizeof cols);
     int widest = overview_name_width(m);
@@ -319,11 +373,11 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     for (int i = 0; i < o->page && o->top + i < (int)m->ntables; i++) {
         const struct model_table *t = m->tables[o->top + i];
         view_table_name(t, name, sizeof name);
-        overview_line(w, list_y + i, cols, name, &t->m, m, env->now_ms,
+        overview_line(w, list_y + i, cols, name, &t->m, m, env,
                       (unsigned)(o->top + i) == env->table);
     }
     int y = list_y + (m->ntables < (unsigned)o->page ? (int)m->ntables : o->page);
-    overview_line(w, y, cols, "(all tables)", &m->all, m, env->now_ms, false);
+    overview_line(w, y, cols, "(all tables)", &m->all, m, env, false);
 }
 
 static enum view_result overview_key(void *data, struct view_env *env, int key)
@@ -344,7 +398,7 @@ static enum view_result overview_key(void *data, struct view_env *env, int key)
 
 const struct view_ops view_overview_ops = {
     .name = "Overview",
-    .hints = "j/k:select Enter:detail Tab:screen p:pause s:snapshot ?:help q:quit",
+    .hints = "j/k:select Enter:detail [/]:time p:pause s:snapshot ?:help q:quit",
     .init = overview_init,
     .free = overview_free,
     .draw = overview_draw,

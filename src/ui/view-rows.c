@@ -566,11 +566,11 @@ static enum view_result rows_list_key(struct rows *v, struct view_env *env, int 
     case 'l':
         v->hscroll += ROWS_HSCROLL_STEP;
         return VIEW_HANDLED;
-    case '[':
-    case ']':
+    case '<':
+    case '>':
         if (env->m->ntables > 0)
             env->table =
-                (unsigned)view_move((int)env->table, key == '[' ? -1 : 1, (int)env->m->ntables);
+                (unsigned)view_move((int)env->table, key == '<' ? -1 : 1, (int)env->m->ntables);
         return VIEW_HANDLED;
     default:
         break;
@@ -606,7 +606,7 @@ static const char *rows_prompt(const void *data)
 
 const struct view_ops view_rows_ops = {
     .name = "Rows",
-    .hints = "j/k:move /:filter Enter:history h/l:scroll [/]:table Esc:back ?:help",
+    .hints = "j/k:move /:filter Enter:history h/l:scroll </>:table Esc:back ?:help",
     .init = rows_init,
     .free = rows_free,
     .draw = rows_draw,

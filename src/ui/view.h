@@ -48,6 +48,8 @@ struct view_env {
     unsigned table;   /* selected table, index into m->tables; views may move it */
     bool paused;      /* the display is frozen; views may say so */
     bool source_done; /* the source will deliver nothing more */
+    int64_t at_ms;    /* time cursor: the second shown starts here; 0 shows now (Overview and
+                       * Table detail: rates, sparklines, latencies and the DLQ as they were) */
 };
 
 struct view_ops {

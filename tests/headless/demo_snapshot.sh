@@ -101,4 +101,13 @@ jcheck "$TMP/d.json" "a timed run at the default rate delivers records" 's["tota
 check "unwritable snapshot exits 1" test $? -eq 1
 check "unwritable snapshot names the path" grep -q "$TMP/missing/dir/x.json" "$TMP/err.txt"
 
+# A target that is not a regular file (a directory here; /dev/null as root in real life) is
+# refused rather than replaced.
+mkdir "$TMP/adir"
+"$CDCTOP" --no-config --demo --headless --demo-limit 20 --demo-rate 0 \
+    --snapshot "$TMP/adir" 2>"$TMP/err2.txt"
+check "a non-regular target exits 1" test $? -eq 1
+check "a non-regular target is explained" grep -q "not a regular file" "$TMP/err2.txt"
+check "a non-regular target is left alone" test -d "$TMP/adir"
+
 finish

@@ -101,10 +101,10 @@ pane_dead() {
     [ "$(t display-message -p -t "$SESSION" '#{pane_dead}')" = 1 ]
 }
 
-# Goes to the first table with [, then presses ] until the first screen line names the table
+# Goes to the first table with <, then presses > until the first screen line names the table
 # (Table detail and Rows both start with it).
 select_table() { # NAME
-    keys '[' '[' '[' '[' '[' '['
+    keys '<' '<' '<' '<' '<' '<'
     n=0
     while [ $n -lt 6 ]; do
         i=0
@@ -113,7 +113,7 @@ select_table() { # NAME
             sleep 0.1
             i=$((i + 1))
         done
-        keys ']'
+        keys '>'
         n=$((n + 1))
     done
     return 1

@@ -916,7 +916,7 @@ static void feed_pending(struct decoder *d, const struct split *s, size_t i, int
 
 static void test_split_timeout(void **state)
 {
-    struct decoder_limits lim = {0, 1000};
+    struct decoder_limits lim = {.max_pending_bytes = 0, .fragment_timeout_ms = 1000};
     struct decoder *d;
     const struct decode_stats *st;
     struct split a, b, e;
