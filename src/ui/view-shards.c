@@ -33,6 +33,7 @@ struct shard_order {
 enum shards_col {
     SC_ID,
     SC_STATE,
+    SC_CALLS,
     SC_RATE,
     SC_BYTES,
     SC_BEHIND,
@@ -45,6 +46,7 @@ enum shards_col {
 static const struct ui_col shards_cols[SC_COUNT] = {
     [SC_ID] = {.title = "SHARD", .min = 20, .want = 26},
     [SC_STATE] = {.title = "STATE", .min = 7},
+    [SC_CALLS] = {.title = "calls/s", .min = 7, .right = true, .drop = 4},
     [SC_RATE] = {.title = "rec/s", .min = 6, .right = true},
     [SC_BYTES] = {.title = "B/s", .min = 6, .right = true},
     [SC_BEHIND] = {.title = "behind", .min = 7, .right = true},
@@ -157,6 +159,9 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
     }
     ui_col_put(w, y, &cols[SC_STATE], selected ? sel : ui_attr(shards_state_elem(s->state)),
                shard_state_name(s->state));
+    /* Read calls against the shard's budget, averaged: at 1 call/s a 1 s window only flickers. */
+    snprintf(a, sizeof a, "%.1f", series_rate(&s->calls_per_s, now, 10));
+    ui_col_put(w, y, &cols[SC_CALLS], plain, a);
     ui_col_put(w, y, &cols[SC_RATE], plain,
                ui_fmt_rate(a, sizeof a, series_rate(&s->rec_per_s, now, 1)));
     ui_col_put(w, y, &cols[SC_BYTES], plain,
