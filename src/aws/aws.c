@@ -87,6 +87,37 @@ const char *aws_outcome_name(enum aws_outcome o)
     return "AWS_UNKNOWN";
 }
 
+const char *aws_outcome_text(enum aws_outcome o)
+{
+    switch (o) {
+    case AWS_OK:
+        return "ok";
+    case AWS_THROTTLED:
+        return "throttled";
+    case AWS_EXPIRED_ITERATOR:
+        return "iterator expired";
+    case AWS_EXPIRED_CREDS:
+        return "credentials expired";
+    case AWS_BAD_CREDS:
+        return "unknown access key";
+    case AWS_BAD_SIGNATURE:
+        return "signature rejected";
+    case AWS_ACCESS_DENIED:
+        return "access denied";
+    case AWS_NOT_FOUND:
+        return "not found";
+    case AWS_NO_CREDS:
+        return "no credentials";
+    case AWS_NETWORK:
+        return "network error";
+    case AWS_SERVER:
+        return "server error";
+    case AWS_CLIENT:
+        break;
+    }
+    return "request rejected";
+}
+
 /* --- calls ---------------------------------------------------------------------------------- */
 
 static void aws_call_link(struct aws_client *cl, struct aws_call *call)

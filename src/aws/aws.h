@@ -67,6 +67,8 @@ struct aws_call *aws_call(struct aws_client *c, const char *operation, const cha
 void aws_cancel(struct aws_client *c, struct aws_call *call);
 /* The endpoint in use, for the header ("https://kinesis.eu-west-1.amazonaws.com"). */
 const char *aws_client_endpoint(const struct aws_client *c);
-const char *aws_outcome_name(enum aws_outcome o);
+const char *aws_outcome_name(enum aws_outcome o); /* "AWS_THROTTLED", for tests and logs */
+/* In words, for status lines when the answer names no error: "throttled", "network error". */
+const char *aws_outcome_text(enum aws_outcome o);
 
 #endif

@@ -79,42 +79,10 @@ static bool slow_outcome(enum aws_outcome o)
            o == AWS_NO_CREDS || o == AWS_NOT_FOUND;
 }
 
-/* What went wrong, in words, when the answer names no error. */
-static const char *outcome_text(enum aws_outcome o)
-{
-    switch (o) {
-    case AWS_OK:
-        return "ok";
-    case AWS_THROTTLED:
-        return "throttled";
-    case AWS_EXPIRED_ITERATOR:
-        return "iterator expired";
-    case AWS_EXPIRED_CREDS:
-        return "credentials expired";
-    case AWS_BAD_CREDS:
-        return "unknown access key";
-    case AWS_BAD_SIGNATURE:
-        return "signature rejected";
-    case AWS_ACCESS_DENIED:
-        return "access denied";
-    case AWS_NOT_FOUND:
-        return "not found";
-    case AWS_NO_CREDS:
-        return "no credentials";
-    case AWS_NETWORK:
-        return "network error";
-    case AWS_SERVER:
-        return "server error";
-    case AWS_CLIENT:
-        break;
-    }
-    return "request rejected";
-}
-
 static void failed(struct dlq *d, const char *op, const struct aws_result *r)
 {
     char text[256];
-    const char *what = r->code[0] ? r->code : outcome_text(r->outcome);
+    const char *what = r->code[0] ? r->code : aws_outcome_text(r->outcome);
     int64_t now = clock_now_ms(d->loop);
     bool slow = slow_outcome(r->outcome);
     /* A long server message is cut to fit: the operation and the error name come first. */

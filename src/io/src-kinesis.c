@@ -396,43 +396,11 @@ static void clear_problem(struct src_kinesis *k, struct problem *p)
     show(k, ALERT_INFO, text, "");
 }
 
-/* What went wrong, in words, when the answer names no error. */
-static const char *outcome_text(enum aws_outcome o)
-{
-    switch (o) {
-    case AWS_OK:
-        return "ok";
-    case AWS_THROTTLED:
-        return "throttled";
-    case AWS_EXPIRED_ITERATOR:
-        return "iterator expired";
-    case AWS_EXPIRED_CREDS:
-        return "credentials expired";
-    case AWS_BAD_CREDS:
-        return "unknown access key";
-    case AWS_BAD_SIGNATURE:
-        return "signature rejected";
-    case AWS_ACCESS_DENIED:
-        return "access denied";
-    case AWS_NOT_FOUND:
-        return "not found";
-    case AWS_NO_CREDS:
-        return "no credentials";
-    case AWS_NETWORK:
-        return "network error";
-    case AWS_SERVER:
-        return "server error";
-    case AWS_CLIENT:
-        break;
-    }
-    return "request rejected";
-}
-
 /* "GetRecords shardId-000000000001: ProvisionedThroughputExceededException: Rate exceeded" */
 static void describe_failure(char *out, size_t len, const char *op, const char *subject,
                              const struct aws_result *r)
 {
-    const char *what = r->code[0] ? r->code : outcome_text(r->outcome);
+    const char *what = r->code[0] ? r->code : aws_outcome_text(r->outcome);
     /* A long server message is cut to fit: the operation and the error name come first. */
     if (snprintf(out, len, "%s%s%s: %s%s%s", op, subject ? " " : "", subject ? subject : "", what,
                  r->message[0] ? ": " : "", r->message) >= (int)len &&
