@@ -5,8 +5,6 @@
 # credentials came from (never the secrets) and the outcome of signed calls.
 . "${srcdir:-.}/tests/lib/common.sh"
 need python3
-need moto_server
-need aws
 need timeout
 PROBE=${builddir:-.}/tests/aws/creds-probe
 [ -x "$PROBE" ] || { echo "SKIP: $PROBE is not built"; exit 77; }
@@ -300,6 +298,10 @@ start_stub badcode --mode bad-code
 probe imdsbad AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$STUB_PORT" HOME="$TMP/empty" -- --resolve
 expect imdsbad "IMDS: a 200 with Code other than Success is an error" "AssumeRoleUnauthorizedAccess"
 
+# The signed-call checks need moto and the AWS CLI; everything above runs without them.
+if ! command -v moto_server >/dev/null 2>&1 || ! command -v aws >/dev/null 2>&1; then
+    echo "note: moto_server or the AWS CLI is missing; the signed-call checks are skipped"
+else
 # --- moto with request authentication on -----------------------------------------------------------
 MOTO_PORT=$(free_port)
 MOTO="http://127.0.0.1:$MOTO_PORT"
@@ -453,6 +455,8 @@ check "no call failed: none reported" sh -c "! grep -q '^call outcome=' '$TMP/re
 calls=$(sed -n 's/.* calls=\([0-9]*\).*/\1/p' "$TMP/refresh.out")
 check "calls kept going during the refreshes (${calls:-0} calls)" test "${calls:-0}" -ge 20
 
+fi
+
 # --- secrets never appear ------------------------------------------------------------------------
 leaked=0
 for out in "$TMP"/*.out "$TMP"/bin_*.json; do
@@ -460,6 +464,7 @@ for out in "$TMP"/*.out "$TMP"/bin_*.json; do
     for secret in "$AS" "$AS2" "$BS" envsecretvalue0001 defaultsecretvalue0001 devsecretvalue0001 \
         cfgsecretvalue0001 othersecretvalue0001 procsecretvalue0001 proctoken0001 envtoken0001 \
         devtoken0001 stub-session-token "Bearer ctoken" eyJhbGciOiJub25lIn0; do
+        [ -n "$secret" ] || continue # the moto keys exist only when moto ran
         if grep -qF -- "$secret" "$out"; then
             fail "a secret appears in $(basename "$out")"
             leaked=1
@@ -467,7 +472,9 @@ for out in "$TMP"/*.out "$TMP"/bin_*.json; do
     done
 done
 [ $leaked -eq 0 ] && ok "no secret or token appears in any output"
-check "no request left 127.0.0.1 (moto saw only loopback)" sh -c "! grep -v '^127\.0\.0\.1 ' '$TMP/moto.log' | grep -q ' \"[A-Z]* /'"
+if [ -f "$TMP/moto.log" ]; then
+    check "no request left 127.0.0.1 (moto saw only loopback)" sh -c "! grep -v '^127\.0\.0\.1 ' '$TMP/moto.log' | grep -q ' \"[A-Z]* /'"
+fi
 
 stop_servers
 finish
