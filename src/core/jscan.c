@@ -451,7 +451,7 @@ bool jscan_double(struct jspan v, double *out)
     return true;
 }
 
-static size_t put_utf8(char *dst, unsigned cp)
+size_t jscan_put_utf8(char *dst, unsigned long cp)
 {
     if (cp < 0x80) {
         dst[0] = (char)cp;
@@ -496,7 +496,7 @@ static size_t decode_escape(const char *p, const char *end, char *dst, size_t *w
     } else if (cp >= 0xd800 && cp <= 0xdfff) {
         cp = 0xfffd; /* a lone surrogate cannot be represented in UTF-8 */
     }
-    *written = put_utf8(dst, cp);
+    *written = jscan_put_utf8(dst, cp);
     return used;
 }
 

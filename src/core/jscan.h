@@ -61,6 +61,10 @@ bool jscan_string(struct jspan v, char *buf, size_t cap, size_t *len);
 /* Length the decoded string would need (without NUL), or (size_t)-1 when v is not a string. */
 size_t jscan_string_len(struct jspan v);
 
+/* Encodes one code point (at most U+10FFFF) as UTF-8 into dst, which has room for 4 bytes;
+ * returns the number of bytes written. */
+size_t jscan_put_utf8(char *dst, unsigned long cp);
+
 static inline bool jscan_is_null(struct jspan v)
 {
     return v.p == NULL || (v.n == 4 && v.p[0] == 'n');

@@ -13,6 +13,7 @@
 
 #include "change.h"
 #include "escape.h"
+#include "jscan.h"
 #include "ui-draw.h"
 #include "ui-theme.h"
 
@@ -202,27 +203,7 @@ static long draw_u4(const char *p, size_t n)
 static void draw_utf8_encode(struct buf *out, unsigned long c)
 {
     char enc[4];
-    size_t n;
-    if (c < 0x80) {
-        enc[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        enc[0] = (char)(0xc0 | c >> 6);
-        enc[1] = (char)(0x80 | (c & 0x3f));
-        n = 2;
-    } else if (c < 0x10000) {
-        enc[0] = (char)(0xe0 | c >> 12);
-        enc[1] = (char)(0x80 | (c >> 6 & 0x3f));
-        enc[2] = (char)(0x80 | (c & 0x3f));
-        n = 3;
-    } else {
-        enc[0] = (char)(0xf0 | c >> 18);
-        enc[1] = (char)(0x80 | (c >> 12 & 0x3f));
-        enc[2] = (char)(0x80 | (c >> 6 & 0x3f));
-        enc[3] = (char)(0x80 | (c & 0x3f));
-        n = 4;
-    }
-    buf_append(out, enc, n);
+    buf_append(out, enc, jscan_put_utf8(enc, c));
 }
 
 /* Decodes one JSON escape at p (starting with the backslash) into out; returns bytes used. */

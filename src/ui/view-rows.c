@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jscan.h"
 #include "model.h"
 #include "rowstore.h"
 #include "ui-draw.h"
@@ -447,27 +448,7 @@ static void rows_prompt_update(struct rows *v)
 static void rows_query_add(struct rows *v, int ch)
 {
     char enc[4];
-    size_t n;
-    unsigned c = (unsigned)ch;
-    if (c < 0x80) {
-        enc[0] = (char)c;
-        n = 1;
-    } else if (c < 0x800) {
-        enc[0] = (char)(0xc0 | c >> 6);
-        enc[1] = (char)(0x80 | (c & 0x3f));
-        n = 2;
-    } else if (c < 0x10000) {
-        enc[0] = (char)(0xe0 | c >> 12);
-        enc[1] = (char)(0x80 | (c >> 6 & 0x3f));
-        enc[2] = (char)(0x80 | (c & 0x3f));
-        n = 3;
-    } else {
-        enc[0] = (char)(0xf0 | c >> 18);
-        enc[1] = (char)(0x80 | (c >> 12 & 0x3f));
-        enc[2] = (char)(0x80 | (c >> 6 & 0x3f));
-        enc[3] = (char)(0x80 | (c & 0x3f));
-        n = 4;
-    }
+    size_t n = jscan_put_utf8(enc, (unsigned long)ch);
     size_t len = strlen(v->query);
     if (len + n < sizeof v->query) {
         memcpy(v->query + len, enc, n);
