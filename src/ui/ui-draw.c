@@ -177,102 +177,62 @@ const char *ui_escaped(struct buf *out, const char *p, size_t n)
     return out->data;
 }
 
-static int draw_hex(char c)
+/* Appends a decoded string value for display: escaped for the terminal, and a quote inside the
+ * value shown as \" so the value does not look cut short. */
+static void draw_string_value(struct buf *out, const char *p, size_t n)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = (char)(c | 0x20);
-    return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    size_t from = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '"')
+            continue;
+        escape_append(out, p + from, i - from);
+        buf_puts(out, "\\\"");
+        from = i + 1;
+    }
+    escape_append(out, p + from, n - from);
 }
 
-/* Reads the 4 hex digits after "\u" at p (n bytes available); -1 when malformed. */
-static long draw_u4(const char *p, size_t n)
+/* The end of the string token starting at p[i] (a quote): one past its closing quote, or n. */
+static size_t draw_string_end(const char *p, size_t i, size_t n)
 {
-    long v = 0;
-    if (n < 6 || p[0] != '\\' || p[1] != 'u')
-        return -1;
-    for (int i = 2; i < 6; i++) {
-        int d = draw_hex(p[i]);
-        if (d < 0)
-            return -1;
-        v = v * 16 + d;
-    }
-    return v;
-}
-
-static void draw_utf8_encode(struct buf *out, unsigned long c)
-{
-    char enc[4];
-    buf_append(out, enc, jscan_put_utf8(enc, c));
-}
-
-/* Decodes one JSON escape at p (starting with the backslash) into out; returns bytes used. */
-static size_t draw_json_escape(struct buf *out, const char *p, size_t n)
-{
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    if (n >= 2 && p[1] != 'u' && p[1] && strchr(from, p[1])) {
-        buf_putc(out, to[strchr(from, p[1]) - from]);
-        return 2;
-    }
-    long hi = draw_u4(p, n);
-    if (hi < 0) {
-        buf_putc(out, '\\'); /* not an escape we know: keep the backslash as text */
-        return 1;
-    }
-    if (hi >= 0xd800 && hi < 0xdc00) {
-        long lo = draw_u4(p + 6, n - 6);
-        if (lo >= 0xdc00 && lo < 0xe000) {
-            draw_utf8_encode(out, 0x10000 + ((unsigned long)(hi - 0xd800) << 10) +
-                                      (unsigned long)(lo - 0xdc00));
-            return 12;
-        }
-    }
-    if (hi >= 0xd800 && hi < 0xe000)
-        hi = 0xfffd; /* a lone surrogate */
-    draw_utf8_encode(out, (unsigned long)hi);
-    return 6;
+    for (i++; i < n && p[i] != '"'; i++)
+        if (p[i] == '\\')
+            i++;
+    return i < n ? i + 1 : n;
 }
 
 const char *ui_json_text(struct buf *out, const char *p, size_t n)
 {
-    struct buf raw;
+    struct buf value;
     size_t i = 0;
 
-    buf_init(&raw);
+    buf_init(&value);
     ui_escaped(out, "", 0);
     while (i < n) {
+        size_t j = i;
         if (p[i] != '"') {
-            size_t j = i;
             while (j < n && p[j] != '"')
                 j++;
             escape_append(out, p + i, j - i);
             i = j;
             continue;
         }
-        buf_reset(&raw);
-        buf_putc(out, '"');
-        for (i++; i < n && p[i] != '"';) {
-            if (p[i] == '\\' && i + 1 < n && p[i + 1] == '"') {
-                /* an escaped quote stays escaped, or the value would look cut short */
-                if (raw.len)
-                    escape_append(out, raw.data, raw.len);
-                buf_reset(&raw);
-                buf_puts(out, "\\\"");
-                i += 2;
-            } else if (p[i] == '\\') {
-                i += draw_json_escape(&raw, p + i, n - i);
-            } else {
-                buf_append(&raw, p + i++, 1);
-            }
-        }
-        if (raw.len)
-            escape_append(out, raw.data, raw.len);
-        if (i < n) {
+        j = draw_string_end(p, i, n);
+        struct jspan token = {p + i, j - i};
+        size_t len = jscan_string_len(token);
+        if (len == (size_t)-1 || p[j - 1] != '"' || j - i < 2) {
+            escape_append(out, p + i, j - i); /* cut short: show it as it is */
+        } else {
+            buf_reset(&value);
+            buf_reserve(&value, len + 1);
+            jscan_string(token, value.data, len + 1, &value.len);
             buf_putc(out, '"');
-            i++;
+            draw_string_value(out, value.data, value.len);
+            buf_putc(out, '"');
         }
+        i = j;
     }
-    buf_free(&raw);
+    buf_free(&value);
     return out->data;
 }
 
