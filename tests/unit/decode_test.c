@@ -998,7 +998,7 @@ static void test_split_timeout(void **state)
 static void test_split_byte_cap(void **state)
 {
     struct split s, t;
-    struct decoder_limits lim;
+    struct decoder_limits lim = {.max_pending_bytes = 0};
     struct decoder *d;
     struct cdc_change c;
     size_t whole;
