@@ -20,6 +20,9 @@ void buf_puts(struct buf *b, const char *s);
 void buf_putc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* Appends p as a JSON string, quotes included: quotes, backslashes, controls and DEL escaped.
+ * The bytes must already be valid UTF-8. */
+void buf_json_string(struct buf *b, const char *p, size_t n);
 /* Hands the data to the caller (who frees it) and leaves the buffer empty. */
 char *buf_steal(struct buf *b);
 

@@ -85,6 +85,22 @@ static int utf8_seq_len(const unsigned char *p, const unsigned char *end)
     return n;
 }
 
+bool jscan_utf8_valid(const char *p, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)p, *end = u + n;
+    while (u < end) {
+        if (*u < 0x80) {
+            u++;
+            continue;
+        }
+        int len = utf8_seq_len(u, end);
+        if (len == 0)
+            return false;
+        u += len;
+    }
+    return true;
+}
+
 static bool scan_string(struct scanner *s)
 {
     s->p++; /* opening quote */

@@ -61,6 +61,10 @@ bool jscan_string(struct jspan v, char *buf, size_t cap, size_t *len);
 /* Length the decoded string would need (without NUL), or (size_t)-1 when v is not a string. */
 size_t jscan_string_len(struct jspan v);
 
+/* True when [p, p+n) is strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF), the
+ * same rule the validator applies inside strings. */
+bool jscan_utf8_valid(const char *p, size_t n);
+
 /* Encodes one code point (at most U+10FFFF) as UTF-8 into dst, which has room for 4 bytes;
  * returns the number of bytes written. */
 size_t jscan_put_utf8(char *dst, unsigned long cp);

@@ -13,28 +13,9 @@
 #include "hist.h"
 #include "redact.h"
 
-static void put_string(struct buf *b, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)c);
-        } else if (c < 0x20 || c == 0x7f) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            buf_append(b, esc, sizeof esc);
-        } else {
-            buf_putc(b, (char)c);
-        }
-    }
-    buf_putc(b, '"');
-}
-
 static void put_cstr(struct buf *b, const char *s)
 {
-    put_string(b, s, strlen(s));
+    buf_json_string(b, s, strlen(s));
 }
 
 static void key(struct buf *b, const char *k)
@@ -69,16 +50,14 @@ static void put_time(struct buf *b, int64_t ms)
     buf_printf(b, "\"%s.%03dZ\"", tmp, (int)(ms % 1000));
 }
 
-/* Every string from a record or a server is checked for valid UTF-8 once written. */
+/* Every string from a record or a server is checked for valid UTF-8 before it is written. */
 static void put_untrusted(struct buf *b, const char *s)
 {
-    size_t start = b->len;
-    struct jspan v;
-    put_string(b, s, strlen(s));
-    if (!jscan_validate(b->data + start, b->len - start, &v, NULL)) {
-        b->len = start;
+    size_t n = strlen(s);
+    if (jscan_utf8_valid(s, n))
+        buf_json_string(b, s, n);
+    else
         put_cstr(b, "(invalid UTF-8)");
-    }
 }
 
 static void put_latency(struct buf *b, const struct metrics *mt, enum lat_kind k, int64_t now_ms)

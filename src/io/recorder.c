@@ -27,6 +27,7 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "jscan.h"
 #include "model.h"
 #include "source.h"
 #include "xalloc.h"
@@ -60,77 +61,15 @@ struct recorder {
 
 /* --- line formatting --- */
 
-/* Strict UTF-8, as JSON parsers want it: no overlong forms, no surrogates, nothing above
- * U+10FFFF. */
-static bool utf8_valid(const unsigned char *p, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = p[i];
-        size_t len;
-        uint32_t cp, min;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xe0) == 0xc0) {
-            len = 2, cp = c & 0x1f, min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            len = 3, cp = c & 0x0f, min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            len = 4, cp = c & 0x07, min = 0x10000;
-        } else {
-            return false;
-        }
-        if (n - i < len)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
-                return false;
-            cp = cp << 6 | (p[i + k] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return false;
-        i += len;
-    }
-    return true;
-}
-
-/* A JSON string of valid UTF-8 bytes: quotes, backslashes and controls escaped. */
-static void put_json_string(struct buf *b, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c == '"' || c == '\\') {
-            buf_putc(b, '\\');
-            buf_putc(b, (char)c);
-        } else if (c == '\n') {
-            buf_puts(b, "\\n");
-        } else if (c == '\t') {
-            buf_puts(b, "\\t");
-        } else if (c == '\r') {
-            buf_puts(b, "\\r");
-        } else if (c < 0x20 || c == 0x7f) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            buf_append(b, esc, sizeof esc);
-        } else {
-            buf_putc(b, (char)c);
-        }
-    }
-    buf_putc(b, '"');
-}
-
 /* ,"name":"text" — or ,"name_b64":"..." when the bytes are not UTF-8; ,"name":null for NULL. */
 static void put_text(struct buf *b, const char *name, const char *p, size_t n)
 {
     buf_printf(b, ",\"%s", name);
     if (p == NULL) {
         buf_puts(b, "\":null");
-    } else if (utf8_valid((const unsigned char *)p, n)) {
+    } else if (jscan_utf8_valid(p, n)) {
         buf_puts(b, "\":");
-        put_json_string(b, p, n);
+        buf_json_string(b, p, n);
     } else {
         buf_puts(b, "_b64\":\"");
         base64_append(b, (const unsigned char *)p, n);
@@ -202,8 +141,8 @@ static void format_header(struct recorder *r, struct buf *b)
         if (i)
             buf_putc(b, ',');
         /* shard ids in a list: not UTF-8 ones are left out (records still carry them) */
-        if (utf8_valid((const unsigned char *)id, strlen(id)))
-            put_json_string(b, id, strlen(id));
+        if (jscan_utf8_valid(id, strlen(id)))
+            buf_json_string(b, id, strlen(id));
         else
             buf_puts(b, "null");
     }
