@@ -1,0 +1,158 @@
+/* One table's figures at one moment (see readout.h). */
+#include "config.h"
+
+#include "readout.h"
+
+#include <string.h>
+
+#define READOUT_IDLE_MS           60000
+#define READOUT_HEADROOM_WARN_PCT 25.0
+#define READOUT_HEADROOM_BAD_PCT  10.0
+
+static const int readout_secs[READOUT_RATES] = {1, 10, 60};
+
+void readout_thresholds_default(struct readout_thresholds *t)
+{
+    memset(t, 0, sizeof *t);
+    t->headroom_warn_pct = READOUT_HEADROOM_WARN_PCT;
+    t->headroom_bad_pct = READOUT_HEADROOM_BAD_PCT;
+    t->idle_ms = READOUT_IDLE_MS;
+}
+
+int readout_rate_secs(int i)
+{
+    return i >= 0 && i < READOUT_RATES ? readout_secs[i] : 0;
+}
+
+const char *readout_level_name(enum readout_level l)
+{
+    static const char *const names[LEVEL_COUNT] = {"ok", "warn", "bad"};
+    return (unsigned)l < LEVEL_COUNT ? names[l] : "?";
+}
+
+const char *readout_freshness_name(enum readout_freshness f)
+{
+    switch (f) {
+    case FRESH_ACTIVE:
+        return "active";
+    case FRESH_IDLE:
+        return "idle";
+    default:
+        return "none";
+    }
+}
+
+enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
+{
+    if (pct < th->headroom_bad_pct)
+        return LEVEL_BAD;
+    if (pct < th->headroom_warn_pct)
+        return LEVEL_WARN;
+    return LEVEL_OK;
+}
+
+static void readout_counts(const struct metrics *mt, struct readout *r)
+{
+    memcpy(r->changes, mt->changes, sizeof r->changes);
+    r->total_changes = metrics_total_changes(mt);
+    r->records = mt->records;
+    r->duplicates = mt->duplicates;
+    r->stale = mt->stale;
+    r->mix_known = r->total_changes > 0;
+    for (int k = 0; k < CDC_KIND_COUNT && r->mix_known; k++)
+        r->mix_pct[k] = (int)((mt->changes[k] * 100 + r->total_changes / 2) / r->total_changes);
+}
+
+static void readout_latency_now(const struct metrics *mt, enum lat_kind k, int64_t now_ms,
+                                struct readout_latency *l)
+{
+    struct hist h;
+    metrics_latency_window(mt, k, now_ms, &h);
+    l->count = h.count;
+    l->negative = h.negative;
+    l->known = h.count > 0;
+    if (!l->known)
+        return;
+    l->p50 = hist_quantile(&h, 0.50);
+    l->p90 = hist_quantile(&h, 0.90);
+    l->p99 = hist_quantile(&h, 0.99);
+    l->max = h.max;
+}
+
+/* Under the time cursor the window as it was then: the nearest 10-second history sample. */
+static void readout_latency_then(const struct metrics *mt, enum lat_kind k, int64_t at_ms,
+                                 struct readout_latency *l)
+{
+    const struct history_sample *s = history_nearest(&mt->history, at_ms);
+    if (!s || s->lat[k].count == 0)
+        return;
+    l->known = true;
+    l->count = s->lat[k].count;
+    l->negative = s->lat[k].negative;
+    l->p50 = s->lat[k].p50;
+    l->p90 = s->lat[k].p90;
+    l->p99 = s->lat[k].p99;
+    l->max = s->lat[k].max;
+}
+
+static void readout_size(const struct metrics *mt, const struct readout_thresholds *th,
+                         uint64_t limit, struct readout_size *s)
+{
+    s->limit = limit;
+    s->count = mt->size.count;
+    s->over_90pct = mt->over_90pct;
+    s->known = mt->size.count > 0;
+    s->level = LEVEL_OK;
+    if (!s->known)
+        return;
+    s->max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
+    int64_t p50 = hist_quantile(&mt->size, 0.50), p99 = hist_quantile(&mt->size, 0.99);
+    s->p50 = p50 > 0 ? (uint64_t)p50 : 0;
+    s->p99 = p99 > 0 ? (uint64_t)p99 : 0;
+    s->headroom_known = limit > 0;
+    if (!s->headroom_known)
+        return;
+    s->headroom_pct = 100.0 * ((double)limit - (double)s->max) / (double)limit;
+    s->level = readout_headroom_level(th, s->headroom_pct);
+}
+
+static void readout_freshness(const struct metrics *mt, const struct readout_thresholds *th,
+                              struct readout *r)
+{
+    r->last_change_ms = mt->last_change_ms;
+    if (mt->last_change_ms == CDC_TIME_NONE) {
+        r->freshness = FRESH_NONE;
+        r->idle_for_ms = 0;
+        return;
+    }
+    r->idle_for_ms = r->now_ms > mt->last_change_ms ? r->now_ms - mt->last_change_ms : 0;
+    r->freshness = r->idle_for_ms > th->idle_ms ? FRESH_IDLE : FRESH_ACTIVE;
+}
+
+void readout_fill(const struct metrics *mt, const struct readout_thresholds *th, uint64_t limit,
+                  int64_t window_ms, int64_t now_ms, int64_t cursor_ms, struct readout *out)
+{
+    struct readout_thresholds defaults;
+    if (!th) {
+        readout_thresholds_default(&defaults);
+        th = &defaults;
+    }
+    memset(out, 0, sizeof *out);
+    out->now_ms = now_ms;
+    out->historical = cursor_ms != 0;
+    /* the cursor names a second; rates end where that second ends */
+    out->at_ms = out->historical ? cursor_ms + 1000 : now_ms;
+    out->window_ms = window_ms;
+    for (int i = 0; i < READOUT_RATES; i++)
+        out->rate[i] = metrics_rate(mt, out->at_ms, readout_secs[i]);
+    readout_counts(mt, out);
+    for (int k = 0; k < LAT_COUNT; k++) {
+        if (out->historical)
+            readout_latency_then(mt, (enum lat_kind)k, out->at_ms, &out->lat[k]);
+        else
+            readout_latency_now(mt, (enum lat_kind)k, now_ms, &out->lat[k]);
+        out->lat[k].level = LEVEL_OK;
+    }
+    readout_size(mt, th, limit, &out->size);
+    readout_freshness(mt, th, out);
+}
