@@ -39,15 +39,14 @@
 #include <unistd.h>
 
 #include "aws.h"
+#include "backoff.h"
 #include "base64.h"
 #include "buf.h"
 #include "clock.h"
 #include "model.h"
+#include "shardplan.h"
 #include "xalloc.h"
 
-#define BACKOFF_BASE_S      0.5
-#define BACKOFF_CAP_S       30.0
-#define BACKOFF_MIN_S       0.05 /* full jitter may draw 0: never spin */
 #define SLOW_RETRY_MIN_S    10.0 /* credentials, permissions, missing stream: an operator acts */
 #define SLOW_RETRY_SPREAD_S 10.0
 #define RESTART_AFTER       4    /* consecutive GetRecords failures before a fresh iterator */
@@ -58,13 +57,14 @@
 #define DEFAULT_LIMIT       1000
 #define MAX_LIMIT           10000
 
-enum start_kind { START_LATEST, START_TRIM_HORIZON, START_AT_TIMESTAMP };
+/* Throttles, server and network errors: the ceiling doubles from 1 s up to 30 s. */
+static const struct backoff_policy retry_policy = {.base_s = 1.0, .cap_s = 30.0, .min_s = 0.05};
 
+/* What an active reader is doing (shardplan.h says whether it is waiting, active or done). */
 enum reader_phase {
-    PH_WAIT,     /* waiting for its parents */
+    PH_IDLE,     /* not active */
     PH_ITERATOR, /* needs or awaits GetShardIterator */
-    PH_READING,  /* following NextShardIterator */
-    PH_DONE      /* closed and drained, or closed before a LATEST start */
+    PH_READING   /* following NextShardIterator */
 };
 
 /* A problem shown on the status line; each reader and each stream-level call owns one. */
@@ -78,22 +78,18 @@ struct src_kinesis;
 
 struct reader {
     struct src_kinesis *k;
-    unsigned idx; /* model shard index */
+    unsigned plan; /* index in the shard plan (and in k->readers) */
+    unsigned idx;  /* model shard index */
     enum reader_phase phase;
-    bool initial;       /* in the listing made when the source started */
-    bool listed_closed; /* a listing showed an EndingSequenceNumber */
-    bool drained;       /* read to its end by this run */
-    enum start_kind start;
     char *iterator;
-    char last_seq[CDC_SEQ_MAX + 1]; /* the last record fed: resume and dedupe point */
-    int64_t asked_ms;               /* when the iterator in flight was asked for */
-    int64_t latest_at_ms;           /* when the LATEST iterator was asked for, 0 before */
+    int64_t asked_ms;     /* when the iterator in flight was asked for */
+    int64_t latest_at_ms; /* when the LATEST iterator was asked for, 0 before */
     struct aws_call *call;
     bool call_pending; /* a call was issued and has not called back */
     ev_timer timer;
     double next_read_at; /* ev_now() seconds before which GetRecords must wait */
     unsigned failures;   /* consecutive failed calls */
-    uint64_t skipped;    /* records at or below last_seq, not fed again */
+    uint64_t skipped;    /* records read before, not fed again */
     struct problem problem;
 };
 
@@ -112,21 +108,17 @@ struct src_kinesis {
     char *stream;
     bool by_arn;
     char *from;
-    enum start_kind from_kind;
-    double from_at_s; /* START_AT_TIMESTAMP: epoch seconds */
+    struct shardplan_from plan_from;
+    struct shardplan *plan; /* lineage, start positions, exactly once */
     double read_interval_s;
     unsigned limit;
     double relist_s;
     bool running;
     uint64_t rng;
 
-    struct reader **readers;
+    struct reader **readers; /* one per shard in the plan, same index */
     unsigned nreaders;
     unsigned readers_cap;
-    /* readers by shard id: open addressing, at most half full (streams keep thousands of closed
-     * shards within their retention, and every listing and every close looks shards up) */
-    struct reader **index;
-    unsigned index_cap;
     bool listed_once;
 
     /* listing in progress */
@@ -179,14 +171,9 @@ static double rand_unit(struct src_kinesis *k)
     return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-/* Exponential backoff with full jitter: uniform in [0, min(cap, base * 2^n)]. */
 static double backoff_s(struct src_kinesis *k, unsigned failures)
 {
-    double ceiling = BACKOFF_BASE_S * pow(2.0, failures > 16 ? 16 : failures);
-    if (ceiling > BACKOFF_CAP_S)
-        ceiling = BACKOFF_CAP_S;
-    double d = ceiling * rand_unit(k);
-    return d < BACKOFF_MIN_S ? BACKOFF_MIN_S : d;
+    return backoff_delay(&retry_policy, failures, rand_unit(k));
 }
 
 static double slow_retry_s(struct src_kinesis *k)
@@ -199,140 +186,14 @@ static void copy_id(char *dst, size_t len, const char *src)
     snprintf(dst, len, "%s", src ? src : "");
 }
 
-/* Sequence numbers are decimal strings up to 129 digits: compare by length, then by digits. */
-static int seq_cmp(const char *a, size_t alen, const char *b, size_t blen)
-{
-    while (alen > 1 && *a == '0') {
-        a++;
-        alen--;
-    }
-    while (blen > 1 && *b == '0') {
-        b++;
-        blen--;
-    }
-    if (alen != blen)
-        return alen < blen ? -1 : 1;
-    int c = memcmp(a, b, alen);
-    return c < 0 ? -1 : c > 0;
-}
-
-/* ---- --from -------------------------------------------------------------------------------- */
-
-static bool parse_relative(const char *s, double *offset_s)
-{
-    char *end;
-    if (s[0] != '-' || !isdigit((unsigned char)s[1]))
-        return false;
-    double v = strtod(s + 1, &end);
-    double unit;
-    switch (*end) {
-    case 's':
-        unit = 1;
-        break;
-    case 'm':
-        unit = 60;
-        break;
-    case 'h':
-        unit = 3600;
-        break;
-    case 'd':
-        unit = 86400;
-        break;
-    default:
-        return false;
-    }
-    if (end[1] || !isfinite(v))
-        return false;
-    *offset_s = -v * unit;
-    return true;
-}
-
-static bool parse_epoch(const char *s, double *at_s)
-{
-    char *end;
-    if (!isdigit((unsigned char)s[0]))
-        return false;
-    double v = strtod(s, &end);
-    if (*end || !isfinite(v))
-        return false;
-    *at_s = v;
-    return true;
-}
-
-/* The zone after an ISO-8601 time: Z, +HH:MM, -HH:MM or +HHMM. */
-static bool parse_zone(const char *z, long *offset_s)
-{
-    int hh, mm, n = 0;
-    if ((z[0] == 'Z' || z[0] == 'z') && !z[1]) {
-        *offset_s = 0;
-        return true;
-    }
-    if (z[0] != '+' && z[0] != '-')
-        return false;
-    if (sscanf(z + 1, "%2d:%2d%n", &hh, &mm, &n) != 2 || z[1 + n])
-        if (sscanf(z + 1, "%2d%2d%n", &hh, &mm, &n) != 2 || z[1 + n])
-            return false;
-    if (hh > 23 || mm > 59)
-        return false;
-    *offset_s = (z[0] == '-' ? -1 : 1) * (hh * 3600L + mm * 60L);
-    return true;
-}
-
-static bool parse_iso(const char *s, double *at_s)
-{
-    struct tm tm;
-    int n = 0;
-    char sep;
-    double frac = 0;
-    long zone;
-    memset(&tm, 0, sizeof tm);
-    if (sscanf(s, "%4d-%2d-%2d%c%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &sep,
-               &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 7 ||
-        (sep != 'T' && sep != 't' && sep != ' '))
-        return false;
-    const char *p = s + n;
-    if (*p == '.') {
-        char *end;
-        frac = strtod(p, &end);
-        p = end;
-    }
-    if (!parse_zone(p, &zone) || tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 ||
-        tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-        return false;
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    *at_s = (double)timegm(&tm) + frac - (double)zone;
-    return true;
-}
-
-static bool parse_from(const char *from, double now, enum start_kind *kind, double *at_s)
-{
-    double offset;
-    if (!from || !*from || strcmp(from, "latest") == 0 || strcmp(from, "LATEST") == 0) {
-        *kind = START_LATEST;
-        return true;
-    }
-    if (strcmp(from, "trim-horizon") == 0 || strcmp(from, "TRIM_HORIZON") == 0) {
-        *kind = START_TRIM_HORIZON;
-        return true;
-    }
-    *kind = START_AT_TIMESTAMP;
-    if (parse_relative(from, &offset)) {
-        *at_s = now + offset;
-        return true;
-    }
-    return parse_epoch(from, at_s) || parse_iso(from, at_s);
-}
-
 bool src_kinesis_check_from(const char *from, char *err, size_t errlen)
 {
-    enum start_kind kind;
-    double at;
-    if (parse_from(from, 0, &kind, &at))
+    struct shardplan_from f;
+    if (shardplan_parse_from(from, 0, &f))
         return true;
     snprintf(err, errlen,
-             "expected latest, trim-horizon, a UTC time such as 2026-11-23T03:12:00Z, epoch "
-             "seconds, or a time ago such as -15m, -2h or -30s");
+             "expected latest, trim-horizon, a UTC time such as 2026-11-23T03:12:00Z or 22:04, "
+             "epoch seconds, or a time ago such as -15m, -2h or -30s");
     return false;
 }
 
@@ -453,51 +314,19 @@ static void reader_schedule(struct reader *r, double delay_s);
 static void reader_get_iterator(struct reader *r);
 static void wake_waiting(struct src_kinesis *k);
 
-static uint32_t id_hash(const char *id)
-{
-    uint32_t h = 2166136261u; /* FNV-1a */
-    for (; *id; id++)
-        h = (h ^ (unsigned char)*id) * 16777619u;
-    return h;
-}
-
-/* The slot holding id, or the empty slot where it would go. */
-static unsigned index_slot(const struct src_kinesis *k, const char *id)
-{
-    unsigned i = id_hash(id) & (k->index_cap - 1);
-    while (k->index[i] && strcmp(shard_of(k->index[i])->id, id) != 0)
-        i = (i + 1) & (k->index_cap - 1);
-    return i;
-}
-
-static void index_grow(struct src_kinesis *k)
-{
-    free(k->index);
-    k->index_cap = k->index_cap ? k->index_cap * 2 : 64;
-    k->index = xcalloc(k->index_cap, sizeof *k->index);
-    for (unsigned i = 0; i < k->nreaders; i++)
-        k->index[index_slot(k, shard_of(k->readers[i])->id)] = k->readers[i];
-}
-
-static struct reader *reader_find(const struct src_kinesis *k, const char *id)
-{
-    if (!id || !*id || !k->index_cap)
-        return NULL;
-    return k->index[index_slot(k, id)];
-}
-
 static void reader_timer_cb(struct ev_loop *loop, ev_timer *w, int revents);
 
 static struct reader *reader_add(struct src_kinesis *k, const char *id, bool initial)
 {
-    struct reader *r = reader_find(k, id);
-    if (r)
-        return r;
-    r = xcalloc(1, sizeof *r);
+    bool added;
+    unsigned i = shardplan_add(k->plan, id, initial, &added);
+    if (!added)
+        return k->readers[i];
+    struct reader *r = xcalloc(1, sizeof *r);
     r->k = k;
+    r->plan = i;
     r->idx = model_shard(k->base.model, id);
-    r->phase = PH_WAIT;
-    r->initial = initial;
+    r->phase = PH_IDLE;
     ev_init(&r->timer, reader_timer_cb);
     r->timer.data = r;
     if (k->nreaders == k->readers_cap) {
@@ -505,52 +334,23 @@ static struct reader *reader_add(struct src_kinesis *k, const char *id, bool ini
         k->readers = xrealloc(k->readers, k->readers_cap * sizeof *k->readers);
     }
     k->readers[k->nreaders++] = r;
-    if (k->nreaders * 2 > k->index_cap)
-        index_grow(k);
-    else
-        k->index[index_slot(k, shard_of(r)->id)] = r;
     return r;
 }
 
+/* Parents as reported; the model's shard shows them on the Shards screen. */
 static void reader_set_parents(struct reader *r, const char *parent, const char *adjacent)
 {
     struct shard *s = shard_of(r);
-    if (parent && *parent)
-        copy_id(s->parent, sizeof s->parent, parent);
-    if (adjacent && *adjacent)
-        copy_id(s->adjacent_parent, sizeof s->adjacent_parent, adjacent);
+    shardplan_set_parents(r->k->plan, r->plan, parent, adjacent);
+    copy_id(s->parent, sizeof s->parent, shardplan_parent(r->k->plan, r->plan, 0));
+    copy_id(s->adjacent_parent, sizeof s->adjacent_parent,
+            shardplan_parent(r->k->plan, r->plan, 1));
 }
 
-static bool parent_open(const struct src_kinesis *k, const char *id)
-{
-    const struct reader *p = reader_find(k, id);
-    return p && p->phase != PH_DONE;
-}
-
-static bool parent_drained(const struct src_kinesis *k, const char *id)
-{
-    const struct reader *p = reader_find(k, id);
-    return p && p->drained;
-}
-
-/* With --from latest, a shard that appeared during the run, or whose parent this run read to
- * its end, holds only records newer than the start: read it from its beginning. */
-static enum start_kind reader_start_kind(const struct reader *r)
-{
-    const struct src_kinesis *k = r->k;
-    const struct shard *s = shard_of(r);
-    if (k->from_kind != START_LATEST)
-        return k->from_kind;
-    if (!r->initial || parent_drained(k, s->parent) || parent_drained(k, s->adjacent_parent))
-        return START_TRIM_HORIZON;
-    return START_LATEST;
-}
-
-static void reader_closed(struct reader *r, bool drained)
+static void reader_mark_closed(struct reader *r)
 {
     struct shard *s = shard_of(r);
-    r->phase = PH_DONE;
-    r->drained = drained;
+    r->phase = PH_IDLE;
     free(r->iterator);
     r->iterator = NULL;
     ev_timer_stop(r->k->loop, &r->timer);
@@ -559,40 +359,43 @@ static void reader_closed(struct reader *r, bool drained)
     s->millis_behind = 0;
     clear_problem(r->k, &r->problem);
     r->k->base.model->generation++;
+}
+
+static void reader_closed(struct reader *r, bool drained)
+{
+    shardplan_closed(r->k->plan, r->plan, drained);
+    reader_mark_closed(r);
     wake_waiting(r->k);
 }
 
-/* Starts a waiting reader once none of its parents is still open. */
-static void reader_maybe_start(struct reader *r)
+static void reader_begin(struct reader *r)
 {
-    struct src_kinesis *k = r->k;
     struct shard *s = shard_of(r);
-    if (r->phase != PH_WAIT || !k->running)
-        return;
-    if (parent_open(k, s->parent) || parent_open(k, s->adjacent_parent)) {
-        s->state = SHARD_PENDING;
-        return;
-    }
-    r->start = reader_start_kind(r);
-    if (r->start == START_LATEST && r->listed_closed) {
-        /* Closed before the start: nothing after LATEST will ever be written to it. */
-        reader_closed(r, false);
-        return;
-    }
     r->phase = PH_ITERATOR;
-    s->started_ms = now_ms(k);
+    s->started_ms = now_ms(r->k);
     s->state = SHARD_READING;
-    k->base.model->generation++;
+    r->k->base.model->generation++;
     reader_get_iterator(r);
 }
 
+/* Starts every waiting reader whose parents are all done (the plan decides). */
 static void wake_waiting(struct src_kinesis *k)
 {
-    /* Starting one may close it at once (LATEST on a shard closed before the start), which
-     * wakes its children in turn: the recursion is as deep as the shard lineage. */
-    for (unsigned i = 0; i < k->nreaders; i++)
-        if (k->readers[i]->phase == PH_WAIT)
-            reader_maybe_start(k->readers[i]);
+    unsigned i;
+    enum shardplan_start start;
+    enum shardplan_step step;
+    if (!k->running)
+        return;
+    while ((step = shardplan_next(k->plan, &i, &start)) != SP_NOTHING) {
+        if (step == SP_SKIP_CLOSED)
+            reader_mark_closed(k->readers[i]);
+        else
+            reader_begin(k->readers[i]);
+    }
+    /* what still waits shows as pending */
+    for (i = 0; i < k->nreaders; i++)
+        if (shardplan_phase(k->plan, i) == SP_WAIT)
+            shard_of(k->readers[i])->state = SHARD_PENDING;
 }
 
 static void reader_ok(struct reader *r)
@@ -651,24 +454,26 @@ static json_t *iterator_request(struct reader *r)
     struct src_kinesis *k = r->k;
     json_t *body = json_object();
     const char *type;
+    const char *last = shardplan_last_seq(k->plan, r->plan);
+    enum shardplan_start start = shardplan_start_of(k->plan, r->plan);
     add_stream(k, body);
-    json_object_set_new(body, "ShardId", json_string(shard_of(r)->id));
-    if (r->last_seq[0]) {
+    json_object_set_new(body, "ShardId", json_string(shardplan_id(k->plan, r->plan)));
+    if (last[0]) {
         type = "AFTER_SEQUENCE_NUMBER";
-        json_object_set_new(body, "StartingSequenceNumber", json_string(r->last_seq));
-    } else if (r->start == START_LATEST && r->latest_at_ms) {
+        json_object_set_new(body, "StartingSequenceNumber", json_string(last));
+    } else if (start == SP_START_LATEST && r->latest_at_ms) {
         /* Resuming a LATEST start that fed nothing yet: a new LATEST would skip whatever arrived
          * meanwhile, so go back to when the first iterator was taken. */
         type = "AT_TIMESTAMP";
         json_object_set_new(body, "Timestamp",
                             json_real((double)(r->latest_at_ms - LATEST_MARGIN_MS) / 1000.0));
-    } else if (r->start == START_LATEST) {
+    } else if (start == SP_START_LATEST) {
         type = "LATEST";
-    } else if (r->start == START_TRIM_HORIZON) {
+    } else if (start == SP_START_TRIM_HORIZON) {
         type = "TRIM_HORIZON";
     } else {
         type = "AT_TIMESTAMP";
-        json_object_set_new(body, "Timestamp", json_real(k->from_at_s));
+        json_object_set_new(body, "Timestamp", json_real((double)k->plan_from.at_ms / 1000.0));
     }
     json_object_set_new(body, "ShardIteratorType", json_string(type));
     r->asked_ms = now_ms(k);
@@ -680,7 +485,7 @@ static void iterator_done(void *ctx, const struct aws_result *res)
     struct reader *r = ctx;
     r->call = NULL;
     r->call_pending = false;
-    if (res->outcome == AWS_NOT_FOUND && r->listed_closed) {
+    if (res->outcome == AWS_NOT_FOUND && shardplan_listed_closed(r->k->plan, r->plan)) {
         /* A closed shard past the retention period: nothing is left to read, and its children
          * must not wait for it. */
         reader_failed(r, "GetShardIterator", res);
@@ -701,7 +506,7 @@ static void iterator_done(void *ctx, const struct aws_result *res)
     free(r->iterator);
     r->iterator = xstrdup(it);
     json_decref(j);
-    if (r->start == START_LATEST && !r->latest_at_ms)
+    if (shardplan_start_of(r->k->plan, r->plan) == SP_START_LATEST && !r->latest_at_ms)
         r->latest_at_ms = r->asked_ms;
     r->phase = PH_READING;
     shard_of(r)->state = SHARD_READING;
@@ -727,12 +532,19 @@ static bool feed_record(struct reader *r, json_t *rec, int64_t now)
     size_t seq_len = seq ? strlen(seq) : 0;
     if (!seq || !seq_len || !json_is_string(data))
         return false;
-    if (r->last_seq[0] && seq_cmp(seq, seq_len, r->last_seq, strlen(r->last_seq)) <= 0) {
-        r->skipped++;
-        return true;
-    }
+    /* decoded first: a record whose data cannot be decoded is skipped without moving the
+     * resume point past records that might still be good */
     if (!base64_decode(json_string_value(data), json_string_length(data), &k->data))
         return false;
+    switch (shardplan_accept(k->plan, r->plan, seq, seq_len)) {
+    case SP_SEQ_INVALID:
+        return false;
+    case SP_SEQ_SEEN:
+        r->skipped++;
+        return true;
+    case SP_SEQ_NEW:
+        break;
+    }
     struct cdc_raw raw = {
         .data = k->data.data ? k->data.data : "",
         .len = k->data.len,
@@ -745,7 +557,6 @@ static bool feed_record(struct reader *r, json_t *rec, int64_t now)
             json_is_number(arrival) ? llround(json_number_value(arrival) * 1000.0) : CDC_TIME_NONE,
     };
     source_feed(&k->base, &raw, now);
-    copy_id(r->last_seq, sizeof r->last_seq, seq);
     return true;
 }
 
@@ -761,10 +572,8 @@ static void learn_children(struct reader *r, json_t *children)
         if (!id || !*id)
             continue;
         struct reader *child = reader_add(r->k, id, false);
-        struct shard *s = shard_of(child);
-        if (!s->parent[0] && !s->adjacent_parent[0])
-            reader_set_parents(child, json_string_value(json_array_get(parents, 0)),
-                               json_string_value(json_array_get(parents, 1)));
+        reader_set_parents(child, json_string_value(json_array_get(parents, 0)),
+                           json_string_value(json_array_get(parents, 1)));
     }
 }
 
@@ -872,7 +681,7 @@ static void reader_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void reader_schedule(struct reader *r, double delay_s)
 {
     struct src_kinesis *k = r->k;
-    if (!k->running || r->phase == PH_DONE || r->phase == PH_WAIT)
+    if (!k->running || r->phase == PH_IDLE)
         return;
     double at = now_s(k) + delay_s;
     if (r->phase == PH_READING && at < r->next_read_at)
@@ -923,8 +732,7 @@ static void list_finish(struct src_kinesis *k)
         struct listed *l = &k->page[i];
         struct reader *r = reader_add(k, l->id, !k->listed_once);
         reader_set_parents(r, l->parent, l->adjacent);
-        if (l->closed)
-            r->listed_closed = true;
+        shardplan_set_listed(k->plan, r->plan, l->closed);
     }
     k->npage = 0;
     k->listed_once = true;
@@ -1103,10 +911,11 @@ static int kinesis_start(struct source *src, struct ev_loop *loop, char *err, si
 {
     struct src_kinesis *k = (struct src_kinesis *)src;
     k->loop = loop;
-    if (!parse_from(k->from, ev_now(loop), &k->from_kind, &k->from_at_s)) {
+    if (!shardplan_parse_from(k->from, clock_now_ms(loop), &k->plan_from)) {
         src_kinesis_check_from(k->from, err, errlen);
         return -1;
     }
+    k->plan = shardplan_new(&k->plan_from);
     k->running = true;
     ev_timer_init(&k->list_retry, list_retry_cb, 0, 0);
     k->list_retry.data = k;
@@ -1148,7 +957,7 @@ static void kinesis_free(struct source *src)
         free(k->readers[i]);
     }
     free(k->readers);
-    free(k->index);
+    shardplan_free(k->plan);
     free(k->page);
     free(k->next_token);
     free(k->stream);
