@@ -206,6 +206,19 @@ static void aws_call_fail(struct aws_call *call, enum aws_outcome outcome, const
 
 static void aws_call_creds(void *ctx, const struct aws_creds *cr, const char *error);
 
+/* The reply as a validated JSON object, or nothing. */
+static void aws_call_reply(struct aws_result *r)
+{
+    struct jscan_error err;
+    struct jspan v;
+
+    r->reply.p = NULL;
+    r->reply.n = 0;
+    if (r->body != NULL && r->body_len > 0 && jscan_validate(r->body, r->body_len, &v, &err) &&
+        jscan_type(v) == JT_OBJECT)
+        r->reply = v;
+}
+
 static void aws_call_response(void *ctx, const struct http_response *resp)
 {
     struct aws_call *call = ctx;
@@ -240,6 +253,8 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
     aws_error_hint(r.outcome, r.message, cl->region, cl->u.host, resp->error, call->hint,
                    sizeof(call->hint));
     r.hint = call->hint;
+    if (r.outcome == AWS_OK)
+        aws_call_reply(&r);
     aws_call_report(call, &r);
 }
 

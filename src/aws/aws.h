@@ -1,13 +1,16 @@
 /*
  * One AWS JSON-protocol call (Kinesis JSON 1.1, SQS JSON 1.0, DynamoDB Streams JSON 1.0):
  * sign with the current credentials, POST, and classify the outcome with a hint an operator can
- * act on. Used by every source and poller; they build request bodies and parse responses.
+ * act on. Used by every source and poller: they write request bodies with jwrite.h and read a
+ * successful reply as spans of the response (jscan.h), so no JSON tree is built per call.
  */
 #ifndef CDCTOP_AWS_H
 #define CDCTOP_AWS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "jscan.h"
 
 struct http;
 struct creds;
@@ -48,6 +51,9 @@ struct aws_result {
     char code[96];     /* sanitised error name, "" on success */
     char message[512]; /* server or transport message, secrets never included */
     const char *hint;  /* one line for operators, "" when none */
+    /* AWS_OK: the reply's top-level JSON object, validated; p is NULL when the body is not a
+     * JSON object (the caller reports a malformed response) */
+    struct jspan reply;
 };
 
 typedef void (*aws_done_fn)(void *ctx, const struct aws_result *r);

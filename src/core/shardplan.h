@@ -90,6 +90,7 @@ enum shardplan_seq {
     SP_SEQ_INVALID /* not a decimal sequence number of at most SHARDPLAN_SEQ_MAX digits */
 };
 
+#define SHARDPLAN_ID_MAX  128 /* Kinesis: a ShardId is 1 to 128 characters */
 #define SHARDPLAN_SEQ_MAX 129 /* Kinesis: "0|([1-9]\d{0,128})" */
 
 /* Exactly once: whether a record with sequence number seq from shard i is new. */

@@ -9,7 +9,6 @@
 #include "dlq.h"
 
 #include <ev.h>
-#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -17,7 +16,9 @@
 #include <string.h>
 
 #include "aws.h"
+#include "buf.h"
 #include "clock.h"
+#include "jwrite.h"
 #include "model.h"
 #include "xalloc.h"
 
@@ -122,61 +123,51 @@ static void malformed(struct dlq *d, const char *op)
     failed(d, op, &r);
 }
 
-static json_t *parse_body(const struct aws_result *r)
-{
-    json_error_t err;
-    json_t *j = r->body && r->body_len ? json_loadb(r->body, r->body_len, 0, &err) : NULL;
-    if (j && !json_is_object(j)) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
-}
-
 /* The counts are strings in the API ("3"); a number is accepted too. -1 when absent. */
-static int64_t count_attr(json_t *attrs, const char *name)
+static int64_t count_attr(struct jspan attrs, const char *name)
 {
-    json_t *v = json_object_get(attrs, name);
-    if (json_is_integer(v))
-        return json_integer_value(v);
-    const char *s = json_string_value(v);
-    if (!s || !*s)
+    struct jspan v;
+    char text[24];
+    int64_t n;
+    if (!jscan_get(attrs, name, &v))
         return -1;
-    char *end;
-    long long n = strtoll(s, &end, 10);
-    return *end ? -1 : n;
+    if (jscan_type(v) == JT_STRING) {
+        size_t len;
+        if (!jscan_string(v, text, sizeof text, &len))
+            return -1;
+        v.p = text;
+        v.n = len;
+    }
+    return jscan_int64(v, &n) && n >= 0 ? n : -1;
 }
 
-static void send_call(struct dlq *d, const char *op, json_t *body, aws_done_fn done)
+/* One call at a time; aws_call never reports before it returns, so the handle is current. */
+static void send_call(struct dlq *d, const char *op, struct buf *body, aws_done_fn done)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
     d->pending = true;
-    struct aws_call *c = aws_call(d->sqs, op, text ? text : "{}", done, d);
-    free(text);
-    d->call = d->pending ? c : NULL;
+    d->call = aws_call(d->sqs, op, body->data, done, d);
+    buf_free(body);
 }
 
 static void attributes_done(void *ctx, const struct aws_result *r)
 {
     struct dlq *d = ctx;
+    struct jspan attrs = {NULL, 0};
     d->call = NULL;
     d->pending = false;
     if (r->outcome != AWS_OK) {
         failed(d, "GetQueueAttributes", r);
         return;
     }
-    json_t *j = parse_body(r);
-    json_t *attrs = j ? json_object_get(j, "Attributes") : NULL;
-    int64_t visible = count_attr(attrs, "ApproximateNumberOfMessages");
-    if (!json_is_object(attrs) || visible < 0) {
-        json_decref(j);
+    int64_t visible = -1;
+    if (r->reply.p && jscan_get(r->reply, "Attributes", &attrs) && jscan_type(attrs) == JT_OBJECT)
+        visible = count_attr(attrs, "ApproximateNumberOfMessages");
+    if (visible < 0) {
         malformed(d, "GetQueueAttributes");
         return;
     }
     int64_t in_flight = count_attr(attrs, "ApproximateNumberOfMessagesNotVisible");
     int64_t delayed = count_attr(attrs, "ApproximateNumberOfMessagesDelayed");
-    json_decref(j);
     model_dlq_update(d->m, clock_now_ms(d->loop), visible, in_flight < 0 ? 0 : in_flight,
                      delayed < 0 ? 0 : delayed);
     recovered(d);
@@ -186,14 +177,17 @@ static void attributes_done(void *ctx, const struct aws_result *r)
 
 static void poll_attributes(struct dlq *d)
 {
-    json_t *body = json_object();
-    json_t *names = json_array();
-    json_array_append_new(names, json_string("ApproximateNumberOfMessages"));
-    json_array_append_new(names, json_string("ApproximateNumberOfMessagesNotVisible"));
-    json_array_append_new(names, json_string("ApproximateNumberOfMessagesDelayed"));
-    json_object_set_new(body, "QueueUrl", json_string(d->url));
-    json_object_set_new(body, "AttributeNames", names);
-    send_call(d, "GetQueueAttributes", body, attributes_done);
+    static const char *const names[] = {"ApproximateNumberOfMessages",
+                                        "ApproximateNumberOfMessagesNotVisible",
+                                        "ApproximateNumberOfMessagesDelayed"};
+    struct buf body;
+    struct jwrite w;
+    buf_init(&body);
+    jw_object(&w, &body);
+    jw_string(&w, "QueueUrl", d->url);
+    jw_strings(&w, "AttributeNames", names, sizeof names / sizeof names[0]);
+    jw_end(&w);
+    send_call(d, "GetQueueAttributes", &body, attributes_done);
 }
 
 static void url_done(void *ctx, const struct aws_result *r)
@@ -205,15 +199,15 @@ static void url_done(void *ctx, const struct aws_result *r)
         failed(d, "GetQueueUrl", r);
         return;
     }
-    json_t *j = parse_body(r);
-    const char *url = j ? json_string_value(json_object_get(j, "QueueUrl")) : NULL;
-    if (!url || !*url) {
-        json_decref(j);
+    struct jspan v;
+    size_t n = 0;
+    if (!r->reply.p || !jscan_get(r->reply, "QueueUrl", &v) ||
+        (n = jscan_string_len(v)) == (size_t)-1 || n == 0) {
         malformed(d, "GetQueueUrl");
         return;
     }
-    d->url = xstrdup(url);
-    json_decref(j);
+    d->url = xmalloc(n + 1);
+    jscan_string(v, d->url, n + 1, NULL);
     if (d->running)
         poll_attributes(d);
 }
@@ -229,9 +223,13 @@ static void poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
         poll_attributes(d);
         return;
     }
-    json_t *body = json_object();
-    json_object_set_new(body, "QueueName", json_string(d->name));
-    send_call(d, "GetQueueUrl", body, url_done);
+    struct buf body;
+    struct jwrite jw;
+    buf_init(&body);
+    jw_object(&jw, &body);
+    jw_string(&jw, "QueueName", d->name);
+    jw_end(&jw);
+    send_call(d, "GetQueueUrl", &body, url_done);
 }
 
 struct dlq *dlq_new(struct model *m, struct aws_client *sqs, const char *name_or_url,

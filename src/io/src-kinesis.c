@@ -29,7 +29,6 @@
 #include <ctype.h>
 #include <ev.h>
 #include <inttypes.h>
-#include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +42,7 @@
 #include "base64.h"
 #include "buf.h"
 #include "clock.h"
+#include "jwrite.h"
 #include "model.h"
 #include "shardplan.h"
 #include "xalloc.h"
@@ -95,9 +95,9 @@ struct reader {
 
 /* One shard as a listing reported it. */
 struct listed {
-    char id[SHARD_ID_MAX + 1];
-    char parent[SHARD_ID_MAX + 1];
-    char adjacent[SHARD_ID_MAX + 1];
+    char id[SHARDPLAN_ID_MAX + 1];
+    char parent[SHARDPLAN_ID_MAX + 1];
+    char adjacent[SHARDPLAN_ID_MAX + 1];
     bool closed;
 };
 
@@ -277,35 +277,46 @@ static bool slow_outcome(enum aws_outcome o)
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
-static void add_stream(const struct src_kinesis *k, json_t *body)
+/* A request body: {"StreamName": ...} or {"StreamARN": ...}, then the caller's members. */
+static void request_begin(const struct src_kinesis *k, struct jwrite *w, struct buf *b)
 {
-    json_object_set_new(body, k->by_arn ? "StreamARN" : "StreamName", json_string(k->stream));
+    buf_init(b);
+    jw_object(w, b);
+    jw_string(w, k->by_arn ? "StreamARN" : "StreamName", k->stream);
 }
 
-/* Sends op with body (consumed). The callback may in principle run before aws_call returns, so
- * the handle is kept only while *pending says the callback has not run yet. */
-static struct aws_call *send_call(struct src_kinesis *k, const char *op, json_t *body,
-                                  aws_done_fn done, void *ctx, bool *pending)
+/* Sends op with the finished body (freed). aws_call never reports before it returns, so the
+ * handle stays valid until the callback clears *pending. */
+static struct aws_call *send_call(struct src_kinesis *k, const char *op, struct jwrite *w,
+                                  struct buf *b, aws_done_fn done, void *ctx, bool *pending)
 {
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
+    jw_end(w);
     *pending = true;
-    struct aws_call *c = aws_call(k->kinesis, op, text ? text : "{}", done, ctx);
-    free(text);
-    return *pending ? c : NULL;
+    struct aws_call *c = aws_call(k->kinesis, op, b->data, done, ctx);
+    buf_free(b);
+    return c;
 }
 
-static json_t *parse_body(const struct aws_result *r)
+/* A string member decoded into out; false when absent, not a string or too long. */
+static bool reply_string(struct jspan obj, const char *key, char *out, size_t cap)
 {
-    json_error_t err;
-    if (!r->body || !r->body_len)
+    struct jspan v;
+    size_t len;
+    if (!obj.p || !jscan_get(obj, key, &v) || !jscan_string(v, out, cap, &len))
+        return false;
+    return memchr(out, '\0', len) == NULL;
+}
+
+/* A string member as a new string; NULL when absent, not a string or empty. */
+static char *reply_strdup(struct jspan obj, const char *key)
+{
+    struct jspan v;
+    size_t n;
+    if (!obj.p || !jscan_get(obj, key, &v) || (n = jscan_string_len(v)) == (size_t)-1 || n == 0)
         return NULL;
-    json_t *j = json_loadb(r->body, r->body_len, 0, &err);
-    if (j && !json_is_object(j)) {
-        json_decref(j);
-        return NULL;
-    }
-    return j;
+    char *out = xmalloc(n + 1);
+    jscan_string(v, out, n + 1, NULL);
+    return out;
 }
 
 /* ---- readers ------------------------------------------------------------------------------- */
@@ -449,35 +460,32 @@ static double reader_malformed(struct reader *r, const char *op, const char *why
     return reader_failed(r, op, &fake);
 }
 
-static json_t *iterator_request(struct reader *r)
+static void iterator_request(struct reader *r, struct jwrite *w, struct buf *b)
 {
     struct src_kinesis *k = r->k;
-    json_t *body = json_object();
     const char *type;
     const char *last = shardplan_last_seq(k->plan, r->plan);
     enum shardplan_start start = shardplan_start_of(k->plan, r->plan);
-    add_stream(k, body);
-    json_object_set_new(body, "ShardId", json_string(shardplan_id(k->plan, r->plan)));
+    request_begin(k, w, b);
+    jw_string(w, "ShardId", shardplan_id(k->plan, r->plan));
     if (last[0]) {
         type = "AFTER_SEQUENCE_NUMBER";
-        json_object_set_new(body, "StartingSequenceNumber", json_string(last));
+        jw_string(w, "StartingSequenceNumber", last);
     } else if (start == SP_START_LATEST && r->latest_at_ms) {
         /* Resuming a LATEST start that fed nothing yet: a new LATEST would skip whatever arrived
          * meanwhile, so go back to when the first iterator was taken. */
         type = "AT_TIMESTAMP";
-        json_object_set_new(body, "Timestamp",
-                            json_real((double)(r->latest_at_ms - LATEST_MARGIN_MS) / 1000.0));
+        jw_seconds(w, "Timestamp", r->latest_at_ms - LATEST_MARGIN_MS);
     } else if (start == SP_START_LATEST) {
         type = "LATEST";
     } else if (start == SP_START_TRIM_HORIZON) {
         type = "TRIM_HORIZON";
     } else {
         type = "AT_TIMESTAMP";
-        json_object_set_new(body, "Timestamp", json_real((double)k->plan_from.at_ms / 1000.0));
+        jw_seconds(w, "Timestamp", k->plan_from.at_ms);
     }
-    json_object_set_new(body, "ShardIteratorType", json_string(type));
+    jw_string(w, "ShardIteratorType", type);
     r->asked_ms = now_ms(k);
-    return body;
 }
 
 static void iterator_done(void *ctx, const struct aws_result *res)
@@ -496,16 +504,13 @@ static void iterator_done(void *ctx, const struct aws_result *res)
         reader_schedule(r, reader_failed(r, "GetShardIterator", res));
         return;
     }
-    json_t *j = parse_body(res);
-    const char *it = j ? json_string_value(json_object_get(j, "ShardIterator")) : NULL;
-    if (!it || !*it) {
-        json_decref(j);
+    char *it = reply_strdup(res->reply, "ShardIterator");
+    if (!it) {
         reader_schedule(r, reader_malformed(r, "GetShardIterator", "no ShardIterator"));
         return;
     }
     free(r->iterator);
-    r->iterator = xstrdup(it);
-    json_decref(j);
+    r->iterator = it;
     if (shardplan_start_of(r->k->plan, r->plan) == SP_START_LATEST && !r->latest_at_ms)
         r->latest_at_ms = r->asked_ms;
     r->phase = PH_READING;
@@ -517,24 +522,44 @@ static void iterator_done(void *ctx, const struct aws_result *res)
 static void reader_get_iterator(struct reader *r)
 {
     r->phase = PH_ITERATOR;
-    r->call = send_call(r->k, "GetShardIterator", iterator_request(r), iterator_done, r,
-                        &r->call_pending);
+    struct jwrite w;
+    struct buf b;
+    iterator_request(r, &w, &b);
+    r->call = send_call(r->k, "GetShardIterator", &w, &b, iterator_done, r, &r->call_pending);
+}
+
+/* The record's data, base64-decoded into k->data straight from the reply's bytes (base64 needs
+ * no JSON unescaping unless an encoder escaped '/' as "\/"). */
+static bool record_data(struct src_kinesis *k, struct jspan data)
+{
+    char small[4096];
+    if (jscan_type(data) != JT_STRING || data.n < 2)
+        return false;
+    if (!memchr(data.p, '\\', data.n))
+        return base64_decode(data.p + 1, data.n - 2, &k->data);
+    size_t n = jscan_string_len(data);
+    char *text = n < sizeof small ? small : xmalloc(n + 1);
+    bool ok = jscan_string(data, text, n + 1, &n) && base64_decode(text, n, &k->data);
+    if (text != small)
+        free(text);
+    return ok;
 }
 
 /* Feeds one record unless it was fed already. False when the record is malformed. */
-static bool feed_record(struct reader *r, json_t *rec, int64_t now)
+static bool feed_record(struct reader *r, struct jspan rec, int64_t now)
 {
     struct src_kinesis *k = r->k;
-    const char *seq = json_string_value(json_object_get(rec, "SequenceNumber"));
-    json_t *data = json_object_get(rec, "Data");
-    json_t *pkey = json_object_get(rec, "PartitionKey");
-    json_t *arrival = json_object_get(rec, "ApproximateArrivalTimestamp");
-    size_t seq_len = seq ? strlen(seq) : 0;
-    if (!seq || !seq_len || !json_is_string(data))
+    char seq[SHARDPLAN_SEQ_MAX + 1], pkey[257];
+    struct jspan data, arrival;
+    size_t seq_len, pkey_len = 0;
+    double at;
+    if (jscan_type(rec) != JT_OBJECT || !reply_string(rec, "SequenceNumber", seq, sizeof seq) ||
+        !jscan_get(rec, "Data", &data))
         return false;
+    seq_len = strlen(seq);
     /* decoded first: a record whose data cannot be decoded is skipped without moving the
      * resume point past records that might still be good */
-    if (!base64_decode(json_string_value(data), json_string_length(data), &k->data))
+    if (!record_data(k, data))
         return false;
     switch (shardplan_accept(k->plan, r->plan, seq, seq_len)) {
     case SP_SEQ_INVALID:
@@ -545,48 +570,58 @@ static bool feed_record(struct reader *r, json_t *rec, int64_t now)
     case SP_SEQ_NEW:
         break;
     }
+    if (reply_string(rec, "PartitionKey", pkey, sizeof pkey))
+        pkey_len = strlen(pkey);
     struct cdc_raw raw = {
         .data = k->data.data ? k->data.data : "",
         .len = k->data.len,
         .shard = r->idx,
         .seq = seq,
         .seq_len = seq_len,
-        .pkey = json_string_value(pkey),
-        .pkey_len = json_is_string(pkey) ? json_string_length(pkey) : 0,
-        .arrival_ms =
-            json_is_number(arrival) ? llround(json_number_value(arrival) * 1000.0) : CDC_TIME_NONE,
+        .pkey = pkey_len ? pkey : NULL,
+        .pkey_len = pkey_len,
+        .arrival_ms = jscan_get(rec, "ApproximateArrivalTimestamp", &arrival) &&
+                              jscan_double(arrival, &at) && isfinite(at) && fabs(at) < 1e12
+                          ? llround(at * 1000.0)
+                          : CDC_TIME_NONE,
     };
     source_feed(&k->base, &raw, now);
     return true;
 }
 
 /* Children named by the closing GetRecords; they start once all their parents are drained. */
-static void learn_children(struct reader *r, json_t *children)
+static void learn_children(struct reader *r, struct jspan children)
 {
-    size_t i;
-    json_t *c;
-    json_array_foreach(children, i, c)
-    {
-        const char *id = json_string_value(json_object_get(c, "ShardId"));
-        json_t *parents = json_object_get(c, "ParentShards");
-        if (!id || !*id)
+    struct jscan_iter it;
+    struct jspan c, parents, p;
+    char id[SHARDPLAN_ID_MAX + 1], parent[2][SHARDPLAN_ID_MAX + 1];
+    if (jscan_type(children) != JT_ARRAY)
+        return;
+    jscan_iter_init(&it, children);
+    while (jscan_iter_next(&it, NULL, &c)) {
+        if (jscan_type(c) != JT_OBJECT || !reply_string(c, "ShardId", id, sizeof id) || !*id)
             continue;
-        struct reader *child = reader_add(r->k, id, false);
-        reader_set_parents(child, json_string_value(json_array_get(parents, 0)),
-                           json_string_value(json_array_get(parents, 1)));
+        parent[0][0] = parent[1][0] = '\0';
+        if (jscan_get(c, "ParentShards", &parents) && jscan_type(parents) == JT_ARRAY) {
+            struct jscan_iter pi;
+            jscan_iter_init(&pi, parents);
+            for (int n = 0; n < 2 && jscan_iter_next(&pi, NULL, &p); n++)
+                if (!jscan_string(p, parent[n], sizeof parent[n], NULL))
+                    parent[n][0] = '\0';
+        }
+        reader_set_parents(reader_add(r->k, id, false), parent[0], parent[1]);
     }
 }
 
-static void records_feed(struct reader *r, json_t *records, int64_t now)
+static void records_feed(struct reader *r, struct jspan records, int64_t now)
 {
-    size_t i;
-    json_t *rec;
+    struct jscan_iter it;
+    struct jspan rec;
     unsigned bad = 0;
-    json_array_foreach(records, i, rec)
-    {
-        if (!json_is_object(rec) || !feed_record(r, rec, now))
+    jscan_iter_init(&it, records);
+    while (jscan_iter_next(&it, NULL, &rec))
+        if (!feed_record(r, rec, now))
             bad++;
-    }
     if (bad) {
         /* Skipped, not retried: the same bytes would come back on every retry. */
         struct shard *s = shard_of(r);
@@ -623,28 +658,28 @@ static void records_done(void *ctx, const struct aws_result *res)
         reader_schedule(r, delay);
         return;
     }
-    json_t *j = parse_body(res);
-    json_t *records = j ? json_object_get(j, "Records") : NULL;
-    json_t *next = j ? json_object_get(j, "NextShardIterator") : NULL;
-    json_t *behind = j ? json_object_get(j, "MillisBehindLatest") : NULL;
-    if (!json_is_array(records) || (next && !json_is_null(next) && !json_is_string(next))) {
-        json_decref(j);
+    struct jspan records = {NULL, 0}, next = {NULL, 0}, behind, children = {NULL, 0};
+    int64_t millis;
+    bool has_next =
+        res->reply.p && jscan_get(res->reply, "NextShardIterator", &next) && !jscan_is_null(next);
+    if (!res->reply.p || !jscan_get(res->reply, "Records", &records) ||
+        jscan_type(records) != JT_ARRAY || (has_next && jscan_type(next) != JT_STRING)) {
         reader_schedule(r, reader_malformed(r, "GetRecords", "no Records array"));
         return;
     }
     records_feed(r, records, now);
-    if (json_is_integer(behind))
-        s->millis_behind = json_integer_value(behind);
+    if (jscan_get(res->reply, "MillisBehindLatest", &behind) && jscan_int64(behind, &millis))
+        s->millis_behind = millis;
     reader_ok(r);
-    if (json_is_string(next) && json_string_length(next)) {
+    char *it = has_next ? reply_strdup(res->reply, "NextShardIterator") : NULL;
+    if (it) {
         free(r->iterator);
-        r->iterator = xstrdup(json_string_value(next));
+        r->iterator = it;
         s->state = s->millis_behind == 0 ? SHARD_LATEST : SHARD_READING;
-        json_decref(j);
         reader_schedule(r, 0);
     } else {
-        learn_children(r, json_object_get(j, "ChildShards"));
-        json_decref(j);
+        if (jscan_get(res->reply, "ChildShards", &children))
+            learn_children(r, children);
         reader_closed(r, true);
     }
     k->base.model->generation++;
@@ -655,13 +690,16 @@ static void reader_get_records(struct reader *r)
 {
     struct src_kinesis *k = r->k;
     struct shard *s = shard_of(r);
-    json_t *body = json_object();
-    json_object_set_new(body, "ShardIterator", json_string(r->iterator));
-    json_object_set_new(body, "Limit", json_integer(k->limit));
+    struct jwrite w;
+    struct buf b;
+    buf_init(&b);
+    jw_object(&w, &b);
+    jw_string(&w, "ShardIterator", r->iterator);
+    jw_int(&w, "Limit", k->limit);
     r->next_read_at = now_s(k) + k->read_interval_s;
     s->calls++;
     series_add(&s->calls_per_s, now_ms(k), 1);
-    r->call = send_call(k, "GetRecords", body, records_done, r, &r->call_pending);
+    r->call = send_call(k, "GetRecords", &w, &b, records_done, r, &r->call_pending);
 }
 
 static void reader_timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -706,11 +744,11 @@ static void reader_stop(struct reader *r)
 
 static void list_page(struct src_kinesis *k);
 
-static void page_add(struct src_kinesis *k, json_t *sh)
+static void page_add(struct src_kinesis *k, struct jspan sh)
 {
-    const char *id = json_string_value(json_object_get(sh, "ShardId"));
-    json_t *range = json_object_get(sh, "SequenceNumberRange");
-    if (!id || !*id)
+    char id[SHARDPLAN_ID_MAX + 1];
+    struct jspan range, end;
+    if (jscan_type(sh) != JT_OBJECT || !reply_string(sh, "ShardId", id, sizeof id) || !*id)
         return;
     if (k->npage == k->page_cap) {
         k->page_cap = k->page_cap ? k->page_cap * 2 : 16;
@@ -718,10 +756,12 @@ static void page_add(struct src_kinesis *k, json_t *sh)
     }
     struct listed *l = &k->page[k->npage++];
     copy_id(l->id, sizeof l->id, id);
-    copy_id(l->parent, sizeof l->parent, json_string_value(json_object_get(sh, "ParentShardId")));
-    copy_id(l->adjacent, sizeof l->adjacent,
-            json_string_value(json_object_get(sh, "AdjacentParentShardId")));
-    l->closed = json_is_string(json_object_get(range, "EndingSequenceNumber"));
+    if (!reply_string(sh, "ParentShardId", l->parent, sizeof l->parent))
+        l->parent[0] = '\0';
+    if (!reply_string(sh, "AdjacentParentShardId", l->adjacent, sizeof l->adjacent))
+        l->adjacent[0] = '\0';
+    l->closed = jscan_get(sh, "SequenceNumberRange", &range) && jscan_type(range) == JT_OBJECT &&
+                jscan_get(range, "EndingSequenceNumber", &end) && jscan_type(end) == JT_STRING;
 }
 
 /* The listing is complete: register every shard first, so parents are known before any child
@@ -780,25 +820,23 @@ static void list_done(void *ctx, const struct aws_result *res)
         list_failed(k, res);
         return;
     }
-    json_t *j = parse_body(res);
-    json_t *shards = j ? json_object_get(j, "Shards") : NULL;
-    if (!json_is_array(shards)) {
+    struct jspan shards, sh;
+    if (!res->reply.p || !jscan_get(res->reply, "Shards", &shards) ||
+        jscan_type(shards) != JT_ARRAY) {
         struct aws_result fake;
         memset(&fake, 0, sizeof fake);
         fake.outcome = AWS_SERVER;
         snprintf(fake.code, sizeof fake.code, "malformed response");
         fake.hint = "";
-        json_decref(j);
         list_failed(k, &fake);
         return;
     }
-    size_t i;
-    json_t *sh;
-    json_array_foreach(shards, i, sh) page_add(k, sh);
-    const char *token = json_string_value(json_object_get(j, "NextToken"));
+    struct jscan_iter it;
+    jscan_iter_init(&it, shards);
+    while (jscan_iter_next(&it, NULL, &sh))
+        page_add(k, sh);
     free(k->next_token);
-    k->next_token = token && *token ? xstrdup(token) : NULL;
-    json_decref(j);
+    k->next_token = reply_strdup(res->reply, "NextToken");
     if (k->next_token)
         list_page(k);
     else
@@ -807,14 +845,18 @@ static void list_done(void *ctx, const struct aws_result *res)
 
 static void list_page(struct src_kinesis *k)
 {
-    json_t *body = json_object();
+    struct jwrite w;
+    struct buf b;
     /* NextToken already names the stream; sending both is an InvalidArgumentException. */
-    if (k->next_token)
-        json_object_set_new(body, "NextToken", json_string(k->next_token));
-    else
-        add_stream(k, body);
-    json_object_set_new(body, "MaxResults", json_integer(LIST_MAX_RESULTS));
-    k->list_call = send_call(k, "ListShards", body, list_done, k, &k->list_pending);
+    if (k->next_token) {
+        buf_init(&b);
+        jw_object(&w, &b);
+        jw_string(&w, "NextToken", k->next_token);
+    } else {
+        request_begin(k, &w, &b);
+    }
+    jw_int(&w, "MaxResults", LIST_MAX_RESULTS);
+    k->list_call = send_call(k, "ListShards", &w, &b, list_done, k, &k->list_pending);
 }
 
 static void list_begin(struct src_kinesis *k)
@@ -837,25 +879,34 @@ static void list_retry_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /* ---- the stream summary -------------------------------------------------------------------- */
 
-static void summary_show(struct src_kinesis *k, json_t *d)
+/* An integer member, or def when absent or not an integer. */
+static int64_t reply_int(struct jspan obj, const char *key, int64_t def)
 {
-    json_t *limit = json_object_get(d, "MaxRecordSizeInKiB");
-    const char *status = json_string_value(json_object_get(d, "StreamStatus"));
-    const char *mode =
-        json_string_value(json_object_get(json_object_get(d, "StreamModeDetails"), "StreamMode"));
-    json_t *retention = json_object_get(d, "RetentionPeriodHours");
-    json_t *open = json_object_get(d, "OpenShardCount");
-    uint64_t kib = json_is_integer(limit) && json_integer_value(limit) > 0
-                       ? (uint64_t)json_integer_value(limit)
-                       : MODEL_DEFAULT_RECORD_LIMIT / 1024;
-    if (k->base.model->record_size_limit != kib * 1024)
-        model_set_record_limit(k->base.model, kib * 1024);
+    struct jspan v;
+    int64_t n;
+    return jscan_get(obj, key, &v) && jscan_int64(v, &n) ? n : def;
+}
+
+static void summary_show(struct src_kinesis *k, struct jspan d)
+{
+    char status[64], mode[64];
+    struct jspan details;
+    int64_t kib = reply_int(d, "MaxRecordSizeInKiB", 0);
+    if (!reply_string(d, "StreamStatus", status, sizeof status))
+        snprintf(status, sizeof status, "?");
+    if (!jscan_get(d, "StreamModeDetails", &details) || jscan_type(details) != JT_OBJECT ||
+        !reply_string(details, "StreamMode", mode, sizeof mode))
+        snprintf(mode, sizeof mode, "?");
+    if (kib <= 0 || kib > 1024 * 1024)
+        kib = MODEL_DEFAULT_RECORD_LIMIT / 1024;
+    if (k->base.model->record_size_limit != (uint64_t)kib * 1024)
+        model_set_record_limit(k->base.model, (uint64_t)kib * 1024);
     char text[256];
     snprintf(text, sizeof text,
-             "stream %s: %s, %s, %" JSON_INTEGER_FORMAT
-             " open shards, retention %" JSON_INTEGER_FORMAT " h, max record %" PRIu64 " KiB",
-             src_kinesis_stream_name(k->stream), status ? status : "?", mode ? mode : "?",
-             json_integer_value(open), json_integer_value(retention), kib);
+             "stream %s: %s, %s, %" PRId64 " open shards, retention %" PRId64
+             " h, max record %" PRId64 " KiB",
+             src_kinesis_stream_name(k->stream), status, mode, reply_int(d, "OpenShardCount", 0),
+             reply_int(d, "RetentionPeriodHours", 0), kib);
     /* Shown when it changes, and only over information: never hides a problem. */
     if (strcmp(text, k->summary) != 0) {
         snprintf(k->summary, sizeof k->summary, "%s", text);
@@ -877,23 +928,23 @@ static void describe_done(void *ctx, const struct aws_result *res)
                       slow_outcome(res->outcome) ? ALERT_ERROR : ALERT_WARN, text, res->hint);
         return;
     }
-    json_t *j = parse_body(res);
-    json_t *d = j ? json_object_get(j, "StreamDescriptionSummary") : NULL;
-    if (json_is_object(d)) {
+    struct jspan d;
+    if (res->reply.p && jscan_get(res->reply, "StreamDescriptionSummary", &d) &&
+        jscan_type(d) == JT_OBJECT) {
         clear_problem(k, &k->describe_problem);
         summary_show(k, d);
     }
-    json_decref(j);
 }
 
 static void describe_begin(struct src_kinesis *k)
 {
     if (k->describe_pending || !k->running)
         return;
-    json_t *body = json_object();
-    add_stream(k, body);
+    struct jwrite w;
+    struct buf b;
+    request_begin(k, &w, &b);
     k->describe_call =
-        send_call(k, "DescribeStreamSummary", body, describe_done, k, &k->describe_pending);
+        send_call(k, "DescribeStreamSummary", &w, &b, describe_done, k, &k->describe_pending);
 }
 
 static void relist_cb(struct ev_loop *loop, ev_timer *w, int revents)
