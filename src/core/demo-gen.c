@@ -313,41 +313,18 @@ static int64_t wall_ns(const struct demo_gen *g, int64_t sim_ns)
 static void put_text(struct buf *b, const char *p, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
+    static const char plain[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
     buf_reserve(b, n + 2);
     buf_putc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)p[i];
-        const char *esc = NULL;
-        switch (c) {
-        case '"':
-            esc = "\\\"";
-            break;
-        case '\\':
-            esc = "\\\\";
-            break;
-        case '\b':
-            esc = "\\b";
-            break;
-        case '\f':
-            esc = "\\f";
-            break;
-        case '\n':
-            esc = "\\n";
-            break;
-        case '\r':
-            esc = "\\r";
-            break;
-        case '\t':
-            esc = "\\t";
-            break;
-        default:
-            break;
-        }
-        if (esc) {
-            buf_puts(b, esc);
+        const char *two = c ? strchr(plain, c) : NULL;
+        if (two) {
+            char esc[2] = {'\\', letter[two - plain]};
+            buf_append(b, esc, sizeof esc);
         } else if (c < 0x20) {
-            char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            buf_append(b, u, sizeof u);
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+            buf_append(b, esc, sizeof esc);
         } else {
             buf_putc(b, (char)c);
         }
