@@ -11,8 +11,9 @@
  * the sequence numbers, the DLQ and the cosmetic reader figures, so that work paced by the wall
  * clock (reader polls) cannot disturb the content.
  *
- * The records are the bytes jansson's compact output gave for the same values when the demo
- * built them with it: keys in the order written, no spaces, strings escaped as put_text does.
+ * The records are written as jansson's compact output writes the same values (keys in the order
+ * written, no spaces, strings escaped as put_text does), so a seed gives the bytes it gave when
+ * the demo wrote its records with jansson, and recordings of a seed stay comparable.
  */
 #include "config.h"
 
@@ -307,9 +308,9 @@ static int64_t wall_ns(const struct demo_gen *g, int64_t sim_ns)
 
 /* --- JSON text --- */
 
-/* A JSON string, escaped as jansson's dumps escape it, so the records keep the bytes they had
- * when jansson wrote them: two-character escapes where JSON has them, other control characters
- * as \u00XX with upper-case hex, DEL, '/' and non-ASCII UTF-8 as they are. */
+/* A JSON string, escaped as jansson's dumps escape it (see the top of this file): two-character
+ * escapes where JSON has them, other control characters as \u00XX with upper-case hex, DEL, '/'
+ * and non-ASCII UTF-8 as they are. The bytes must be valid UTF-8. */
 static void put_text(struct buf *b, const char *p, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";

@@ -117,13 +117,13 @@ static void shard_poll(struct demo *d, struct demo_shard *sh, int64_t now_ms, bo
 static bool demo_finished(const struct source *src)
 {
     const struct demo *d = (const struct demo *)src;
-    return d->opts.limit > 0 && d->gen != NULL && demo_gen_delivered(d->gen) >= d->opts.limit;
+    return d->opts.limit > 0 && d->gen && demo_gen_delivered(d->gen) >= d->opts.limit;
 }
 
 static void demo_stop(struct source *src)
 {
     struct demo *d = (struct demo *)src;
-    if (d->loop == NULL)
+    if (!d->loop)
         return;
     ev_timer_stop(d->loop, &d->tick);
     ev_idle_stop(d->loop, &d->idle);
@@ -236,7 +236,7 @@ static int64_t choose_base_ms(const struct demo *d, int64_t now_ms)
 static int demo_start(struct source *src, struct ev_loop *loop, char *err, size_t errlen)
 {
     struct demo *d = (struct demo *)src;
-    if (d->loop != NULL) {
+    if (d->loop) {
         snprintf(err, errlen, "demo source already started");
         return -1;
     }
@@ -271,7 +271,7 @@ static int demo_start(struct source *src, struct ev_loop *loop, char *err, size_
 static void demo_free(struct source *src)
 {
     struct demo *d = (struct demo *)src;
-    if (d == NULL)
+    if (!d)
         return;
     demo_stop(src);
     demo_gen_free(d->gen);
