@@ -11,9 +11,8 @@
  * the sequence numbers, the DLQ and the cosmetic reader figures, so that work paced by the wall
  * clock (reader polls) cannot disturb the content.
  *
- * The records are written as jansson's compact output writes the same values (keys in the order
- * written, no spaces, strings escaped as put_text does), so a seed gives the bytes it gave when
- * the demo wrote its records with jansson, and recordings of a seed stay comparable.
+ * The records are compact JSON (keys in the order DSQL writes them, no spaces), with strings
+ * escaped by buf_json_string, the project's one JSON string writer.
  */
 #include "config.h"
 
@@ -308,29 +307,10 @@ static int64_t wall_ns(const struct demo_gen *g, int64_t sim_ns)
 
 /* --- JSON text --- */
 
-/* A JSON string, escaped as jansson's dumps escape it (see the top of this file): two-character
- * escapes where JSON has them, other control characters as \u00XX with upper-case hex, DEL, '/'
- * and non-ASCII UTF-8 as they are. The bytes must be valid UTF-8. */
+/* A JSON string; the bytes must be valid UTF-8. */
 static void put_text(struct buf *b, const char *p, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    static const char plain[] = "\"\\\b\f\n\r\t", letter[] = "\"\\bfnrt";
-    buf_reserve(b, n + 2);
-    buf_putc(b, '"');
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)p[i];
-        const char *two = c ? strchr(plain, c) : NULL;
-        if (two) {
-            char esc[2] = {'\\', letter[two - plain]};
-            buf_append(b, esc, sizeof esc);
-        } else if (c < 0x20) {
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-            buf_append(b, esc, sizeof esc);
-        } else {
-            buf_putc(b, (char)c);
-        }
-    }
-    buf_putc(b, '"');
+    buf_json_string(b, p, n);
 }
 
 static void put_string(struct buf *b, const char *s)

@@ -375,7 +375,7 @@ static void test_hostile_note(void **state)
         i++;
     assert_true(i < run.n);
     const struct kept *note = &run.rec[i];
-    assert_true(has(note, "terminal: \\u001B[2J\\u001B[H\\u0007cleared!\\rOverwritten"));
+    assert_true(has(note, "terminal: \\u001b[2J\\u001b[H\\u0007cleared!\\rOverwritten"));
     assert_true(has(note, "café é, 日本語, naïve"));
     assert_null(memchr(note->data, 0x1b, note->len)); /* no raw escape byte */
     run_free(&run);
