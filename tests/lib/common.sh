@@ -54,3 +54,21 @@ finish() {
     fi
     exit 0
 }
+
+# golden NAME FILE: FILE must equal tests/screen/golden/NAME.txt; the difference is shown when it
+# does not. UPDATE_GOLDEN=1 rewrites the expected file instead (then review it with git diff).
+golden() {
+    want="$srcdir/tests/screen/golden/$1.txt"
+    if [ "${UPDATE_GOLDEN:-0}" = 1 ]; then
+        mkdir -p "$(dirname "$want")"
+        cp "$2" "$want"
+        ok "golden $1 (rewritten)"
+    elif [ ! -f "$want" ]; then
+        fail "golden $1: no $want (UPDATE_GOLDEN=1 make check writes it)"
+    elif cmp -s "$want" "$2"; then
+        ok "golden $1"
+    else
+        fail "golden $1 differs (UPDATE_GOLDEN=1 make check accepts the new screen):"
+        diff -u "$want" "$2" | head -n 80
+    fi
+}

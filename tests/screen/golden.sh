@@ -1,0 +1,78 @@
+#!/bin/sh
+# Golden screens: what an operator sees, pinned. A committed recording is replayed, which uses the
+# recorded time, so every screen is the same on every run: the text snapshot's sections (the real
+# views drawn offscreen) and the terminal itself at 80x24 and 120x40 are compared with
+# tests/screen/golden/*.txt. UPDATE_GOLDEN=1 make check rewrites them after an intended change.
+. "$srcdir/tests/lib/common.sh"
+. "$srcdir/tests/lib/tmux.sh"
+
+need python3
+REC=$srcdir/tests/data/recordings/demo-seed7-300.rec
+cd "$TMP" || exit 1
+cp "$REC" golden.rec
+
+# --- the text snapshot, section by section --------------------------------------------------------
+mkdir snap
+"$CDCTOP" --no-config --replay golden.rec --speed max --headless --snapshot-dir snap 2>/dev/null
+txt=$(ls snap/*.txt 2>/dev/null | head -n 1)
+if [ -z "$txt" ]; then
+    fail "the replay wrote a text snapshot"
+else
+    # one file per "==== Title ====" section, named after the title
+    python3 - "$txt" sections <<'PY'
+import os, re, sys
+src, out = sys.argv[1], sys.argv[2]
+os.makedirs(out, exist_ok=True)
+name, lines = None, []
+def flush():
+    if name:
+        with open(os.path.join(out, name + ".txt"), "w", encoding="utf-8") as f:
+            f.write("".join(lines))
+for line in open(src, encoding="utf-8"):
+    m = re.match(r"^==== (.*) ====$", line.rstrip("\n"))
+    if m:
+        flush()
+        name = "text-" + re.sub(r"[^a-z0-9]+", "-", m.group(1).lower()).strip("-")
+        lines = []
+    if name:
+        lines.append(line)
+flush()
+PY
+    n=0
+    for f in sections/*.txt; do
+        golden "$(basename "$f" .txt)" "$f"
+        n=$((n + 1))
+    done
+    check "the text snapshot has every screen (14 sections)" [ "$n" -eq 14 ]
+fi
+
+# --- the terminal ----------------------------------------------------------------------------------
+# Each screen once the replay has finished: Overview, Table detail, Rows, Shards, Help.
+screens_at() { # COLS ROWS
+    size=$1x$2
+    tmux_start "$1" "$2" --replay golden.rec --speed max
+    expect "$size: the replay finished" "replay finished"
+    screen_golden "tty-$size-overview"
+    keys Enter
+    expect "$size: Table detail" "Latency over"
+    screen_golden "tty-$size-detail"
+    keys Enter
+    expect "$size: Rows" "Rows"
+    screen_golden "tty-$size-rows"
+    keys Escape Escape
+    wait_for "TABLE" >/dev/null
+    keys Tab
+    expect "$size: Shards" "SHARD"
+    screen_golden "tty-$size-shards"
+    keys '?'
+    expect "$size: Help" "Keys|KEYS|keys"
+    screen_golden "tty-$size-help"
+}
+screens_at 80 24
+screens_at 120 40
+
+tmux_start 40 10 --replay golden.rec --speed max
+expect "40x10: too small" "too small"
+screen_golden "tty-40x10-too-small"
+
+finish
