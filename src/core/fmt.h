@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FMT_LEN 40 /* enough for any single formatted value */
+#define FMT_LEN 48 /* enough for any single formatted value */
 
 char *fmt_count(char *out, size_t len, uint64_t n);     /* 1234, 123.4k, 12.3M, 1.2G */
 char *fmt_rate(char *out, size_t len, double per_s);    /* 0.5, 123.4, 1234, 12.3k */

@@ -49,22 +49,8 @@ int ui_put_json(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *p, s
 void ui_fill(WINDOW *w, int y, int x, int width, attr_t attr);
 /* A sparkline of n values scaled to their maximum; zero is blank. */
 void ui_spark(WINDOW *w, int y, int x, const uint32_t *values, int n, attr_t attr);
-/* A horizontal bar filling frac (0..1) of width columns. */
-void ui_bar(WINDOW *w, int y, int x, int width, double frac, attr_t attr);
 /* The trend arrow for a change: up, down or flat. */
 const char *ui_arrow(int direction);
-
-/* Formatting into caller buffers; each returns out. */
-#define UI_FMT_LEN 48
-char *ui_fmt_count(char *out, size_t len, uint64_t n);     /* 1234, 123.4k, 12.3M */
-char *ui_fmt_rate(char *out, size_t len, double per_s);    /* 0.5, 123.4, 12.3k */
-char *ui_fmt_bytes(char *out, size_t len, uint64_t bytes); /* 512 B, 1.5 KiB, 1.0 MiB */
-char *ui_fmt_size(char *out, size_t len, uint64_t bytes);  /* compact: 512, 1.5K, 1.0M */
-char *ui_fmt_ms(char *out, size_t len, int64_t micros);    /* signed milliseconds: -1.2, 45 */
-char *ui_fmt_age(char *out, size_t len, int64_t ms);       /* 12s, 4m05s, 3h04m, 2d03h */
-char *ui_fmt_pct(char *out, size_t len, double pct);       /* 99.5%, 100% */
-/* A UTC time from nanoseconds, "2026-11-23 03:12:00.123" or (no date) "03:12:00.123". */
-char *ui_fmt_utc_ns(char *out, size_t len, int64_t ns, bool date);
 
 /* "label value", the label in the label style, two spaces after; returns the next column. */
 int ui_put_pair(WINDOW *w, int y, int x, const char *label, const char *value, attr_t attr);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "escape.h"
+#include "fmt.h"
 #include "model.h"
 #include "redact.h"
 #include "report-html.h"
@@ -256,7 +257,7 @@ void ui_snapshot_text(const struct ui_snapshot_req *req, struct buf *out)
 {
     char when[64];
 
-    ui_fmt_utc_ns(when, sizeof when, req->now_ms * 1000000, true);
+    fmt_time_ns(when, sizeof when, req->now_ms * 1000000, FMT_DATETIME_MS);
     buf_printf(out,
                "%s snapshot, %s UTC\nScreens rendered %d columns wide; Rows lists the %d most "
                "recently changed rows of each table,\nthen shows their whole keys and images.\n",

@@ -17,6 +17,7 @@
 #include <ev.h>
 
 #include "clock.h"
+#include "fmt.h"
 #include "model.h"
 #include "source.h"
 #include "ui-curses.h"
@@ -466,11 +467,11 @@ static void ui_draw_status(struct ui *ui)
 /* The line above a screen that shows the past, so it cannot be taken for the present. */
 static void ui_draw_time_banner(WINDOW *w, int64_t at_ms, int64_t now_ms)
 {
-    char when[UI_FMT_LEN], ago[UI_FMT_LEN];
+    char when[FMT_LEN], ago[FMT_LEN];
     attr_t attr = ui_attr(UI_PAUSED);
 
-    ui_fmt_utc_ns(when, sizeof when, at_ms * 1000000, false);
-    ui_fmt_age(ago, sizeof ago, (now_ms / 1000 - 1) * 1000 - at_ms);
+    fmt_time_ns(when, sizeof when, at_ms * 1000000, FMT_CLOCK_MS);
+    fmt_age(ago, sizeof ago, (now_ms / 1000 - 1) * 1000 - at_ms);
     ui_fill(w, 0, 0, getmaxx(w), attr);
     ui_putf(w, 0, 0, getmaxx(w), attr,
             " AT %.8s UTC (-%s)  End: back to now  [ ] 1s  { } 10s  (rates, latencies and the "

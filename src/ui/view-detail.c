@@ -9,6 +9,7 @@
 
 #include "decode.h"
 #include "escape.h"
+#include "fmt.h"
 #include "model.h"
 #include "ui-draw.h"
 #include "ui-theme.h"
@@ -96,39 +97,37 @@ static void detail_key_line(struct detail_pen *p, const struct model_table *t)
 
 static void detail_counts(struct detail_pen *p, const struct model_table *t)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     const struct metrics *mt = &t->m;
     int y = ui_scroll_line(&p->s), x = 0;
 
     if (y >= 0) {
         for (int k = 0; k < CDC_KIND_COUNT; k++)
             x = ui_put_pair(p->w, y, x, cdc_kind_name((enum cdc_kind)k),
-                            ui_fmt_count(a, sizeof a, mt->changes[k]), A_NORMAL);
-        ui_put_pair(p->w, y, x, "total", ui_fmt_count(a, sizeof a, metrics_total_changes(mt)),
+                            fmt_count(a, sizeof a, mt->changes[k]), A_NORMAL);
+        ui_put_pair(p->w, y, x, "total", fmt_count(a, sizeof a, metrics_total_changes(mt)),
                     ui_attr(UI_HEADER));
     }
     if ((y = ui_scroll_line(&p->s)) >= 0) {
-        x = ui_put_pair(p->w, y, 0, "records", ui_fmt_count(a, sizeof a, mt->records), A_NORMAL);
-        x = ui_put_pair(p->w, y, x, "duplicates", ui_fmt_count(a, sizeof a, mt->duplicates),
-                        A_NORMAL);
-        x = ui_put_pair(p->w, y, x, "stale", ui_fmt_count(a, sizeof a, mt->stale),
+        x = ui_put_pair(p->w, y, 0, "records", fmt_count(a, sizeof a, mt->records), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "duplicates", fmt_count(a, sizeof a, mt->duplicates), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "stale", fmt_count(a, sizeof a, mt->stale),
                         ui_attr(mt->stale ? UI_WARN : UI_NORMAL));
-        ui_put_pair(p->w, y, x, "unkeyed", ui_fmt_count(a, sizeof a, t->unkeyed),
+        ui_put_pair(p->w, y, x, "unkeyed", fmt_count(a, sizeof a, t->unkeyed),
                     ui_attr(t->unkeyed ? UI_BAD : UI_NORMAL));
     }
     if ((y = ui_scroll_line(&p->s)) >= 0) {
-        x = ui_put_pair(p->w, y, 0, "rows live", ui_fmt_count(a, sizeof a, rs_table_live(t->rows)),
+        x = ui_put_pair(p->w, y, 0, "rows live", fmt_count(a, sizeof a, rs_table_live(t->rows)),
                         A_NORMAL);
-        x = ui_put_pair(p->w, y, x, "deleted",
-                        ui_fmt_count(a, sizeof a, rs_table_tombstones(t->rows)), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "deleted", fmt_count(a, sizeof a, rs_table_tombstones(t->rows)),
+                        A_NORMAL);
         static const int secs[] = {1, 10, 60};
         for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
             char label[24];
             snprintf(label, sizeof label, "rate %ds", secs[i]);
             int64_t rate_now = p->at ? p->at + 1000 : p->now;
             x = ui_put_pair(p->w, y, x, label,
-                            ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, secs[i])),
-                            A_NORMAL);
+                            fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, secs[i])), A_NORMAL);
         }
     }
 }
@@ -165,19 +164,19 @@ static void detail_hist_strip(WINDOW *w, int y, int x, int width, const struct h
 static void detail_latency_then(struct detail_pen *p, int y, int x, const int *widths,
                                 const struct history_lat *l)
 {
-    char cells[DETAIL_LAT_COLS - 1][UI_FMT_LEN];
+    char cells[DETAIL_LAT_COLS - 1][FMT_LEN];
 
     if (!l || l->count == 0) {
         ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
         ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
         return;
     }
-    ui_fmt_ms(cells[0], UI_FMT_LEN, l->p50);
-    ui_fmt_ms(cells[1], UI_FMT_LEN, l->p90);
-    ui_fmt_ms(cells[2], UI_FMT_LEN, l->p99);
-    ui_fmt_ms(cells[3], UI_FMT_LEN, l->max);
-    ui_fmt_count(cells[4], UI_FMT_LEN, l->count);
-    ui_fmt_count(cells[5], UI_FMT_LEN, l->negative);
+    fmt_ms(cells[0], FMT_LEN, l->p50);
+    fmt_ms(cells[1], FMT_LEN, l->p90);
+    fmt_ms(cells[2], FMT_LEN, l->p99);
+    fmt_ms(cells[3], FMT_LEN, l->max);
+    fmt_count(cells[4], FMT_LEN, l->count);
+    fmt_count(cells[5], FMT_LEN, l->negative);
     for (int c = 1; c < DETAIL_LAT_COLS; c++) {
         enum ui_elem e = c == DETAIL_LAT_COLS - 1 && l->negative ? UI_WARN : UI_NORMAL;
         ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
@@ -195,8 +194,8 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
 
     const struct history_sample *then = p->at ? history_nearest(&t->m.history, p->at + 1000) : NULL;
     if (p->at && then) {
-        char when[UI_FMT_LEN];
-        ui_fmt_utc_ns(when, sizeof when, then->at_ms * 1000000, false);
+        char when[FMT_LEN];
+        fmt_time_ns(when, sizeof when, then->at_ms * 1000000, FMT_CLOCK_MS);
         snprintf(title, sizeof title, "Latency over the %llds before %.8s (10-s history), ms",
                  (long long)(window_ms / 1000), when);
     } else {
@@ -229,13 +228,13 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
             ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
             continue;
         }
-        char cells[DETAIL_LAT_COLS - 1][UI_FMT_LEN];
-        ui_fmt_ms(cells[0], UI_FMT_LEN, hist_quantile(&h, 0.50));
-        ui_fmt_ms(cells[1], UI_FMT_LEN, hist_quantile(&h, 0.90));
-        ui_fmt_ms(cells[2], UI_FMT_LEN, hist_quantile(&h, 0.99));
-        ui_fmt_ms(cells[3], UI_FMT_LEN, h.max);
-        ui_fmt_count(cells[4], UI_FMT_LEN, h.count);
-        ui_fmt_count(cells[5], UI_FMT_LEN, h.negative);
+        char cells[DETAIL_LAT_COLS - 1][FMT_LEN];
+        fmt_ms(cells[0], FMT_LEN, hist_quantile(&h, 0.50));
+        fmt_ms(cells[1], FMT_LEN, hist_quantile(&h, 0.90));
+        fmt_ms(cells[2], FMT_LEN, hist_quantile(&h, 0.99));
+        fmt_ms(cells[3], FMT_LEN, h.max);
+        fmt_count(cells[4], FMT_LEN, h.count);
+        fmt_count(cells[5], FMT_LEN, h.negative);
         for (int c = 1; c < DETAIL_LAT_COLS; c++) {
             enum ui_elem e = c == DETAIL_LAT_COLS - 1 && h.negative ? UI_WARN : UI_NORMAL;
             ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
@@ -249,7 +248,7 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
 static void detail_size(struct detail_pen *p, const struct model_table *t, uint64_t limit)
 {
     const struct metrics *mt = &t->m;
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     int y, x;
 
     detail_title(p, "Record size (since start)");
@@ -261,21 +260,21 @@ static void detail_size(struct detail_pen *p, const struct model_table *t, uint6
     }
     uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
     double headroom = limit ? 100.0 * ((double)limit - (double)max) / (double)limit : 100.0;
-    x = ui_put_pair(p->w, y, 2, "max", ui_fmt_bytes(a, sizeof a, max), A_NORMAL);
+    x = ui_put_pair(p->w, y, 2, "max", fmt_bytes(a, sizeof a, max), A_NORMAL);
     x = ui_put_pair(p->w, y, x, "p99",
-                    ui_fmt_bytes(a, sizeof a, (uint64_t)hist_quantile(&mt->size, 0.99)), A_NORMAL);
-    x = ui_put_pair(p->w, y, x, ">90% of limit", ui_fmt_count(a, sizeof a, mt->over_90pct),
+                    fmt_bytes(a, sizeof a, (uint64_t)hist_quantile(&mt->size, 0.99)), A_NORMAL);
+    x = ui_put_pair(p->w, y, x, ">90% of limit", fmt_count(a, sizeof a, mt->over_90pct),
                     ui_attr(mt->over_90pct ? UI_WARN : UI_GOOD));
-    x = ui_put_pair(p->w, y, x, "headroom", ui_fmt_pct(a, sizeof a, headroom),
+    x = ui_put_pair(p->w, y, x, "headroom", fmt_pct(a, sizeof a, headroom),
                     ui_attr(headroom < 10   ? UI_BAD
                             : headroom < 25 ? UI_WARN
                                             : UI_GOOD));
-    ui_put_pair(p->w, y, x, "limit", ui_fmt_bytes(a, sizeof a, limit), ui_attr(UI_DIM));
+    ui_put_pair(p->w, y, x, "limit", fmt_bytes(a, sizeof a, limit), ui_attr(UI_DIM));
 }
 
 static void detail_largest(struct detail_pen *p, const struct model_table *t)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     int y;
 
     detail_title(p, "Largest records");
@@ -285,8 +284,8 @@ static void detail_largest(struct detail_pen *p, const struct model_table *t)
             break;
         if ((y = ui_scroll_line(&p->s)) < 0)
             continue;
-        ui_put_right(p->w, y, 2, 10, A_NORMAL, ui_fmt_bytes(a, sizeof a, r->bytes));
-        ui_put_right(p->w, y, 13, 8, ui_attr(UI_DIM), ui_fmt_age(a, sizeof a, p->now - r->seen_ms));
+        ui_put_right(p->w, y, 2, 10, A_NORMAL, fmt_bytes(a, sizeof a, r->bytes));
+        ui_put_right(p->w, y, 13, 8, ui_attr(UI_DIM), fmt_age(a, sizeof a, p->now - r->seen_ms));
         ui_put(p->w, y, 22, 4, ui_attr(UI_DIM), "ago");
         ui_put_json(p->w, y, 27, p->width - 27, ui_attr(UI_KEY), r->key,
                     strnlen(r->key, sizeof r->key));
@@ -298,11 +297,11 @@ static void detail_largest(struct detail_pen *p, const struct model_table *t)
 static void detail_sample(struct detail_pen *p, const struct model *m,
                           const struct decode_sample *s)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     int y, x;
 
     if ((y = ui_scroll_line(&p->s)) >= 0) {
-        strcat(ui_fmt_age(a, sizeof a, p->now - s->at_ms), " ago");
+        strcat(fmt_age(a, sizeof a, p->now - s->at_ms), " ago");
         x = ui_put_pair(p->w, y, 4, "latest", a, A_NORMAL);
         x += ui_put(p->w, y, x, p->width - x, ui_attr(UI_LABEL), "shard ");
         if (s->shard < m->nshards)
@@ -332,7 +331,7 @@ static void detail_sample(struct detail_pen *p, const struct model *m,
 static void detail_decoder(struct detail_pen *p, const struct model *m)
 {
     const struct decode_stats *ds = decoder_stats(m->dec);
-    char a[UI_FMT_LEN], title[96];
+    char a[FMT_LEN], title[96];
     uint64_t total = 0;
     int y;
 
@@ -347,7 +346,7 @@ static void detail_decoder(struct detail_pen *p, const struct model *m)
         if (ds->errors[r] == 0)
             continue;
         if ((y = ui_scroll_line(&p->s)) >= 0) {
-            ui_put_right(p->w, y, 2, 8, ui_attr(UI_BAD), ui_fmt_count(a, sizeof a, ds->errors[r]));
+            ui_put_right(p->w, y, 2, 8, ui_attr(UI_BAD), fmt_count(a, sizeof a, ds->errors[r]));
             int x = 11 + ui_put(p->w, y, 11, 24, ui_attr(UI_HEADER),
                                 decode_reason_name((enum decode_reason)r));
             ui_put(p->w, y, x + 2, p->width - x - 2, A_NORMAL,
@@ -357,10 +356,10 @@ static void detail_decoder(struct detail_pen *p, const struct model *m)
     }
     if ((y = ui_scroll_line(&p->s)) >= 0) {
         int x = ui_put_pair(p->w, y, 2, "split changes completed",
-                            ui_fmt_count(a, sizeof a, ds->chunks_completed), ui_attr(UI_DIM));
-        x = ui_put_pair(p->w, y, x, "pending", ui_fmt_count(a, sizeof a, ds->chunks_pending),
+                            fmt_count(a, sizeof a, ds->chunks_completed), ui_attr(UI_DIM));
+        x = ui_put_pair(p->w, y, x, "pending", fmt_count(a, sizeof a, ds->chunks_pending),
                         ui_attr(UI_DIM));
-        ui_put_pair(p->w, y, x, "repeats", ui_fmt_count(a, sizeof a, ds->fragment_repeats),
+        ui_put_pair(p->w, y, x, "repeats", fmt_count(a, sizeof a, ds->fragment_repeats),
                     ui_attr(UI_DIM));
     }
 }

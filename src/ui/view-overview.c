@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "model.h"
 #include "rowstore.h"
 #include "src-replay.h"
@@ -166,7 +167,7 @@ static int overview_source_lines(WINDOW *w, int y, const struct model *m)
 static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_t at, bool done)
 {
     int64_t rate_now = at ? at + 1000 : now;
-    char a[UI_FMT_LEN], b[UI_FMT_LEN], value[2 * UI_FMT_LEN];
+    char a[FMT_LEN], b[FMT_LEN], value[2 * FMT_LEN];
     const struct rowstore_stats *rs = rowstore_stats(m->rs);
     int x;
 
@@ -175,34 +176,34 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_
                     strnlen(m->source, sizeof m->source));
     if (done)
         ui_put(w, 0, x + 1, 10, ui_attr(UI_WARN), "(finished)");
-    ui_fmt_age(a, sizeof a, now - m->started_ms);
+    fmt_age(a, sizeof a, now - m->started_ms);
     snprintf(value, sizeof value, "up %s", a);
     ui_put_right(w, 0, getmaxx(w) - 13, 13, ui_attr(UI_DIM), value);
 
-    x = ui_put_pair(w, 1, 0, "shards", ui_fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
+    x = ui_put_pair(w, 1, 0, "shards", fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
     snprintf(value, sizeof value, "%s (1s) %s (10s)",
-             ui_fmt_rate(a, sizeof a, series_rate(&m->records_per_s, rate_now, 1)),
-             ui_fmt_rate(b, sizeof b, series_rate(&m->records_per_s, rate_now, 10)));
+             fmt_rate(a, sizeof a, series_rate(&m->records_per_s, rate_now, 1)),
+             fmt_rate(b, sizeof b, series_rate(&m->records_per_s, rate_now, 10)));
     x = ui_put_pair(w, 1, x, "records/s", value, ui_attr(UI_HEADER));
-    ui_put_pair(w, 1, x, "record limit", ui_fmt_bytes(a, sizeof a, m->record_size_limit),
+    ui_put_pair(w, 1, x, "record limit", fmt_bytes(a, sizeof a, m->record_size_limit),
                 ui_attr(UI_HEADER));
 
     overview_dlq(w, 2, 0, m, at);
 
     const struct model_totals *t = &m->totals;
-    x = ui_put_pair(w, 3, 0, "records", ui_fmt_count(a, sizeof a, t->records), A_NORMAL);
-    x = ui_put_pair(w, 3, x, "decoded", ui_fmt_count(a, sizeof a, t->decoded), A_NORMAL);
-    x = ui_put_pair(w, 3, x, "undecodable", ui_fmt_count(a, sizeof a, t->undecodable),
+    x = ui_put_pair(w, 3, 0, "records", fmt_count(a, sizeof a, t->records), A_NORMAL);
+    x = ui_put_pair(w, 3, x, "decoded", fmt_count(a, sizeof a, t->decoded), A_NORMAL);
+    x = ui_put_pair(w, 3, x, "undecodable", fmt_count(a, sizeof a, t->undecodable),
                     ui_attr(t->undecodable ? UI_BAD : UI_GOOD));
-    ui_put_pair(w, 3, x, "bytes", ui_fmt_bytes(a, sizeof a, t->bytes), A_NORMAL);
-    x = ui_put_pair(w, 4, 0, "duplicates", ui_fmt_count(a, sizeof a, t->duplicates), A_NORMAL);
-    x = ui_put_pair(w, 4, x, "stale", ui_fmt_count(a, sizeof a, t->stale),
+    ui_put_pair(w, 3, x, "bytes", fmt_bytes(a, sizeof a, t->bytes), A_NORMAL);
+    x = ui_put_pair(w, 4, 0, "duplicates", fmt_count(a, sizeof a, t->duplicates), A_NORMAL);
+    x = ui_put_pair(w, 4, x, "stale", fmt_count(a, sizeof a, t->stale),
                     ui_attr(t->stale ? UI_WARN : UI_NORMAL));
-    x = ui_put_pair(w, 4, x, "unkeyed", ui_fmt_count(a, sizeof a, t->unkeyed),
+    x = ui_put_pair(w, 4, x, "unkeyed", fmt_count(a, sizeof a, t->unkeyed),
                     ui_attr(t->unkeyed ? UI_BAD : UI_NORMAL));
-    x = ui_put_pair(w, 4, x, "evicted", ui_fmt_count(a, sizeof a, rs->evicted),
+    x = ui_put_pair(w, 4, x, "evicted", fmt_count(a, sizeof a, rs->evicted),
                     ui_attr(rs->evicted ? UI_WARN : UI_NORMAL));
-    ui_put_pair(w, 4, x, "keys", ui_fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
+    ui_put_pair(w, 4, x, "keys", fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
     int y = overview_source_lines(w, OVERVIEW_HEADER_LINES, m);
     if (m->progress.active) { /* a replay: how far, at what recorded time, how long to go */
         src_replay_progress_text(&m->progress, value, sizeof value);
@@ -252,13 +253,13 @@ static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const 
                              const struct view_env *env, attr_t attr)
 {
     struct hist h;
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
 
     if (env->at_ms) { /* the 10-second history: what the window showed then */
         const struct history_sample *s = history_nearest(&mt->history, env->at_ms + 1000);
         const struct history_lat *l = s ? &s->lat[LAT_COMMIT_TO_EMIT] : NULL;
-        ui_col_put(w, y, &cols[OC_P50], attr, l && l->count ? ui_fmt_ms(a, sizeof a, l->p50) : "-");
-        ui_col_put(w, y, &cols[OC_P99], attr, l && l->count ? ui_fmt_ms(a, sizeof a, l->p99) : "-");
+        ui_col_put(w, y, &cols[OC_P50], attr, l && l->count ? fmt_ms(a, sizeof a, l->p50) : "-");
+        ui_col_put(w, y, &cols[OC_P99], attr, l && l->count ? fmt_ms(a, sizeof a, l->p99) : "-");
         return;
     }
     metrics_latency_window(mt, LAT_COMMIT_TO_EMIT, env->now_ms, &h);
@@ -267,14 +268,14 @@ static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const 
         ui_col_put(w, y, &cols[OC_P99], attr, "-");
         return;
     }
-    ui_col_put(w, y, &cols[OC_P50], attr, ui_fmt_ms(a, sizeof a, hist_quantile(&h, 0.50)));
-    ui_col_put(w, y, &cols[OC_P99], attr, ui_fmt_ms(a, sizeof a, hist_quantile(&h, 0.99)));
+    ui_col_put(w, y, &cols[OC_P50], attr, fmt_ms(a, sizeof a, hist_quantile(&h, 0.50)));
+    ui_col_put(w, y, &cols[OC_P99], attr, fmt_ms(a, sizeof a, hist_quantile(&h, 0.99)));
 }
 
 static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
                           uint64_t limit, bool selected)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     attr_t sel = ui_attr(UI_SELECTED);
 
     if (mt->size.count == 0) {
@@ -283,13 +284,13 @@ static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const str
         return;
     }
     uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
-    ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, ui_fmt_size(a, sizeof a, max));
+    ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, fmt_size(a, sizeof a, max));
     if (limit == 0)
         return;
     double headroom = 100.0 * ((double)limit - (double)max) / (double)limit;
     enum ui_elem e = headroom < 0 ? UI_BAD : mt->over_90pct ? UI_WARN : UI_NORMAL;
     ui_col_put(w, y, &cols[OC_HEADROOM], selected ? sel : ui_attr(e),
-               ui_fmt_pct(a, sizeof a, headroom));
+               fmt_pct(a, sizeof a, headroom));
 }
 
 /* One table line; name is already escaped. */
@@ -297,7 +298,7 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
                           const struct metrics *mt, const struct model *m,
                           const struct view_env *env, bool selected)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     int64_t now = env->now_ms, rate_now = overview_rate_time(env);
     attr_t sel = ui_attr(UI_SELECTED);
     attr_t plain = selected ? sel : A_NORMAL;
@@ -306,10 +307,9 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
     if (selected)
         ui_fill(w, y, 0, getmaxx(w), sel);
     ui_col_put(w, y, &cols[OC_NAME], selected ? sel : ui_attr(UI_TABLE_NAME), name);
-    ui_col_put(w, y, &cols[OC_RATE1], plain,
-               ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 1)));
+    ui_col_put(w, y, &cols[OC_RATE1], plain, fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 1)));
     ui_col_put(w, y, &cols[OC_RATE10], plain,
-               ui_fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 10)));
+               fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 10)));
     overview_mix(mt, a, sizeof a);
     ui_col_put(w, y, &cols[OC_MIX], plain, a);
     overview_spark(w, y, &cols[OC_SPARK], mt, env, selected ? sel : ui_attr(UI_SPARK));
@@ -318,7 +318,7 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
     if (mt->last_change_ms == CDC_TIME_NONE)
         snprintf(a, sizeof a, "-");
     else
-        ui_fmt_age(a, sizeof a, now - mt->last_change_ms);
+        fmt_age(a, sizeof a, now - mt->last_change_ms);
     ui_col_put(w, y, &cols[OC_AGE], selected ? sel : ui_attr(idle ? UI_DIM : UI_GOOD), a);
 }
 

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "jscan.h"
+#include "fmt.h"
 #include "model.h"
 #include "rowstore.h"
 #include "ui-draw.h"
@@ -214,7 +215,7 @@ static void rows_line(WINDOW *w, int y, const struct ui_col *cols, const struct 
     bool live = rs_row_live(r);
     attr_t base = selected ? ui_attr(UI_SELECTED) : live ? A_NORMAL : ui_attr(UI_TOMBSTONE);
     struct jspan key = rs_row_key(r);
-    char when[UI_FMT_LEN];
+    char when[FMT_LEN];
     const char *txid = rs_row_txid(r);
 
     if (selected)
@@ -223,8 +224,9 @@ static void rows_line(WINDOW *w, int y, const struct ui_col *cols, const struct 
                 selected || !live ? base : ui_attr(UI_KEY), key.p, key.n);
     ui_col_put(w, y, &cols[RC_STATE], selected || !live ? base : ui_attr(UI_GOOD),
                live ? "live" : "deleted");
-    ui_col_put(w, y, &cols[RC_COMMIT], base,
-               ui_fmt_utc_ns(when, sizeof when, rs_row_commit_ns(r), wide));
+    ui_col_put(
+        w, y, &cols[RC_COMMIT], base,
+        fmt_time_ns(when, sizeof when, rs_row_commit_ns(r), wide ? FMT_DATETIME_MS : FMT_CLOCK_MS));
     if (cols[RC_TXID].x >= 0 && txid)
         ui_put_raw(w, y, cols[RC_TXID].x, cols[RC_TXID].width, base, txid, strlen(txid));
     rows_image(w, y, &cols[RC_IMAGE], r, v->hscroll, base);
@@ -232,14 +234,14 @@ static void rows_line(WINDOW *w, int y, const struct ui_col *cols, const struct 
 
 static void rows_header(WINDOW *w, const struct model_table *t, const struct rows *v)
 {
-    char name[1100], a[UI_FMT_LEN], b[UI_FMT_LEN], value[160];
+    char name[1100], a[FMT_LEN], b[FMT_LEN], value[160];
     int x;
 
     view_table_name(t, name, sizeof name);
     x = ui_put(w, 0, 0, getmaxx(w), ui_attr(UI_TABLE_NAME), name) + 2;
     snprintf(value, sizeof value, "%s live, %s deleted",
-             ui_fmt_count(a, sizeof a, rs_table_live(t->rows)),
-             ui_fmt_count(b, sizeof b, rs_table_tombstones(t->rows)));
+             fmt_count(a, sizeof a, rs_table_live(t->rows)),
+             fmt_count(b, sizeof b, rs_table_tombstones(t->rows)));
     x = ui_put_pair(w, 0, x, "rows", value, A_NORMAL);
     const char *filter = rows_active_filter(v);
     if (filter[0]) {
@@ -319,12 +321,12 @@ static enum ui_elem rows_mark_elem(enum rs_outcome mark, const char **name)
 static void rows_version_line(WINDOW *w, int y, const struct ui_col *cols,
                               const struct rs_version *ver, const struct model *m)
 {
-    char when[UI_FMT_LEN];
+    char when[FMT_LEN];
     const char *mark;
     enum ui_elem e = rows_mark_elem(ver->mark, &mark);
 
     ui_col_put(w, y, &cols[HC_COMMIT], A_NORMAL,
-               ui_fmt_utc_ns(when, sizeof when, ver->commit_ns, true));
+               fmt_time_ns(when, sizeof when, ver->commit_ns, FMT_DATETIME_MS));
     ui_col_put(w, y, &cols[HC_OP], A_NORMAL, rows_op_name(ver->op));
     ui_put_raw(w, y, cols[HC_TXID].x, cols[HC_TXID].width, A_NORMAL, ver->txid,
                strnlen(ver->txid, sizeof ver->txid));
@@ -370,7 +372,7 @@ static int rows_wrap_image(WINDOW *w, int y, const struct rs_row *r)
 
 static void rows_history_header(WINDOW *w, const struct model_table *t, const struct rs_row *r)
 {
-    char name[1100], a[UI_FMT_LEN];
+    char name[1100], a[FMT_LEN];
     struct jspan key = rs_row_key(r);
     int x;
 
@@ -381,7 +383,7 @@ static void rows_history_header(WINDOW *w, const struct model_table *t, const st
     x += ui_put(w, 0, x, getmaxx(w) - x, ui_attr(UI_TABLE_NAME), name) + 2;
     x = ui_put_pair(w, 0, x, "now", rs_row_live(r) ? "live" : "deleted",
                     ui_attr(rs_row_live(r) ? UI_GOOD : UI_TOMBSTONE));
-    ui_put_pair(w, 0, x, "changes seen", ui_fmt_count(a, sizeof a, rs_row_changes(r)), A_NORMAL);
+    ui_put_pair(w, 0, x, "changes seen", fmt_count(a, sizeof a, rs_row_changes(r)), A_NORMAL);
 }
 
 static void rows_draw_history(struct rows *v, struct view_env *env, WINDOW *w,

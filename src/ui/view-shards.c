@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "model.h"
 #include "shard.h"
 #include "ui-draw.h"
@@ -133,7 +134,7 @@ static char *shards_behind(char *out, size_t len, int64_t ms, enum ui_elem *elem
     } else if (ms < 1000) {
         snprintf(out, len, "%lldms", (long long)ms);
     } else {
-        ui_fmt_age(out, len, ms);
+        fmt_age(out, len, ms);
     }
     return out;
 }
@@ -141,7 +142,7 @@ static char *shards_behind(char *out, size_t len, int64_t ms, enum ui_elem *elem
 static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struct shard *s,
                         unsigned depth, int64_t now, bool selected)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     attr_t sel = ui_attr(UI_SELECTED);
     attr_t plain = selected ? sel : A_NORMAL;
     enum ui_elem elem;
@@ -163,9 +164,9 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
     snprintf(a, sizeof a, "%.1f", series_rate(&s->calls_per_s, now, 10));
     ui_col_put(w, y, &cols[SC_CALLS], plain, a);
     ui_col_put(w, y, &cols[SC_RATE], plain,
-               ui_fmt_rate(a, sizeof a, series_rate(&s->rec_per_s, now, 1)));
+               fmt_rate(a, sizeof a, series_rate(&s->rec_per_s, now, 1)));
     ui_col_put(w, y, &cols[SC_BYTES], plain,
-               ui_fmt_size(a, sizeof a, (uint64_t)series_rate(&s->bytes_per_s, now, 1)));
+               fmt_size(a, sizeof a, (uint64_t)series_rate(&s->bytes_per_s, now, 1)));
     shards_behind(a, sizeof a, s->millis_behind, &elem);
     ui_col_put(w, y, &cols[SC_BEHIND], selected ? sel : ui_attr(elem), a);
     if (cols[SC_SEQ].x >= 0)
@@ -188,27 +189,26 @@ static void shards_summary(WINDOW *w, const struct model *m, int64_t now)
 {
     unsigned count[SHARD_STATE_COUNT] = {0};
     double rate = 0;
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
 
     for (unsigned i = 0; i < m->nshards; i++) {
         if ((unsigned)m->shards[i]->state < SHARD_STATE_COUNT)
             count[m->shards[i]->state]++;
         rate += series_rate(&m->shards[i]->rec_per_s, now, 1);
     }
-    int x =
-        ui_put_pair(w, 0, 0, "shards", ui_fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
+    int x = ui_put_pair(w, 0, 0, "shards", fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
     for (int s = 0; s < SHARD_STATE_COUNT; s++)
         if (count[s])
             x = ui_put_pair(w, 0, x, shard_state_name((enum shard_state)s),
-                            ui_fmt_count(a, sizeof a, count[s]),
+                            fmt_count(a, sizeof a, count[s]),
                             ui_attr(shards_state_elem((enum shard_state)s)));
-    ui_put_pair(w, 0, x, "records/s", ui_fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
+    ui_put_pair(w, 0, x, "records/s", fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
 }
 
 /* The selected shard in full: ids, parents, counters, whole sequence and error. */
 static void shards_panel(WINDOW *w, int y, const struct shard *s, int64_t now)
 {
-    char a[UI_FMT_LEN];
+    char a[FMT_LEN];
     int x, width = getmaxx(w);
 
     ui_fill(w, y, 0, width, ui_attr(UI_COLUMN));
@@ -222,17 +222,17 @@ static void shards_panel(WINDOW *w, int y, const struct shard *s, int64_t now)
         ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->adjacent_parent,
                    strnlen(s->adjacent_parent, sizeof s->adjacent_parent));
     }
-    x = ui_put_pair(w, y + 1, 0, "records", ui_fmt_count(a, sizeof a, s->records), A_NORMAL);
-    x = ui_put_pair(w, y + 1, x, "bytes", ui_fmt_bytes(a, sizeof a, s->bytes), A_NORMAL);
-    x = ui_put_pair(w, y + 1, x, "calls", ui_fmt_count(a, sizeof a, s->calls), A_NORMAL);
-    x = ui_put_pair(w, y + 1, x, "throttles", ui_fmt_count(a, sizeof a, s->throttles),
+    x = ui_put_pair(w, y + 1, 0, "records", fmt_count(a, sizeof a, s->records), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "bytes", fmt_bytes(a, sizeof a, s->bytes), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "calls", fmt_count(a, sizeof a, s->calls), A_NORMAL);
+    x = ui_put_pair(w, y + 1, x, "throttles", fmt_count(a, sizeof a, s->throttles),
                     ui_attr(s->throttles ? UI_WARN : UI_NORMAL));
-    ui_put_pair(w, y + 1, x, "errors", ui_fmt_count(a, sizeof a, s->errors),
+    ui_put_pair(w, y + 1, x, "errors", fmt_count(a, sizeof a, s->errors),
                 ui_attr(s->errors ? UI_BAD : UI_NORMAL));
     if (s->last_arrival_ms == CDC_TIME_NONE)
         snprintf(a, sizeof a, "never");
     else
-        strcat(ui_fmt_age(a, sizeof a, now - s->last_arrival_ms), " ago");
+        strcat(fmt_age(a, sizeof a, now - s->last_arrival_ms), " ago");
     x = ui_put_pair(w, y + 2, 0, "last record", a, A_NORMAL);
     x += ui_put(w, y + 2, x, width - x, ui_attr(UI_LABEL), "sequence ");
     ui_put_raw_tail(w, y + 2, x, width - x, A_NORMAL, s->last_seq[0] ? s->last_seq : "-",
