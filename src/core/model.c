@@ -21,6 +21,7 @@ void model_config_defaults(struct model_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     cfg->latency_window_ms = DEFAULT_LATENCY_WINDOW_MS;
+    readout_thresholds_default(&cfg->thresholds);
 }
 
 struct model *model_new(const struct model_config *cfg, int64_t now_ms)
@@ -32,6 +33,8 @@ struct model *model_new(const struct model_config *cfg, int64_t now_ms)
         model_config_defaults(&m->cfg);
     if (m->cfg.latency_window_ms <= 0)
         m->cfg.latency_window_ms = DEFAULT_LATENCY_WINDOW_MS;
+    if (m->cfg.thresholds.idle_ms <= 0)
+        readout_thresholds_default(&m->cfg.thresholds);
     m->dec = decoder_new(&m->cfg.decoder);
     m->rs = rowstore_new(&m->cfg.rows);
     metrics_init(&m->all, m->cfg.latency_window_ms);
@@ -276,6 +279,13 @@ static void apply_change(struct model *m, struct cdc_change *c, const struct cdc
     };
     struct rs_result res = rowstore_apply(m->rs, t->rows, &rc, now_ms);
     count_change(m, t, c, raw, res, rc.key, now_ms);
+}
+
+void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,
+                   int64_t cursor_ms, struct readout *out)
+{
+    readout_fill(mt, &m->cfg.thresholds, m->record_size_limit, m->cfg.latency_window_ms, now_ms,
+                 cursor_ms, out);
 }
 
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)

@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "metrics.h"
 #include "pk.h"
+#include "readout.h"
 #include "rowstore.h"
 #include "shard.h"
 
@@ -88,7 +89,8 @@ struct model_progress {
 struct model_config {
     struct decoder_limits decoder;
     struct rowstore_limits rows;
-    int64_t latency_window_ms; /* default 60 s */
+    int64_t latency_window_ms;            /* default 60 s */
+    struct readout_thresholds thresholds; /* where figures turn amber and red */
 };
 
 struct model {
@@ -137,6 +139,11 @@ void model_set_record_limit(struct model *m, uint64_t bytes);
 /* Finds or adds a shard by id; returns its index. */
 unsigned model_shard(struct model *m, const char *id);
 struct model_table *model_table_find(const struct model *m, const char *schema, const char *table);
+
+/* What the views show of one set of metrics (a table's, or m->all) at cursor_ms (0: now), with
+ * the model's thresholds, record size limit and latency window. */
+void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,
+                   int64_t cursor_ms, struct readout *out);
 
 /* Decodes and applies one raw record. Never fails: problems are counted. */
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);

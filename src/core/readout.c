@@ -66,17 +66,18 @@ static void readout_counts(const struct metrics *mt, struct readout *r)
 static void readout_latency_now(const struct metrics *mt, enum lat_kind k, int64_t now_ms,
                                 struct readout_latency *l)
 {
-    struct hist h;
-    metrics_latency_window(mt, k, now_ms, &h);
-    l->count = h.count;
-    l->negative = h.negative;
-    l->known = h.count > 0;
+    struct hist *h = &l->dist;
+    metrics_latency_window(mt, k, now_ms, h);
+    l->has_dist = true;
+    l->count = h->count;
+    l->negative = h->negative;
+    l->known = h->count > 0;
     if (!l->known)
         return;
-    l->p50 = hist_quantile(&h, 0.50);
-    l->p90 = hist_quantile(&h, 0.90);
-    l->p99 = hist_quantile(&h, 0.99);
-    l->max = h.max;
+    l->p50 = hist_quantile(h, 0.50);
+    l->p90 = hist_quantile(h, 0.90);
+    l->p99 = hist_quantile(h, 0.99);
+    l->max = h->max;
 }
 
 /* Under the time cursor the window as it was then: the nearest 10-second history sample. */

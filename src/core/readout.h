@@ -36,6 +36,8 @@ struct readout_latency {
     uint64_t negative;          /* samples below zero: clock skew between the hops */
     int64_t p50, p90, p99, max; /* microseconds, signed */
     enum readout_level level;
+    bool has_dist;    /* dist holds the window's distribution (now only; the history keeps none) */
+    struct hist dist; /* for histogram strips */
 };
 
 struct readout_size {

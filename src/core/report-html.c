@@ -16,6 +16,7 @@
 
 #include "decode.h"
 #include "escape.h"
+#include "fmt.h"
 #include "hist.h"
 #include "redact.h"
 #include "rowstore.h"
@@ -140,74 +141,13 @@ static void html_table_name(struct buf *b, const struct model_table *t)
     html_untrusted_str(b, t->table, sizeof t->table);
 }
 
+/* A level's CSS class: the report's colours for ok, warn and bad. */
+static const char *html_level_class(enum readout_level level)
+{
+    return level == LEVEL_BAD ? "bad" : level == LEVEL_WARN ? "warn" : "";
+}
+
 /* --- numbers and times ----------------------------------------------------------------------- */
-
-static void fmt_utc(char *out, size_t len, int64_t ms, bool with_ms)
-{
-    int64_t secs = ms / 1000, millis = ms % 1000;
-    if (millis < 0) {
-        millis += 1000;
-        secs--;
-    }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(out, len, "?");
-        return;
-    }
-    if (with_ms)
-        snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)millis);
-    else
-        snprintf(out, len, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static void fmt_clock(char *out, size_t len, int64_t secs)
-{
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm))
-        snprintf(out, len, "?");
-    else
-        snprintf(out, len, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
-
-static void fmt_bytes(char *out, size_t len, double v)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-    unsigned u = 0;
-    while (v >= 1024 && u < 4) {
-        v /= 1024;
-        u++;
-    }
-    if (u == 0 || v >= 100 || v == floor(v))
-        snprintf(out, len, "%.0f %s", v, units[u]);
-    else
-        snprintf(out, len, "%.1f %s", v, units[u]);
-}
-
-static void fmt_ms(char *out, size_t len, int64_t micros)
-{
-    double ms = (double)micros / 1000.0;
-    if (fabs(ms) >= 100)
-        snprintf(out, len, "%.0f", ms);
-    else
-        snprintf(out, len, "%.1f", ms);
-}
-
-static void fmt_age(char *out, size_t len, int64_t ms)
-{
-    int64_t s = ms / 1000;
-    if (s < 0)
-        s = 0;
-    if (s < 60)
-        snprintf(out, len, "%llds", (long long)s);
-    else if (s < 3600)
-        snprintf(out, len, "%lldm%02llds", (long long)(s / 60), (long long)(s % 60));
-    else
-        snprintf(out, len, "%lldh%02lldm", (long long)(s / 3600), (long long)(s % 3600 / 60));
-}
 
 /* A step of 1, 2 or 5 times a power of ten giving about `ticks` intervals over range. */
 static double nice_step(double range, int ticks)
@@ -316,7 +256,7 @@ static void chart_time_axis(struct buf *b, const struct chart *c, int64_t now_ms
     first = (first / step + 1) * step;
     for (int64_t t = first; t <= now_s + (int64_t)c->x1; t += step) {
         double x = chart_x(c, (double)(t - now_s));
-        fmt_clock(label, sizeof label, t);
+        fmt_time_ms(label, sizeof label, (int64_t)t * 1000, FMT_CLOCK);
         buf_printf(b,
                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e6e9ec\"/>"
                    "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n",
@@ -400,15 +340,15 @@ static void section_summary(struct buf *b, const struct model *m, int64_t now_ms
             buf_puts(b, "<br>hint: ");
             html_untrusted_str(b, m->status.hint, sizeof m->status.hint);
         }
-        fmt_utc(when, sizeof when, m->status.at_ms, false);
+        fmt_time_ms(when, sizeof when, m->status.at_ms, FMT_DATETIME);
         buf_printf(b, " <span class=\"dim\">(since %s UTC)</span>", when);
     }
     buf_puts(b, "</td></tr>\n");
-    fmt_utc(when, sizeof when, m->started_ms, false);
+    fmt_time_ms(when, sizeof when, m->started_ms, FMT_DATETIME);
     fmt_age(a, sizeof a, now_ms - m->started_ms);
     kv_row(b, "running since");
     buf_printf(b, "%s UTC (%s)</td></tr>\n", when, a);
-    fmt_bytes(a, sizeof a, (double)m->record_size_limit);
+    fmt_bytes(a, sizeof a, (uint64_t)(m->record_size_limit));
     kv_row(b, "record size limit");
     buf_printf(b, "%s (%" PRIu64 " bytes)</td></tr>\n", a, m->record_size_limit);
     kv_row(b, "records");
@@ -419,7 +359,7 @@ static void section_summary(struct buf *b, const struct model *m, int64_t now_ms
                m->totals.records, m->totals.decoded, m->totals.undecodable ? "bad" : "good",
                m->totals.undecodable, m->totals.duplicates, m->totals.stale, m->totals.unkeyed,
                series_rate(&m->records_per_s, now_ms, 10));
-    fmt_bytes(a, sizeof a, (double)m->totals.bytes);
+    fmt_bytes(a, sizeof a, (uint64_t)(m->totals.bytes));
     kv_row(b, "data");
     buf_printf(b,
                "%s; %" PRIu64 " keys tracked (%" PRIu64 " live, %" PRIu64 " deleted), %" PRIu64
@@ -610,9 +550,10 @@ static void size_marker(struct buf *b, const struct chart *c, double bytes, cons
 }
 
 /* Record sizes of all tables as log-scale bars, against the stream's limit. */
-static void section_sizes(struct buf *b, const struct model *m)
+static void section_sizes(struct buf *b, const struct model *m, int64_t now_ms)
 {
     const struct hist *h = &m->all.size;
+    struct readout r;
     double limit = m->record_size_limit ? (double)m->record_size_limit : 1;
     unsigned lo_mag = HIST_HALF, hi_mag = 0;
     uint32_t most = 0;
@@ -653,7 +594,7 @@ static void section_sizes(struct buf *b, const struct model *m)
                CHART_H / 2, CHART_H / 2);
     for (double e = c.x0; e <= c.x1; e += c.x1 - c.x0 > 16 ? 4 : 2) {
         double x = chart_x(&c, e);
-        fmt_bytes(a, sizeof a, ldexp(1.0, (int)e));
+        fmt_bytes(a, sizeof a, (uint64_t)(ldexp(1.0, (int)e)));
         buf_printf(b, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%s</text>\n", x,
                    CHART_H - CHART_BOT + 16, a);
     }
@@ -670,22 +611,25 @@ static void section_sizes(struct buf *b, const struct model *m)
                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                    "<title>",
                    x0, y, x1 - x0 > 1.5 ? x1 - x0 - 0.5 : 1.0, base - y, fill);
-        fmt_bytes(a, sizeof a, blo);
+        fmt_bytes(a, sizeof a, (uint64_t)(blo));
         buf_printf(b, "%s and up: %" PRIu32 " records</title></rect>\n", a, n);
     }
-    fmt_bytes(a, sizeof a, limit);
+    fmt_bytes(a, sizeof a, (uint64_t)(limit));
     snprintf(label, sizeof label, "limit %s", a);
     size_marker(b, &c, limit, "#b42318", false, label);
     size_marker(b, &c, limit * 0.9, "#9a6700", true, "90%");
     chart_end(b);
-    fmt_bytes(a, sizeof a, (double)h->max);
+    model_readout(m, &m->all, now_ms, 0, &r);
+    fmt_bytes(a, sizeof a, r.size.max);
     buf_printf(b, "<p>max %s, ", a);
-    fmt_bytes(a, sizeof a, (double)hist_quantile(h, 0.99));
-    buf_printf(b,
-               "p99 %s, <span class=\"%s\">%" PRIu64 " records above 90 %% of the limit</span>, "
-               "headroom %.1f %%</p>\n",
-               a, m->all.over_90pct ? "warn" : "good", m->all.over_90pct,
-               100.0 * (1.0 - (double)h->max / limit));
+    fmt_bytes(a, sizeof a, r.size.p99);
+    buf_printf(b, "p99 %s, <span class=\"%s\">%" PRIu64 " records above 90 %% of the limit</span>",
+               a, r.size.over_90pct ? "warn" : "good", r.size.over_90pct);
+    if (r.size.headroom_known) {
+        fmt_pct(a, sizeof a, r.size.headroom_pct);
+        buf_printf(b, ", headroom <span class=\"%s\">%s</span>", html_level_class(r.size.level), a);
+    }
+    buf_puts(b, "</p>\n");
 }
 
 /* The DLQ's visible messages at each poll over the last 15 minutes. */
@@ -739,27 +683,26 @@ static void section_dlq(struct buf *b, const struct model *m, int64_t now_ms)
     chart_end(b);
 }
 
-static void lat_cells(struct buf *b, const struct metrics *mt, enum lat_kind k, int64_t now_ms)
+static void lat_cells(struct buf *b, const struct readout_latency *l)
 {
-    struct hist h;
-    char a[32];
+    char a[FMT_LEN];
 
-    metrics_latency_window(mt, k, now_ms, &h);
-    if (h.count == 0) {
+    if (!l->known) {
         buf_puts(b, "<td class=\"n dim\">-</td><td class=\"n dim\">-</td>");
         return;
     }
-    fmt_ms(a, sizeof a, hist_quantile(&h, 0.50));
-    buf_printf(b, "<td class=\"n\">%s</td>", a);
-    fmt_ms(a, sizeof a, hist_quantile(&h, 0.99));
-    buf_printf(b, "<td class=\"n\">%s</td>", a);
+    buf_printf(b, "<td class=\"n\">%s</td>", fmt_ms(a, sizeof a, l->p50));
+    buf_printf(b, "<td class=\"n %s\">%s</td>", html_level_class(l->level),
+               fmt_ms(a, sizeof a, l->p99));
 }
 
 static void table_line(struct buf *b, const struct model *m, const struct model_table *t,
                        const struct metrics *mt, int64_t now_ms)
 {
-    char a[48];
+    char a[FMT_LEN];
+    struct readout r;
 
+    model_readout(m, mt, now_ms, 0, &r);
     buf_puts(b, "<tr><td>");
     if (t) {
         html_table_name(b, t);
@@ -779,29 +722,27 @@ static void table_line(struct buf *b, const struct model *m, const struct model_
     }
     buf_printf(b,
                "<td class=\"n\">%" PRIu64 " / %" PRIu64 " / %" PRIu64 " / %" PRIu64
-               "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td>"
-               "<td class=\"n\">%.1f</td><td class=\"n\">%.1f</td>",
-               mt->changes[CDC_INSERT], mt->changes[CDC_UPDATE], mt->changes[CDC_DELETE],
-               mt->changes[CDC_UPSERT], mt->duplicates, mt->stale, metrics_rate(mt, now_ms, 10),
-               metrics_rate(mt, now_ms, 60));
-    lat_cells(b, mt, LAT_COMMIT_TO_EMIT, now_ms);
-    lat_cells(b, mt, LAT_ARRIVAL_TO_PROCESSED, now_ms);
-    if (mt->size.count) {
-        double limit = m->record_size_limit ? (double)m->record_size_limit : 1;
-        fmt_bytes(a, sizeof a, (double)mt->size.max);
-        double headroom = 100.0 * (1.0 - (double)mt->size.max / limit);
-        buf_printf(b, "<td class=\"n\">%s</td><td class=\"n %s\">%.1f %%</td>", a,
-                   headroom < 10   ? "bad"
-                   : headroom < 25 ? "warn"
-                                   : "",
-                   headroom);
+               "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%" PRIu64 "</td>",
+               r.changes[CDC_INSERT], r.changes[CDC_UPDATE], r.changes[CDC_DELETE],
+               r.changes[CDC_UPSERT], r.duplicates, r.stale);
+    buf_printf(b, "<td class=\"n\">%s</td>", fmt_rate(a, sizeof a, r.rate[1]));
+    buf_printf(b, "<td class=\"n\">%s</td>", fmt_rate(a, sizeof a, r.rate[2]));
+    lat_cells(b, &r.lat[LAT_COMMIT_TO_EMIT]);
+    lat_cells(b, &r.lat[LAT_ARRIVAL_TO_PROCESSED]);
+    if (r.size.known && r.size.headroom_known) {
+        buf_printf(b, "<td class=\"n\">%s</td>", fmt_bytes(a, sizeof a, r.size.max));
+        buf_printf(b, "<td class=\"n %s\">%s</td>", html_level_class(r.size.level),
+                   fmt_pct(a, sizeof a, r.size.headroom_pct));
+    } else if (r.size.known) {
+        buf_printf(b, "<td class=\"n\">%s</td><td class=\"n dim\">-</td>",
+                   fmt_bytes(a, sizeof a, r.size.max));
     } else {
         buf_puts(b, "<td class=\"n dim\">-</td><td class=\"n dim\">-</td>");
     }
-    if (mt->last_change_ms == CDC_TIME_NONE)
+    if (r.freshness == FRESH_NONE)
         snprintf(a, sizeof a, "-");
     else
-        fmt_age(a, sizeof a, now_ms - mt->last_change_ms);
+        fmt_age(a, sizeof a, r.idle_for_ms);
     buf_printf(b, "<td class=\"n\">%s</td></tr>\n", a);
 }
 
@@ -873,7 +814,7 @@ static void section_undecodable(struct buf *b, const struct model *m)
     for (int r = 0; r < DERR_COUNT; r++) {
         if (!ds->errors[r])
             continue;
-        fmt_utc(when, sizeof when, ds->sample[r].at_ms, false);
+        fmt_time_ms(when, sizeof when, ds->sample[r].at_ms, FMT_DATETIME);
         buf_printf(b, "<tr><td><code>%s</code></td><td class=\"n\">%" PRIu64 "</td><td>",
                    decode_reason_name((enum decode_reason)r), ds->errors[r]);
         html_puts(b, decode_reason_text((enum decode_reason)r));
@@ -895,7 +836,7 @@ static void row_line(struct buf *b, const struct rs_row *r)
     html_json(b, key.p, key.n, REPORT_HTML_IMAGE_MAX);
     buf_printf(b, "</code></td><td class=\"%s\">%s</td>", rs_row_live(r) ? "" : "dim",
                rs_row_live(r) ? "live" : "deleted");
-    fmt_utc(when, sizeof when, ns / 1000000, true);
+    fmt_time_ns(when, sizeof when, ns, FMT_DATETIME_MS);
     buf_printf(b, "<td>%s</td><td><code>", when);
     if (txid)
         html_untrusted(b, txid, strlen(txid));
@@ -944,7 +885,7 @@ void report_html(const struct model *m, const struct report_html_opts *opts, int
     uint64_t max_rows = opts ? opts->max_rows : UINT64_MAX;
     char when[64];
 
-    fmt_utc(when, sizeof when, now_ms, false);
+    fmt_time_ms(when, sizeof when, now_ms, FMT_DATETIME);
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
                   "style-src 'unsafe-inline'\">\n"
@@ -965,7 +906,7 @@ void report_html(const struct model *m, const struct report_html_opts *opts, int
     section_summary(out, m, now_ms);
     section_rates(out, m, now_ms);
     section_latency(out, m, now_ms);
-    section_sizes(out, m);
+    section_sizes(out, m, now_ms);
     section_dlq(out, m, now_ms);
     section_tables(out, m, now_ms);
     section_shards(out, m, now_ms);

@@ -5,11 +5,14 @@
  */
 #include "report.h"
 
+#include "fmt.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "fmt.h"
 #include "hist.h"
 #include "redact.h"
 
@@ -42,12 +45,8 @@ static void put_double(struct buf *b, double v)
 
 static void put_time(struct buf *b, int64_t ms)
 {
-    char tmp[40];
-    time_t secs = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    strftime(tmp, sizeof tmp, "%Y-%m-%dT%H:%M:%S", &tm);
-    buf_printf(b, "\"%s.%03dZ\"", tmp, (int)(ms % 1000));
+    char tmp[FMT_LEN];
+    buf_printf(b, "\"%s\"", fmt_time_ms(tmp, sizeof tmp, ms, FMT_ISO8601_MS));
 }
 
 /* Every string from a record or a server is checked for valid UTF-8 before it is written. */
@@ -60,69 +59,48 @@ static void put_untrusted(struct buf *b, const char *s)
         put_cstr(b, "(invalid UTF-8)");
 }
 
-static void put_latency(struct buf *b, const struct metrics *mt, enum lat_kind k, int64_t now_ms)
+static void put_latency(struct buf *b, enum lat_kind k, const struct readout_latency *l)
 {
-    struct hist h;
-    metrics_latency_window(mt, k, now_ms, &h);
     key(b, lat_kind_name(k));
-    if (h.count == 0) {
+    if (!l->known) {
         buf_puts(b, "{\"p50\":null,\"p90\":null,\"p99\":null,\"max\":null,\"count\":0,"
-                    "\"negative\":0}");
+                    "\"negative\":0,\"level\":");
+        put_cstr(b, readout_level_name(l->level));
+        buf_putc(b, '}');
         return;
     }
     buf_puts(b, "{\"p50\":");
-    put_double(b, (double)hist_quantile(&h, 0.50) / 1000.0);
+    put_double(b, (double)l->p50 / 1000.0);
     buf_puts(b, ",\"p90\":");
-    put_double(b, (double)hist_quantile(&h, 0.90) / 1000.0);
+    put_double(b, (double)l->p90 / 1000.0);
     buf_puts(b, ",\"p99\":");
-    put_double(b, (double)hist_quantile(&h, 0.99) / 1000.0);
+    put_double(b, (double)l->p99 / 1000.0);
     buf_puts(b, ",\"max\":");
-    put_double(b, (double)h.max / 1000.0);
+    put_double(b, (double)l->max / 1000.0);
     buf_puts(b, ",\"count\":");
-    put_u64(b, h.count);
+    put_u64(b, l->count);
     buf_puts(b, ",\"negative\":");
-    put_u64(b, h.negative);
+    put_u64(b, l->negative);
+    buf_puts(b, ",\"level\":");
+    put_cstr(b, readout_level_name(l->level));
     buf_putc(b, '}');
 }
 
-static void put_metrics_body(struct buf *b, const struct model *m, const struct metrics *mt,
-                             int64_t now_ms)
+static void put_size(struct buf *b, const struct readout_size *z, const struct metrics *mt)
 {
-    key(b, "changes");
-    buf_putc(b, '{');
-    for (int k = 0; k < CDC_KIND_COUNT; k++) {
-        if (k)
-            buf_putc(b, ',');
-        key(b, cdc_kind_name((enum cdc_kind)k));
-        put_u64(b, mt->changes[k]);
-    }
-    buf_puts(b, "},\"records\":");
-    put_u64(b, mt->records);
-    buf_puts(b, ",\"duplicates\":");
-    put_u64(b, mt->duplicates);
-    buf_puts(b, ",\"stale\":");
-    put_u64(b, mt->stale);
-    buf_puts(b, ",\"rate_per_s\":{\"1s\":");
-    put_double(b, metrics_rate(mt, now_ms, 1));
-    buf_puts(b, ",\"10s\":");
-    put_double(b, metrics_rate(mt, now_ms, 10));
-    buf_puts(b, ",\"60s\":");
-    put_double(b, metrics_rate(mt, now_ms, 60));
-    buf_puts(b, "},\"latency_ms\":{");
-    for (int k = 0; k < LAT_COUNT; k++) {
-        if (k)
-            buf_putc(b, ',');
-        put_latency(b, mt, (enum lat_kind)k, now_ms);
-    }
-    buf_puts(b, "},\"size_bytes\":{\"max\":");
-    put_u64(b, mt->size.count ? (uint64_t)mt->size.max : 0);
+    buf_puts(b, "{\"max\":");
+    put_u64(b, z->max);
     buf_puts(b, ",\"p99\":");
-    put_u64(b, (uint64_t)hist_quantile(&mt->size, 0.99));
+    put_u64(b, z->p99);
     buf_puts(b, ",\"over_90pct\":");
-    put_u64(b, mt->over_90pct);
+    put_u64(b, z->over_90pct);
     buf_puts(b, ",\"headroom_pct\":");
-    double used = mt->size.count ? (double)mt->size.max / (double)m->record_size_limit : 0.0;
-    put_double(b, 100.0 * (1.0 - used));
+    if (z->headroom_known)
+        put_double(b, z->headroom_pct);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"level\":");
+    put_cstr(b, readout_level_name(z->level));
     buf_puts(b, ",\"largest\":[");
     for (int i = 0; i < METRICS_LARGEST && mt->largest[i].bytes; i++) {
         if (i)
@@ -136,11 +114,47 @@ static void put_metrics_body(struct buf *b, const struct model *m, const struct 
         buf_putc(b, '}');
     }
     buf_puts(b, "]}");
+}
+
+static void put_metrics_body(struct buf *b, const struct model *m, const struct metrics *mt,
+                             int64_t now_ms)
+{
+    struct readout r;
+    model_readout(m, mt, now_ms, 0, &r);
+    key(b, "changes");
+    buf_putc(b, '{');
+    for (int k = 0; k < CDC_KIND_COUNT; k++) {
+        if (k)
+            buf_putc(b, ',');
+        key(b, cdc_kind_name((enum cdc_kind)k));
+        put_u64(b, r.changes[k]);
+    }
+    buf_puts(b, "},\"records\":");
+    put_u64(b, r.records);
+    buf_puts(b, ",\"duplicates\":");
+    put_u64(b, r.duplicates);
+    buf_puts(b, ",\"stale\":");
+    put_u64(b, r.stale);
+    buf_puts(b, ",\"rate_per_s\":{");
+    for (int i = 0; i < READOUT_RATES; i++) {
+        buf_printf(b, "%s\"%ds\":", i ? "," : "", readout_rate_secs(i));
+        put_double(b, r.rate[i]);
+    }
+    buf_puts(b, "},\"latency_ms\":{");
+    for (int k = 0; k < LAT_COUNT; k++) {
+        if (k)
+            buf_putc(b, ',');
+        put_latency(b, (enum lat_kind)k, &r.lat[k]);
+    }
+    buf_puts(b, "},\"size_bytes\":");
+    put_size(b, &r.size, mt);
     buf_puts(b, ",\"last_change_at\":");
-    if (mt->last_change_ms == CDC_TIME_NONE)
+    if (r.last_change_ms == CDC_TIME_NONE)
         buf_puts(b, "null");
     else
-        put_time(b, mt->last_change_ms);
+        put_time(b, r.last_change_ms);
+    buf_puts(b, ",\"freshness\":");
+    put_cstr(b, readout_freshness_name(r.freshness));
 }
 
 static void put_pk(struct buf *b, const struct pk_def *pk)

@@ -356,6 +356,18 @@ attr_t ui_attr(enum ui_elem e)
     return (unsigned)e < UI_ELEM_COUNT ? theme_attrs[e] : A_NORMAL;
 }
 
+attr_t ui_level_attr(enum readout_level level)
+{
+    switch (level) {
+    case LEVEL_WARN:
+        return ui_attr(UI_WARN);
+    case LEVEL_BAD:
+        return ui_attr(UI_BAD);
+    default:
+        return A_NORMAL;
+    }
+}
+
 const char *ui_theme_origin(void)
 {
     return theme_origin;

@@ -15,6 +15,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "readout.h"
+
 #include "ui-curses.h"
 
 /* X-macro: enum suffix and the name used in theme files. */
@@ -65,6 +67,9 @@ struct ui_theme_opts {
  * one is written to warn ("file:line: message"), "" when none. */
 void ui_theme_load(const struct ui_theme_opts *opts, char *warn, size_t warnlen);
 attr_t ui_attr(enum ui_elem e);
+/* A figure's level (readout.h) in the theme's colours: ok plain, warn and bad as the theme says;
+ * every screen colours levels through here. */
+attr_t ui_level_attr(enum readout_level level);
 /* The theme's name or path as loaded, for the help screen. */
 const char *ui_theme_origin(void);
 

@@ -95,24 +95,24 @@ static void detail_key_line(struct detail_pen *p, const struct model_table *t)
     buf_free(&cols);
 }
 
-static void detail_counts(struct detail_pen *p, const struct model_table *t)
+static void detail_counts(struct detail_pen *p, const struct model_table *t,
+                          const struct readout *r)
 {
     char a[FMT_LEN];
-    const struct metrics *mt = &t->m;
     int y = ui_scroll_line(&p->s), x = 0;
 
     if (y >= 0) {
         for (int k = 0; k < CDC_KIND_COUNT; k++)
             x = ui_put_pair(p->w, y, x, cdc_kind_name((enum cdc_kind)k),
-                            fmt_count(a, sizeof a, mt->changes[k]), A_NORMAL);
-        ui_put_pair(p->w, y, x, "total", fmt_count(a, sizeof a, metrics_total_changes(mt)),
+                            fmt_count(a, sizeof a, r->changes[k]), A_NORMAL);
+        ui_put_pair(p->w, y, x, "total", fmt_count(a, sizeof a, r->total_changes),
                     ui_attr(UI_HEADER));
     }
     if ((y = ui_scroll_line(&p->s)) >= 0) {
-        x = ui_put_pair(p->w, y, 0, "records", fmt_count(a, sizeof a, mt->records), A_NORMAL);
-        x = ui_put_pair(p->w, y, x, "duplicates", fmt_count(a, sizeof a, mt->duplicates), A_NORMAL);
-        x = ui_put_pair(p->w, y, x, "stale", fmt_count(a, sizeof a, mt->stale),
-                        ui_attr(mt->stale ? UI_WARN : UI_NORMAL));
+        x = ui_put_pair(p->w, y, 0, "records", fmt_count(a, sizeof a, r->records), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "duplicates", fmt_count(a, sizeof a, r->duplicates), A_NORMAL);
+        x = ui_put_pair(p->w, y, x, "stale", fmt_count(a, sizeof a, r->stale),
+                        ui_attr(r->stale ? UI_WARN : UI_NORMAL));
         ui_put_pair(p->w, y, x, "unkeyed", fmt_count(a, sizeof a, t->unkeyed),
                     ui_attr(t->unkeyed ? UI_BAD : UI_NORMAL));
     }
@@ -121,13 +121,10 @@ static void detail_counts(struct detail_pen *p, const struct model_table *t)
                         A_NORMAL);
         x = ui_put_pair(p->w, y, x, "deleted", fmt_count(a, sizeof a, rs_table_tombstones(t->rows)),
                         A_NORMAL);
-        static const int secs[] = {1, 10, 60};
-        for (size_t i = 0; i < sizeof secs / sizeof secs[0]; i++) {
+        for (int i = 0; i < READOUT_RATES; i++) {
             char label[24];
-            snprintf(label, sizeof label, "rate %ds", secs[i]);
-            int64_t rate_now = p->at ? p->at + 1000 : p->now;
-            x = ui_put_pair(p->w, y, x, label,
-                            fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, secs[i])), A_NORMAL);
+            snprintf(label, sizeof label, "rate %ds", readout_rate_secs(i));
+            x = ui_put_pair(p->w, y, x, label, fmt_rate(a, sizeof a, r->rate[i]), A_NORMAL);
         }
     }
 }
@@ -160,13 +157,13 @@ static void detail_hist_strip(WINDOW *w, int y, int x, int width, const struct h
     ui_spark(w, y, x, cells, n, ui_attr(UI_BAR));
 }
 
-/* The latency window as it was at the time cursor: the nearest 10-second sample. */
-static void detail_latency_then(struct detail_pen *p, int y, int x, const int *widths,
-                                const struct history_lat *l)
+/* One stage's percentiles, count and clock-skewed samples, then its distribution when known. */
+static void detail_latency_cells(struct detail_pen *p, int y, int x, const int *widths,
+                                 const struct readout_latency *l)
 {
     char cells[DETAIL_LAT_COLS - 1][FMT_LEN];
 
-    if (!l || l->count == 0) {
+    if (!l->known) {
         ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
         ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
         return;
@@ -178,29 +175,35 @@ static void detail_latency_then(struct detail_pen *p, int y, int x, const int *w
     fmt_count(cells[4], FMT_LEN, l->count);
     fmt_count(cells[5], FMT_LEN, l->negative);
     for (int c = 1; c < DETAIL_LAT_COLS; c++) {
-        enum ui_elem e = c == DETAIL_LAT_COLS - 1 && l->negative ? UI_WARN : UI_NORMAL;
-        ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
+        attr_t a = c == 3 ? ui_level_attr(l->level) : A_NORMAL; /* p99 carries the level */
+        if (c == DETAIL_LAT_COLS - 1 && l->negative)
+            a = ui_attr(UI_WARN);
+        ui_put_right(p->w, y, x, widths[c], a, cells[c - 1]);
         x += widths[c];
     }
+    if (l->has_dist)
+        detail_hist_strip(p->w, y, x + 2, p->width - x - 2, &l->dist);
 }
 
-static void detail_latency(struct detail_pen *p, const struct model_table *t, int64_t window_ms)
+static void detail_latency(struct detail_pen *p, const struct model_table *t,
+                           const struct readout *r)
 {
     static const char *const heads[DETAIL_LAT_COLS] = {"",    "p50",   "p90", "p99",
                                                        "max", "count", "neg"};
     static const int widths[DETAIL_LAT_COLS] = {20, 8, 8, 8, 8, 8, 6};
-    char title[96];
+    char title[128];
     int y, x;
 
-    const struct history_sample *then = p->at ? history_nearest(&t->m.history, p->at + 1000) : NULL;
-    if (p->at && then) {
+    const struct history_sample *then =
+        r->historical ? history_nearest(&t->m.history, r->at_ms) : NULL;
+    if (then) {
         char when[FMT_LEN];
-        fmt_time_ns(when, sizeof when, then->at_ms * 1000000, FMT_CLOCK_MS);
-        snprintf(title, sizeof title, "Latency over the %llds before %.8s (10-s history), ms",
-                 (long long)(window_ms / 1000), when);
+        fmt_time_ms(when, sizeof when, then->at_ms, FMT_CLOCK);
+        snprintf(title, sizeof title, "Latency over the %llds before %s (10-s history), ms",
+                 (long long)(r->window_ms / 1000), when);
     } else {
         snprintf(title, sizeof title, "Latency over the last %llds, ms (negative: clock skew)",
-                 (long long)(window_ms / 1000));
+                 (long long)(r->window_ms / 1000));
     }
     detail_title(p, title);
     if ((y = ui_scroll_line(&p->s)) >= 0) {
@@ -213,63 +216,35 @@ static void detail_latency(struct detail_pen *p, const struct model_table *t, in
         ui_put(p->w, y, x + 1, p->width - x - 1, ui_attr(UI_COLUMN), "histogram (log)");
     }
     for (int k = 0; k < LAT_COUNT; k++) {
-        struct hist h;
         if ((y = ui_scroll_line(&p->s)) < 0)
             continue;
         ui_put(p->w, y, 1, widths[0] - 1, ui_attr(UI_LABEL), detail_lat_label((enum lat_kind)k));
-        x = widths[0];
-        if (p->at) {
-            detail_latency_then(p, y, x, widths, then ? &then->lat[k] : NULL);
-            continue;
-        }
-        metrics_latency_window(&t->m, (enum lat_kind)k, p->now, &h);
-        if (h.count == 0) {
-            ui_put_right(p->w, y, x, widths[1], ui_attr(UI_DIM), "-");
-            ui_put(p->w, y, x + widths[1] + 2, p->width, ui_attr(UI_DIM), "no samples");
-            continue;
-        }
-        char cells[DETAIL_LAT_COLS - 1][FMT_LEN];
-        fmt_ms(cells[0], FMT_LEN, hist_quantile(&h, 0.50));
-        fmt_ms(cells[1], FMT_LEN, hist_quantile(&h, 0.90));
-        fmt_ms(cells[2], FMT_LEN, hist_quantile(&h, 0.99));
-        fmt_ms(cells[3], FMT_LEN, h.max);
-        fmt_count(cells[4], FMT_LEN, h.count);
-        fmt_count(cells[5], FMT_LEN, h.negative);
-        for (int c = 1; c < DETAIL_LAT_COLS; c++) {
-            enum ui_elem e = c == DETAIL_LAT_COLS - 1 && h.negative ? UI_WARN : UI_NORMAL;
-            ui_put_right(p->w, y, x, widths[c], ui_attr(e), cells[c - 1]);
-            x += widths[c];
-        }
-        x += 2;
-        detail_hist_strip(p->w, y, x, p->width - x, &h);
+        detail_latency_cells(p, y, widths[0], widths, &r->lat[k]);
     }
 }
 
-static void detail_size(struct detail_pen *p, const struct model_table *t, uint64_t limit)
+static void detail_size(struct detail_pen *p, const struct readout *r)
 {
-    const struct metrics *mt = &t->m;
+    const struct readout_size *z = &r->size;
     char a[FMT_LEN];
     int y, x;
 
     detail_title(p, "Record size (since start)");
     if ((y = ui_scroll_line(&p->s)) < 0)
         return;
-    if (mt->size.count == 0) {
+    if (!z->known) {
         ui_put(p->w, y, 2, p->width, ui_attr(UI_DIM), "no records yet");
         return;
     }
-    uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
-    double headroom = limit ? 100.0 * ((double)limit - (double)max) / (double)limit : 100.0;
-    x = ui_put_pair(p->w, y, 2, "max", fmt_bytes(a, sizeof a, max), A_NORMAL);
-    x = ui_put_pair(p->w, y, x, "p99",
-                    fmt_bytes(a, sizeof a, (uint64_t)hist_quantile(&mt->size, 0.99)), A_NORMAL);
-    x = ui_put_pair(p->w, y, x, ">90% of limit", fmt_count(a, sizeof a, mt->over_90pct),
-                    ui_attr(mt->over_90pct ? UI_WARN : UI_GOOD));
-    x = ui_put_pair(p->w, y, x, "headroom", fmt_pct(a, sizeof a, headroom),
-                    ui_attr(headroom < 10   ? UI_BAD
-                            : headroom < 25 ? UI_WARN
-                                            : UI_GOOD));
-    ui_put_pair(p->w, y, x, "limit", fmt_bytes(a, sizeof a, limit), ui_attr(UI_DIM));
+    x = ui_put_pair(p->w, y, 2, "max", fmt_bytes(a, sizeof a, z->max), A_NORMAL);
+    x = ui_put_pair(p->w, y, x, "p99", fmt_bytes(a, sizeof a, z->p99), A_NORMAL);
+    x = ui_put_pair(p->w, y, x, ">90% of limit", fmt_count(a, sizeof a, z->over_90pct),
+                    ui_attr(z->over_90pct ? UI_WARN : UI_GOOD));
+    if (z->headroom_known)
+        x = ui_put_pair(p->w, y, x, "headroom", fmt_pct(a, sizeof a, z->headroom_pct),
+                        ui_level_attr(z->level));
+    ui_put_pair(p->w, y, x, "limit", z->limit ? fmt_bytes(a, sizeof a, z->limit) : "unknown",
+                ui_attr(UI_DIM));
 }
 
 static void detail_largest(struct detail_pen *p, const struct model_table *t)
@@ -371,12 +346,14 @@ static void detail_content(struct detail_pen *p, struct view_env *env)
     if (!t) {
         detail_title(p, "No table yet: waiting for changes");
     } else {
+        struct readout r;
+        model_readout(env->m, &t->m, env->now_ms, env->at_ms, &r);
         detail_key_line(p, t);
-        detail_counts(p, t);
+        detail_counts(p, t, &r);
         detail_blank(p);
-        detail_latency(p, t, env->m->cfg.latency_window_ms);
+        detail_latency(p, t, &r);
         detail_blank(p);
-        detail_size(p, t, env->m->record_size_limit);
+        detail_size(p, &r);
         detail_blank(p);
         detail_largest(p, t);
     }

@@ -16,8 +16,7 @@
 #include "view.h"
 #include "xalloc.h"
 
-#define OVERVIEW_HEADER_LINES 5     /* fixed header lines; live sources add up to three */
-#define OVERVIEW_IDLE_MS      60000 /* a table quiet for longer is dimmed */
+#define OVERVIEW_HEADER_LINES 5 /* fixed header lines; live sources add up to three */
 #define OVERVIEW_DLQ_TREND_MS 60000
 
 struct overview {
@@ -60,12 +59,6 @@ static void *overview_init(void)
 static void overview_free(void *data)
 {
     free(data);
-}
-
-/* The time rates are computed at: now, or the end of the second under the time cursor. */
-static int64_t overview_rate_time(const struct view_env *env)
-{
-    return env->at_ms ? env->at_ms + 1000 : env->now_ms;
 }
 
 /* How many DLQ samples are newer than `until` (0 for now: none). */
@@ -213,18 +206,13 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_
 }
 
 /* Percentages of each change kind, "40/55/5/0", or "-" before the first change. */
-static void overview_mix(const struct metrics *mt, char *out, size_t len)
+static void overview_mix(const struct readout *r, char *out, size_t len)
 {
-    uint64_t total = metrics_total_changes(mt);
-    if (total == 0) {
+    if (!r->mix_known)
         snprintf(out, len, "-");
-        return;
-    }
-    int pct[CDC_KIND_COUNT];
-    for (int k = 0; k < CDC_KIND_COUNT; k++)
-        pct[k] = (int)((mt->changes[k] * 100 + total / 2) / total);
-    snprintf(out, len, "%d/%d/%d/%d", pct[CDC_INSERT], pct[CDC_UPDATE], pct[CDC_DELETE],
-             pct[CDC_UPSERT]);
+    else
+        snprintf(out, len, "%d/%d/%d/%d", r->mix_pct[CDC_INSERT], r->mix_pct[CDC_UPDATE],
+                 r->mix_pct[CDC_DELETE], r->mix_pct[CDC_UPSERT]);
 }
 
 /* The seconds up to the newest complete one; with the time cursor on an older second, the window
@@ -249,48 +237,32 @@ static void overview_spark(WINDOW *w, int y, const struct ui_col *col, const str
                  (short)PAIR_NUMBER(attr), NULL);
 }
 
-static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
-                             const struct view_env *env, attr_t attr)
+static void overview_latency(WINDOW *w, int y, const struct ui_col *cols, const struct readout *r,
+                             attr_t attr)
 {
-    struct hist h;
+    const struct readout_latency *l = &r->lat[LAT_COMMIT_TO_EMIT];
     char a[FMT_LEN];
 
-    if (env->at_ms) { /* the 10-second history: what the window showed then */
-        const struct history_sample *s = history_nearest(&mt->history, env->at_ms + 1000);
-        const struct history_lat *l = s ? &s->lat[LAT_COMMIT_TO_EMIT] : NULL;
-        ui_col_put(w, y, &cols[OC_P50], attr, l && l->count ? fmt_ms(a, sizeof a, l->p50) : "-");
-        ui_col_put(w, y, &cols[OC_P99], attr, l && l->count ? fmt_ms(a, sizeof a, l->p99) : "-");
-        return;
-    }
-    metrics_latency_window(mt, LAT_COMMIT_TO_EMIT, env->now_ms, &h);
-    if (h.count == 0) {
-        ui_col_put(w, y, &cols[OC_P50], attr, "-");
-        ui_col_put(w, y, &cols[OC_P99], attr, "-");
-        return;
-    }
-    ui_col_put(w, y, &cols[OC_P50], attr, fmt_ms(a, sizeof a, hist_quantile(&h, 0.50)));
-    ui_col_put(w, y, &cols[OC_P99], attr, fmt_ms(a, sizeof a, hist_quantile(&h, 0.99)));
+    ui_col_put(w, y, &cols[OC_P50], attr, l->known ? fmt_ms(a, sizeof a, l->p50) : "-");
+    ui_col_put(w, y, &cols[OC_P99], attr, l->known ? fmt_ms(a, sizeof a, l->p99) : "-");
 }
 
-static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const struct metrics *mt,
-                          uint64_t limit, bool selected)
+static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const struct readout *r,
+                          bool selected)
 {
     char a[FMT_LEN];
-    attr_t sel = ui_attr(UI_SELECTED);
+    attr_t plain = selected ? ui_attr(UI_SELECTED) : A_NORMAL;
 
-    if (mt->size.count == 0) {
-        ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, "-");
-        ui_col_put(w, y, &cols[OC_HEADROOM], selected ? sel : A_NORMAL, "-");
+    if (!r->size.known) {
+        ui_col_put(w, y, &cols[OC_MAXSIZE], plain, "-");
+        ui_col_put(w, y, &cols[OC_HEADROOM], plain, "-");
         return;
     }
-    uint64_t max = mt->size.max > 0 ? (uint64_t)mt->size.max : 0;
-    ui_col_put(w, y, &cols[OC_MAXSIZE], selected ? sel : A_NORMAL, fmt_size(a, sizeof a, max));
-    if (limit == 0)
+    ui_col_put(w, y, &cols[OC_MAXSIZE], plain, fmt_size(a, sizeof a, r->size.max));
+    if (!r->size.headroom_known)
         return;
-    double headroom = 100.0 * ((double)limit - (double)max) / (double)limit;
-    enum ui_elem e = headroom < 0 ? UI_BAD : mt->over_90pct ? UI_WARN : UI_NORMAL;
-    ui_col_put(w, y, &cols[OC_HEADROOM], selected ? sel : ui_attr(e),
-               fmt_pct(a, sizeof a, headroom));
+    ui_col_put(w, y, &cols[OC_HEADROOM], selected ? plain : ui_level_attr(r->size.level),
+               fmt_pct(a, sizeof a, r->size.headroom_pct));
 }
 
 /* One table line; name is already escaped. */
@@ -299,27 +271,27 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
                           const struct view_env *env, bool selected)
 {
     char a[FMT_LEN];
-    int64_t now = env->now_ms, rate_now = overview_rate_time(env);
+    struct readout r;
     attr_t sel = ui_attr(UI_SELECTED);
     attr_t plain = selected ? sel : A_NORMAL;
-    bool idle = mt->last_change_ms == CDC_TIME_NONE || now - mt->last_change_ms > OVERVIEW_IDLE_MS;
 
+    model_readout(m, mt, env->now_ms, env->at_ms, &r);
     if (selected)
         ui_fill(w, y, 0, getmaxx(w), sel);
     ui_col_put(w, y, &cols[OC_NAME], selected ? sel : ui_attr(UI_TABLE_NAME), name);
-    ui_col_put(w, y, &cols[OC_RATE1], plain, fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 1)));
-    ui_col_put(w, y, &cols[OC_RATE10], plain,
-               fmt_rate(a, sizeof a, metrics_rate(mt, rate_now, 10)));
-    overview_mix(mt, a, sizeof a);
+    ui_col_put(w, y, &cols[OC_RATE1], plain, fmt_rate(a, sizeof a, r.rate[0]));
+    ui_col_put(w, y, &cols[OC_RATE10], plain, fmt_rate(a, sizeof a, r.rate[1]));
+    overview_mix(&r, a, sizeof a);
     ui_col_put(w, y, &cols[OC_MIX], plain, a);
     overview_spark(w, y, &cols[OC_SPARK], mt, env, selected ? sel : ui_attr(UI_SPARK));
-    overview_latency(w, y, cols, mt, env, plain);
-    overview_size(w, y, cols, mt, m->record_size_limit, selected);
-    if (mt->last_change_ms == CDC_TIME_NONE)
+    overview_latency(w, y, cols, &r, plain);
+    overview_size(w, y, cols, &r, selected);
+    if (r.freshness == FRESH_NONE)
         snprintf(a, sizeof a, "-");
     else
-        fmt_age(a, sizeof a, now - mt->last_change_ms);
-    ui_col_put(w, y, &cols[OC_AGE], selected ? sel : ui_attr(idle ? UI_DIM : UI_GOOD), a);
+        fmt_age(a, sizeof a, r.idle_for_ms);
+    ui_col_put(w, y, &cols[OC_AGE],
+               selected ? sel : ui_attr(r.freshness == FRESH_ACTIVE ? UI_GOOD : UI_DIM), a);
 }
 
 /* The widest table name, so the name column is no wider than it needs to be. */
