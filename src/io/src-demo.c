@@ -1244,7 +1244,7 @@ static void shards_register(struct demo *d)
         struct demo_shard *sh = &d->shards[i];
         char id[SHARD_ID_MAX + 1];
         snprintf(id, sizeof id, "shardId-%012u", i);
-        sh->model_index = model_shard(d->m, id);
+        sh->model_index = model_shard_listed(d->m, id);
         d->m->shards[sh->model_index]->state = SHARD_READING;
         /* 56 digits in all, like Kinesis: 36 fixed per shard, then 20 that grow */
         /* separate statements: the order in which arguments are evaluated is unspecified */

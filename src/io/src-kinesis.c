@@ -495,7 +495,7 @@ static struct reader *reader_add(struct src_kinesis *k, const char *id, bool ini
         return r;
     r = xcalloc(1, sizeof *r);
     r->k = k;
-    r->idx = model_shard(k->base.model, id);
+    r->idx = model_shard_listed(k->base.model, id);
     r->phase = PH_WAIT;
     r->initial = initial;
     ev_init(&r->timer, reader_timer_cb);

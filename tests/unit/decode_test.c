@@ -557,7 +557,8 @@ static void split_free(struct split *s)
         free(s->part[i]);
 }
 
-/* The bytes a part adds to the reassembly buffer: the head's record, a fragment's data. */
+/* The data a part brings to the reassembly buffer: the head's record, a fragment's data (the
+ * buffer also counts the bookkeeping around it). */
 static size_t part_bytes(const struct split *s, size_t i)
 {
     size_t n = strlen(split_after);
@@ -597,7 +598,7 @@ static void test_split_all_orders(void **state)
                     order[0] = a, order[1] = b, order[2] = c2, order[3] = e;
                     struct decoder *d = decoder_new(NULL);
                     struct cdc_change c;
-                    size_t pending = 0;
+                    size_t pending = 0, held = 0;
                     perms++;
                     for (unsigned k = 0; k < 4; k++) {
                         const char *p = s.part[order[k]];
@@ -608,7 +609,10 @@ static void test_split_all_orders(void **state)
                                 fail_msg("order %u%u%u%u step %u: status %d", a, b, c2, e, k, st);
                             pending += part_bytes(&s, order[k]);
                             assert_int_equal(ds->chunks_pending, 1);
-                            assert_int_equal(ds->pending_bytes, pending);
+                            /* the data and more: every part also costs its bookkeeping */
+                            assert_true(ds->pending_bytes > pending);
+                            assert_true(ds->pending_bytes > held + part_bytes(&s, order[k]));
+                            held = ds->pending_bytes;
                         } else {
                             if (st != DECODE_CHANGE)
                                 fail_msg("order %u%u%u%u: final status %d", a, b, c2, e, st);
@@ -672,22 +676,30 @@ static void test_split_repeats(void **state)
     assert_int_equal(feed(d, s.part[1], &c), DECODE_PENDING);
     assert_int_equal(feed(d, s.part[1], &c), DECODE_REPEAT); /* same fragment again */
     assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[0], &c), DECODE_REPEAT); /* same head again */
+    size_t held = decoder_stats(d)->pending_bytes;
+    /* the same head again: a duplicate of the change, with its table, and nothing buffered */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(feed(d, s.part[0], &c), DECODE_DUPLICATE);
+    assert_string_equal(c.schema, "public");
+    assert_string_equal(c.table, "order_items");
+    assert_string_equal(c.txid, "ffthunp5stx6ffs2vyfqoatmfu");
+    assert_int_equal(decoder_stats(d)->pending_bytes, held);
     assert_int_equal(feed(d, s.part[3], &c), DECODE_PENDING);
-    assert_int_equal(decoder_stats(d)->pending_bytes,
-                     part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 3));
+    assert_true(decoder_stats(d)->pending_bytes >
+                part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 3));
     assert_int_equal(feed(d, s.part[2], &c), DECODE_CHANGE);
     check_reassembled(&c, &s);
-    /* Redeliveries after completion: never a second change, nothing buffered. */
+    /* Redeliveries after completion: never a second change, nothing buffered; the head is a
+     * duplicate each time, the fragments are repeats. */
     for (int round = 0; round < 3; round++)
         for (size_t i = 0; i < s.nparts; i++) {
             enum decode_status st = feed(d, s.part[i], &c);
             if (st == DECODE_CHANGE)
                 changes++;
-            assert_int_equal(st, DECODE_REPEAT);
+            assert_int_equal(st, i == 0 ? DECODE_DUPLICATE : DECODE_REPEAT);
         }
     assert_int_equal(changes, 0);
-    assert_int_equal(decoder_stats(d)->fragment_repeats, 2 + 3 * 4);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 1 + 3 * 3);
     assert_int_equal(decoder_stats(d)->chunks_completed, 1);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
@@ -794,7 +806,7 @@ static void test_split_before_and_after(void **state)
     assert_span_eq(c.after, after);
     assert_true(c.reassembled);
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(feed(d, part[i], &c), DECODE_REPEAT);
+        assert_int_equal(feed(d, part[i], &c), i == 0 ? DECODE_DUPLICATE : DECODE_REPEAT);
         free(part[i]);
     }
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
@@ -995,46 +1007,82 @@ static void test_split_timeout(void **state)
     split_free(&e);
 }
 
+/* What a decoder without a cap holds after these parts of s. */
+static size_t held_after(const struct split *s, const size_t *parts, size_t n)
+{
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(feed(d, s->part[parts[i]], &c), DECODE_PENDING);
+    size_t held = decoder_stats(d)->pending_bytes;
+    decoder_free(d);
+    return held;
+}
+
 static void test_split_byte_cap(void **state)
 {
+    static const size_t three[] = {0, 1, 2}, head[] = {0};
     struct split s, t;
     struct decoder_limits lim = {.max_pending_bytes = 0};
     struct decoder *d;
+    const struct decode_stats *st;
     struct cdc_change c;
-    size_t whole;
 
     (void)state;
     split_make(&s, "ck-cap1", "c", true);
     split_make(&t, "ck-cap2", "c", true);
-    whole = part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 2) + part_bytes(&s, 3);
-    /* Room for exactly one split change at a time. */
-    lim.max_pending_bytes = whole;
-    lim.fragment_timeout_ms = 0;
-    d = decoder_new(&lim);
-    assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[1], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[2], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, t.part[0], &c), DECODE_ERROR); /* a second head does not fit */
-    assert_int_equal(decoder_stats(d)->errors[DERR_FRAGMENT_OVERFLOW], 1);
-    assert_int_equal(decoder_stats(d)->pending_bytes, whole - part_bytes(&s, 3));
-    assert_int_equal(feed(d, s.part[3], &c), DECODE_CHANGE); /* exactly at the cap */
-    check_reassembled(&c, &s);
-    assert_int_equal(decoder_stats(d)->pending_bytes, 0);
-    /* Completion frees the room: the other change now fits. */
+    size_t s_three = held_after(&s, three, 3), s_head = held_after(&s, head, 1);
+    size_t t_head = held_after(&t, head, 1);
+    d = decoder_new(NULL);
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(feed(d, t.part[i], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, t.part[3], &c), DECODE_CHANGE);
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, t.part[0], &c), DECODE_PENDING);
+    size_t both = decoder_stats(d)->pending_bytes;
     decoder_free(d);
 
-    /* A cap below one change: its fragments overflow, and nothing is buffered beyond it. */
-    lim.max_pending_bytes = part_bytes(&s, 0) + 10;
+    /* Room for one split change at a time: a newer one takes the place of the oldest. */
+    lim.max_pending_bytes = both - 1;
+    lim.fragment_timeout_ms = 0;
     d = decoder_new(&lim);
+    st = decoder_stats(d);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(st->pending_bytes, s_three);
+    assert_int_equal(feed(d, t.part[0], &c), DECODE_PENDING); /* the new head is kept */
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED], 1);   /* the older change is dropped */
+    assert_non_null(strstr(st->sample[DERR_FRAGMENT_EVICTED].detail, "1 split change"));
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 0);
+    assert_int_equal(st->chunks_pending, 1);
+    assert_int_equal(st->pending_bytes, t_head);
+    for (size_t i = 1; i < 3; i++)
+        assert_int_equal(feed(d, t.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, t.part[3], &c), DECODE_CHANGE);
+    check_reassembled(&c, &t);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* The dropped change's last fragment is an orphan now; it waits for a head like any. */
+    assert_int_equal(feed(d, s.part[3], &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 1);
+    assert_int_equal(total_errors(d), 1);
+    decoder_free(d);
+
+    /* A cap below one change: the change is dropped as a whole when it outgrows the cap. */
+    lim.max_pending_bytes = s_head;
+    d = decoder_new(&lim);
+    st = decoder_stats(d);
     assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
+    assert_int_equal(st->pending_bytes, s_head);
     assert_int_equal(feed(d, s.part[2], &c), DECODE_ERROR);
-    assert_int_equal(decoder_stats(d)->errors[DERR_FRAGMENT_OVERFLOW], 1);
-    assert_true(decoder_stats(d)->pending_bytes <= lim.max_pending_bytes);
-    assert_int_equal(decoder_stats(d)->pending_bytes, part_bytes(&s, 0));
-    assert_true(strlen(decoder_stats(d)->sample[DERR_FRAGMENT_OVERFLOW].detail) > 0);
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 1);
+    assert_true(strlen(st->sample[DERR_FRAGMENT_OVERFLOW].detail) > 0);
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED], 0);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* Whatever arrives next, the cap holds. */
+    for (size_t i = 0; i < s.nparts; i++) {
+        feed(d, s.part[i], &c);
+        assert_true(st->pending_bytes <= lim.max_pending_bytes);
+    }
     decoder_free(d);
     split_free(&s);
     split_free(&t);
