@@ -13,7 +13,6 @@
 #include "crc32c.h"
 #include "xalloc.h"
 
-#define ALLOC_OVERHEAD 16u   /* what the allocator adds per block, for the byte cap */
 #define RECENT_IDS     1024u /* completed ids remembered to recognise redeliveries */
 #define RECENT_BUCKETS 2048u /* power of two */
 #define NO_RECENT      UINT16_MAX
@@ -77,34 +76,34 @@ struct chunks {
 
 static size_t change_cost(void)
 {
-    return sizeof(struct change) + ALLOC_OVERHEAD;
+    return xalloc_cost(sizeof(struct change));
 }
 
 static size_t image_cost(size_t id_len)
 {
-    return sizeof(struct image) + id_len + 1 + ALLOC_OVERHEAD;
+    return xalloc_cost(sizeof(struct image) + id_len + 1);
 }
 
 static size_t part_cost(size_t len)
 {
-    return sizeof(struct part) + len + 1 + ALLOC_OVERHEAD;
+    return xalloc_cost(sizeof(struct part) + len + 1);
 }
 
 static size_t parts_array_cost(unsigned cap)
 {
-    return cap ? cap * sizeof(struct part *) + ALLOC_OVERHEAD : 0;
+    return cap ? xalloc_cost(cap * sizeof(struct part *)) : 0;
 }
 
 static size_t index_cost(const struct hashidx *x)
 {
-    return x->cap ? hashidx_bytes(x) + ALLOC_OVERHEAD : 0;
+    return x->cap ? xalloc_cost(hashidx_bytes(x)) : 0;
 }
 
 /* What adding n images to the index would allocate. */
 static size_t index_growth(const struct hashidx *x, unsigned n)
 {
     size_t grow = n ? hashidx_add_cost(x, n) : 0;
-    return grow && !x->cap ? grow + ALLOC_OVERHEAD : grow;
+    return grow ? xalloc_cost(hashidx_bytes(x) + grow) - index_cost(x) : 0;
 }
 
 size_t chunks_bytes(const struct chunks *c)
@@ -438,7 +437,7 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t le
     struct recent *seen = recent_find(c, first->id);
     if (seen)
         return seen->failed ? CHUNKS_REPEAT : CHUNKS_DUPLICATE;
-    size_t cost = len + 1 + ALLOC_OVERHEAD;
+    size_t cost = xalloc_cost(len + 1);
     unsigned new_images = 0;
     for (int i = 0; i < 2; i++) {
         if (!refs[i])
@@ -476,8 +475,8 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t le
     t->head[len] = '\0';
     t->head_len = len;
     t->record_bytes = record_bytes;
-    t->bytes += len + 1 + ALLOC_OVERHEAD;
-    c->held += len + 1 + ALLOC_OVERHEAD;
+    t->bytes += xalloc_cost(len + 1);
+    c->held += xalloc_cost(len + 1);
     if (!change_complete(t))
         return CHUNKS_STORED;
     *completed_id = change_key(t);

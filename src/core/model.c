@@ -12,7 +12,6 @@
 #include "xalloc.h"
 
 #define DEFAULT_LATENCY_WINDOW_MS 60000
-#define ALLOC_OVERHEAD            16u /* what the allocator adds per block, for the cap */
 #define FIRST_NAME_SLOTS          256u
 
 /* Distinct names by keyed hash: counted exactly up to MODEL_FOLDED_NAMES, then a lower bound. */
@@ -41,7 +40,7 @@ static void names_free(struct model_names *n)
 
 static size_t names_bytes(const struct model_names *n)
 {
-    return n ? sizeof *n + n->cap * sizeof *n->slot + 2 * ALLOC_OVERHEAD : 0;
+    return n ? xalloc_cost(sizeof *n) + (n->cap ? xalloc_cost(n->cap * sizeof *n->slot) : 0) : 0;
 }
 
 static void names_place(struct model_names *n, uint64_t h)
@@ -102,24 +101,24 @@ static void count_folded(struct model_names **set, uint64_t h, uint64_t *folded,
 
 static size_t table_cost(void)
 {
-    return sizeof(struct model_table) + ALLOC_OVERHEAD;
+    return xalloc_cost(sizeof(struct model_table));
 }
 
 static size_t shard_cost(void)
 {
-    return sizeof(struct shard) + ALLOC_OVERHEAD;
+    return xalloc_cost(sizeof(struct shard));
 }
 
 static size_t index_cost(const struct hashidx *x)
 {
-    return x->cap ? hashidx_bytes(x) + ALLOC_OVERHEAD : 0;
+    return x->cap ? xalloc_cost(hashidx_bytes(x)) : 0;
 }
 
 /* What the model holds besides the row store: tables, shards, their indexes, folded names. */
 static size_t outside_rows(const struct model *m)
 {
-    return m->ntables * table_cost() + m->tables_cap * sizeof *m->tables +
-           m->nshards * shard_cost() + m->shards_cap * sizeof *m->shards +
+    return m->ntables * table_cost() + xalloc_cost(m->tables_cap * sizeof *m->tables) +
+           m->nshards * shard_cost() + xalloc_cost(m->shards_cap * sizeof *m->shards) +
            index_cost(&m->table_index) + index_cost(&m->shard_index) +
            names_bytes(m->folded_tables) + names_bytes(m->folded_shards);
 }

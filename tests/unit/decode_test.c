@@ -16,8 +16,10 @@
 
 #include "buf.h"
 #include "change.h"
+#include "chunks.h"
 #include "crc32c.h"
 #include "decode.h"
+#include "heap.h"
 #include "jscan.h"
 
 #define SEQ   "49590338271490256608559692538361571095921575989136588898"
@@ -847,6 +849,8 @@ static void test_split_malformed(void **state)
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":-1,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":65536,\"data\":\"x\"}",
+        "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":1024,\"data\":\"x\"}",
+        "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":4000000000,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":1.0,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":\"0\",\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":0}",
@@ -860,6 +864,9 @@ static void test_split_malformed(void **state)
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
         ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":0,\"crc32c\":\"1\"}}," EMIT
         "}",
+        "{\"type\":\"chunked\",\"op\":\"c\"," SRC
+        ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":1025,\"crc32c\":\"1\"}}"
+        "," EMIT "}",
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
         ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":3}}," EMIT "}",
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
@@ -1086,6 +1093,178 @@ static void test_split_byte_cap(void **state)
     decoder_free(d);
     split_free(&s);
     split_free(&t);
+}
+
+/* A change whose reassembly failed: its redelivered head is no duplicate of a change. */
+static void test_split_failed_head_repeat(void **state)
+{
+    struct split s;
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+
+    (void)state;
+    split_make(&s, "ck-bad", "c", false);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, s.part[3], &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(d)->errors[DERR_CRC_MISMATCH], 1);
+    for (size_t i = 0; i < s.nparts; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_REPEAT);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 4);
+    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(decoder_stats(d)->chunks_pending, 0);
+    split_free(&s);
+    decoder_free(d);
+}
+
+/* Fragments are kept as they come, not in an array as long as their index: the last index
+ * allowed costs what the first does, and one past it is refused. */
+static void test_fragment_index_sparse(void **state)
+{
+    char head[1024];
+    struct decoder *lo = decoder_new(NULL), *hi = decoder_new(NULL);
+    struct cdc_change c;
+    char *f0 = make_fragment("sp", 0, "{\"id\":", 6);
+    char *top = make_fragment("sp", CHUNK_MAX_FRAGMENTS - 1, "{\"id\":", 6);
+    char *over = make_fragment("sp", CHUNK_MAX_FRAGMENTS, "{\"id\":", 6);
+
+    (void)state;
+    assert_int_equal(feed(lo, f0, &c), DECODE_PENDING);
+    assert_int_equal(feed(hi, top, &c), DECODE_PENDING);
+    assert_int_equal(decoder_stats(hi)->pending_bytes, decoder_stats(lo)->pending_bytes);
+    assert_int_equal(feed(hi, over, &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(hi)->errors[DERR_BAD_FRAGMENT], 1);
+    /* A head announcing fewer fragments than the index that came first is inconsistent. */
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"after\":{\"chunk_id\":\"sp\",\"total_fragments\":2,"
+             "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
+             crc_of("{\"id\":5}"));
+    assert_int_equal(feed(hi, head, &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(hi)->errors[DERR_BAD_FRAGMENT], 2);
+    /* The same head completes the change that started at index 0. */
+    assert_int_equal(feed(lo, head, &c), DECODE_PENDING);
+    free(f0);
+    f0 = make_fragment("sp", 1, "5}", 2);
+    assert_int_equal(feed(lo, f0, &c), DECODE_CHANGE);
+    assert_span_eq(c.after, "{\"id\":5}");
+    free(f0);
+    free(top);
+    free(over);
+    decoder_free(lo);
+    decoder_free(hi);
+}
+
+/* A hostile fragment: a chunk id never seen before, an index near the top, about 75 bytes. */
+static char *hostile_fragment(unsigned n)
+{
+    char id[16];
+    snprintf(id, sizeof id, "b%08x", n);
+    return make_fragment(id, CHUNK_MAX_FRAGMENTS - 1 - n % 16, "0123456789abcdef", 16);
+}
+
+#define BOMB_BUDGET (1u << 20)
+/* What the heap may hold beyond the buffer's own count: the last reassembled change (kept until
+ * the next record), the test's own split change, and the page rounding of a mapped index. */
+#define BOMB_HEAP_SLACK (16u << 10)
+
+/* n hostile fragments into a 1 MiB buffer, with a legitimate split change fed one part every
+ * 100 of them: the buffer stays within its budget, by its own count and by the allocator's,
+ * drops the oldest pending changes (each counted once), and the legitimate changes complete. */
+static void check_bomb(unsigned n)
+{
+    struct decoder_limits lim = {.max_pending_bytes = BOMB_BUDGET};
+    struct decoder *d = decoder_new(&lim);
+    const struct decode_stats *st = decoder_stats(d);
+    size_t heap0 = heap_in_use(), worst_heap = 0, worst_held = 0;
+    unsigned started = 0, completed = 0;
+    size_t next = 0;
+    struct split s;
+    struct cdc_change c;
+
+    for (unsigned i = 0; i < n; i++) {
+        char *f = hostile_fragment(i);
+        assert_int_equal(feed(d, f, &c), DECODE_PENDING); /* the newest part is always kept */
+        free(f);
+        if (i % 100 == 50) {
+            if (next == 0) {
+                char id[32];
+                snprintf(id, sizeof id, "legit-%u", started++);
+                split_make(&s, id, "c", true);
+            }
+            enum decode_status r = feed(d, s.part[next], &c);
+            if (++next < s.nparts) {
+                assert_int_equal(r, DECODE_PENDING);
+            } else {
+                assert_int_equal(r, DECODE_CHANGE);
+                check_reassembled(&c, &s);
+                completed++;
+                split_free(&s);
+                next = 0;
+            }
+        }
+        if (st->pending_bytes > worst_held)
+            worst_held = st->pending_bytes;
+        if (heap0 != SIZE_MAX && (i % 64 == 0 || i + 1 == n)) {
+            size_t heap = heap_in_use() - heap0;
+            if (heap > worst_heap)
+                worst_heap = heap;
+        }
+    }
+    assert_true(worst_held <= BOMB_BUDGET);
+    if (heap0 != SIZE_MAX) {
+        if (worst_heap > BOMB_BUDGET + BOMB_HEAP_SLACK)
+            fail_msg("%u fragments: the heap grew by %zu bytes for a %u-byte buffer", n, worst_heap,
+                     BOMB_BUDGET);
+    } else {
+        print_message("heap use unknown here: only the buffer's own count was checked\n");
+    }
+    assert_true(completed > 0);
+    assert_int_equal(completed, started - (next ? 1 : 0));
+    /* Every change that is neither pending nor completed was dropped for room, and counted. */
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED] + st->chunks_pending + completed,
+                     n + started);
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 0);
+    assert_int_equal(st->errors[DERR_BAD_FRAGMENT], 0);
+    if (next)
+        split_free(&s);
+    decoder_free(d);
+}
+
+static void test_fragment_bomb_2000(void **state)
+{
+    (void)state;
+    check_bomb(2000);
+}
+
+static void test_fragment_bomb_100000(void **state)
+{
+    (void)state;
+    check_bomb(100000);
+}
+
+/* Two hundred thousand fragments of the same few changes, redelivered: found by their ids in one
+ * step each, whatever else is pending. */
+static void test_fragment_repeats_amid_pending(void **state)
+{
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+    char *f;
+
+    (void)state;
+    for (unsigned i = 0; i < 20000; i++) {
+        f = hostile_fragment(i);
+        assert_int_equal(feed(d, f, &c), DECODE_PENDING);
+        free(f);
+    }
+    for (unsigned i = 0; i < 200000; i++) {
+        f = hostile_fragment(i % 20000);
+        assert_int_equal(feed(d, f, &c), DECODE_REPEAT);
+        free(f);
+    }
+    assert_int_equal(decoder_stats(d)->chunks_pending, 20000);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 200000);
+    decoder_free(d);
 }
 
 /* A split change survives any amount of garbage between its parts. */
@@ -1368,6 +1547,11 @@ int main(void)
         cmocka_unit_test(test_split_timeout),
         cmocka_unit_test(test_split_byte_cap),
         cmocka_unit_test(test_split_amid_garbage),
+        cmocka_unit_test(test_split_failed_head_repeat),
+        cmocka_unit_test(test_fragment_index_sparse),
+        cmocka_unit_test(test_fragment_bomb_2000),
+        cmocka_unit_test(test_fragment_bomb_100000),
+        cmocka_unit_test(test_fragment_repeats_amid_pending),
         cmocka_unit_test(test_malformed_records),
         cmocka_unit_test(test_sample_keeps_first_bytes),
         cmocka_unit_test(test_every_prefix),
