@@ -777,7 +777,9 @@ static void table_line(struct buf *b, const struct model *m, const struct model_
         buf_printf(b,
                    " <span class=\"dim\">(%s)</span></td><td class=\"n\">%" PRIu64
                    "</td><td class=\"n\">%" PRIu64 "</td>",
-                   t->pk.source == PK_NONE ? "none yet" : pk_source_name(t->pk.source),
+                   t->other                  ? "each table's own"
+                   : t->pk.source == PK_NONE ? "none yet"
+                                             : pk_source_name(t->pk.source),
                    rs_table_live(t->rows), rs_table_tombstones(t->rows));
     } else {
         buf_puts(b, "<b>all tables</b></td><td></td><td></td><td></td>");
