@@ -63,7 +63,8 @@ static uint64_t rng(uint64_t *s)
 /* Hashes folded to few bits make long probe chains, so backward-shift deletion is exercised. */
 static uint64_t weak_hash(unsigned id, unsigned bits)
 {
-    return hashidx_hash(&ref_key, &id, sizeof id) & ((1ull << bits) - 1);
+    uint64_t h = hashidx_hash(&ref_key, &id, sizeof id);
+    return bits >= 64 ? h : h & ((1ull << bits) - 1);
 }
 
 static void check_random(unsigned bits)

@@ -17,7 +17,8 @@
 #endif
 
 #if defined(HEAP_UNDER_ASAN)
-#include <sanitizer/allocator_interface.h>
+/* From the sanitizer runtime (sanitizer/allocator_interface.h, which GCC does not install). */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #elif defined(__GLIBC__)
 #include <malloc.h>
 #endif
