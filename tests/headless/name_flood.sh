@@ -101,4 +101,17 @@ sys.exit(0 if all(ok for _, ok in checks) else 1)
 PY
 check "the snapshot shows the buckets" python3 "$TMP/check.py" "$TMP/names.json" "$TMP/expect.json"
 
+# The screens (as text) and the HTML report name the buckets and their counts too.
+"$CDCTOP" --no-config --replay "$TMP/names.rec" --speed max --headless --max-memory 16M \
+    --snapshot-dir "$TMP/set" 2>/dev/null
+folded=$(python3 -c 'import json,sys; print([t for t in json.load(open(sys.argv[1]))["tables"] if t["other"]][0]["folded_names"])' "$TMP/names.json")
+ids=$(python3 -c 'import json,sys; print([x for x in json.load(open(sys.argv[1]))["shards"] if x["other"]][0]["folded_ids"])' "$TMP/names.json")
+check "the screens name (other tables) with its count" \
+    grep -q "(other tables): $folded names" "$TMP"/set/*.txt
+check "the Shards screen lists (other shards)" grep -q "^(other shards) " "$TMP"/set/*.txt
+check "the report names (other tables) with its count" \
+    grep -q "(other tables): $folded names" "$TMP"/set/*.html
+check "the report names (other shards) with its count" \
+    grep -q "(other shards): $ids ids" "$TMP"/set/*.html
+
 finish
