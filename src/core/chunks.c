@@ -424,21 +424,12 @@ static struct change *head_target(struct chunks *c, struct image *const im[2], i
     return t;
 }
 
-enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t len,
-                                   const struct chunk_ref *before, const struct chunk_ref *after,
-                                   size_t record_bytes, int64_t now_ms, const char **completed_id)
+/* Finds a head's images among the pending ones (orphans whose fragments came first) and what
+ * buffering it adds. CHUNKS_STORED when it may be buffered; otherwise why not. */
+static enum chunks_result head_lookup(struct chunks *c, const struct chunk_ref *const refs[2],
+                                      struct image *im[2], size_t *cost, unsigned *new_images)
 {
-    const struct chunk_ref *refs[2] = {before, after};
-    struct image *im[2] = {NULL, NULL};
-    struct change *owners[2] = {NULL, NULL};
-    const struct chunk_ref *first = before ? before : after;
-    if (!first || (before && after && strcmp(before->id, after->id) == 0))
-        return CHUNKS_INVALID;
-    struct recent *seen = recent_find(c, first->id);
-    if (seen)
-        return seen->failed ? CHUNKS_REPEAT : CHUNKS_DUPLICATE;
-    size_t cost = xalloc_cost(len + 1);
-    unsigned new_images = 0;
+    const struct chunk_ref *first = refs[0] ? refs[0] : refs[1];
     for (int i = 0; i < 2; i++) {
         if (!refs[i])
             continue;
@@ -447,22 +438,29 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t le
             return refs[i] == first ? CHUNKS_DUPLICATE : CHUNKS_INVALID;
         if (!ref_valid(refs[i], im[i]) || (refs[i] != first && recent_find(c, refs[i]->id)))
             return CHUNKS_INVALID;
-        if (im[i]) {
-            owners[i] = im[i]->owner;
-        } else {
-            cost += image_cost(strlen(refs[i]->id));
-            new_images++;
+        if (!im[i]) {
+            *cost += image_cost(strlen(refs[i]->id));
+            (*new_images)++;
         }
     }
-    size_t group = (owners[0] ? owners[0]->bytes : 0) +
-                   (owners[1] && owners[1] != owners[0] ? owners[1]->bytes : 0);
-    if (!owners[0] && !owners[1])
-        cost += change_cost();
-    else
-        group -= owners[0] && owners[1] ? change_cost() : 0; /* two orphans become one change */
-    if ((c->max_bytes && group + cost > c->max_bytes) || !make_room(c, cost, new_images, owners))
-        return overflow(c, owners);
-    struct change *t = head_target(c, im, now_ms);
+    if (!im[0] && !im[1])
+        *cost += change_cost();
+    return CHUNKS_STORED;
+}
+
+/* What the head's change will hold once buffered: its orphans (merged into one change) and cost. */
+static size_t head_group(struct change *const owners[2], size_t cost)
+{
+    size_t group = cost;
+    for (int i = 0; i < 2; i++)
+        if (owners[i])
+            group += owners[i]->bytes;
+    return owners[0] && owners[1] ? group - change_cost() : group;
+}
+
+static void head_store(struct chunks *c, struct change *t, const struct chunk_ref *const refs[2],
+                       struct image *const im[2], const char *data, size_t len)
+{
     for (int i = 0; i < 2; i++) {
         if (!refs[i])
             continue;
@@ -474,9 +472,34 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t le
     memcpy(t->head, data, len);
     t->head[len] = '\0';
     t->head_len = len;
-    t->record_bytes = record_bytes;
     t->bytes += xalloc_cost(len + 1);
     c->held += xalloc_cost(len + 1);
+}
+
+enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t len,
+                                   const struct chunk_ref *before, const struct chunk_ref *after,
+                                   size_t record_bytes, int64_t now_ms, const char **completed_id)
+{
+    const struct chunk_ref *const refs[2] = {before, after};
+    const struct chunk_ref *first = before ? before : after;
+    if (!first || (before && after && strcmp(before->id, after->id) == 0))
+        return CHUNKS_INVALID;
+    struct recent *seen = recent_find(c, first->id);
+    if (seen)
+        return seen->failed ? CHUNKS_REPEAT : CHUNKS_DUPLICATE;
+    struct image *im[2] = {NULL, NULL};
+    size_t cost = xalloc_cost(len + 1);
+    unsigned new_images = 0;
+    enum chunks_result r = head_lookup(c, refs, im, &cost, &new_images);
+    if (r != CHUNKS_STORED)
+        return r;
+    struct change *const owners[2] = {im[0] ? im[0]->owner : NULL, im[1] ? im[1]->owner : NULL};
+    if ((c->max_bytes && head_group(owners, cost) > c->max_bytes) ||
+        !make_room(c, cost, new_images, owners))
+        return overflow(c, owners);
+    struct change *t = head_target(c, im, now_ms);
+    head_store(c, t, refs, im, data, len);
+    t->record_bytes = record_bytes;
     if (!change_complete(t))
         return CHUNKS_STORED;
     *completed_id = change_key(t);

@@ -1095,6 +1095,61 @@ static void test_split_byte_cap(void **state)
     split_free(&t);
 }
 
+/* Both images' fragments before their head, the after image's first: the two waiting images
+ * become one change when the head names them, which counts from the older of them. */
+static void test_split_both_images_first(void **state)
+{
+    static const char before[] = "{\"order_id\":1001,\"item_id\":42}";
+    static const char after[] = "{\"order_id\":1001,\"item_id\":42,\"qty\":6}";
+    struct decoder_limits lim = {.fragment_timeout_ms = 1000};
+    char head[1024];
+    struct decoder *d = decoder_new(&lim);
+    const struct decode_stats *st = decoder_stats(d);
+    struct cdc_change c;
+    char *a0 = make_fragment("a-2", 0, after, 10), *a1 = make_fragment("a-2", 1, after + 10, 28);
+    char *b0 = make_fragment("b-2", 0, before, 30);
+
+    (void)state;
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"u\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"before\":{\"chunk_id\":\"b-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"%" PRIu32 "\"},\"after\":{\"chunk_id\":\"a-2\","
+             "\"total_fragments\":2,\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
+             crc_of(before), crc_of(after));
+    assert_int_equal(strlen(after), 38);
+    assert_int_equal(feed_n(d, a0, strlen(a0), 0, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, b0, strlen(b0), 500, &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 2);
+    assert_int_equal(feed_n(d, head, strlen(head), 600, &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 1);
+    /* It expires with its oldest part... */
+    decoder_tick(d, 1001);
+    assert_int_equal(st->errors[DERR_FRAGMENT_TIMEOUT], 1);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* ...and, delivered again in time, completes with both images. */
+    assert_int_equal(feed_n(d, b0, strlen(b0), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, a1, strlen(a1), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, head, strlen(head), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, a0, strlen(a0), 2000, &c), DECODE_CHANGE);
+    assert_span_eq(c.before, before);
+    assert_span_eq(c.after, after);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* A head naming one chunk id for both images is malformed. */
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"u\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"before\":{\"chunk_id\":\"s-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"1\"},\"after\":{\"chunk_id\":\"s-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"1\"}}," EMIT "}");
+    assert_int_equal(feed(d, head, &c), DECODE_ERROR);
+    assert_int_equal(st->errors[DERR_BAD_FRAGMENT], 1);
+    free(a0);
+    free(a1);
+    free(b0);
+    decoder_free(d);
+}
+
 /* A change whose reassembly failed: its redelivered head is no duplicate of a change. */
 static void test_split_failed_head_repeat(void **state)
 {
@@ -1548,6 +1603,7 @@ int main(void)
         cmocka_unit_test(test_split_byte_cap),
         cmocka_unit_test(test_split_amid_garbage),
         cmocka_unit_test(test_split_failed_head_repeat),
+        cmocka_unit_test(test_split_both_images_first),
         cmocka_unit_test(test_fragment_index_sparse),
         cmocka_unit_test(test_fragment_bomb_2000),
         cmocka_unit_test(test_fragment_bomb_100000),
