@@ -72,7 +72,7 @@ struct chunks {
     unsigned recent_next;
 };
 
-/* ---- costs, for the byte cap ---------------------------------------------------------------- */
+/* ---- costs, for the byte cap ----------------------------------------------------------------- */
 
 static size_t change_cost(void)
 {
@@ -111,7 +111,7 @@ size_t chunks_bytes(const struct chunks *c)
     return c->held + index_cost(&c->images);
 }
 
-/* ---- lifetime ------------------------------------------------------------------------------ */
+/* ---- lifetime -------------------------------------------------------------------------------- */
 
 struct chunks *chunks_new(size_t max_bytes, const struct hashidx_key *key)
 {
@@ -241,7 +241,7 @@ void chunks_mark_failed(struct chunks *c, const char *id)
         r->failed = true;
 }
 
-/* ---- images -------------------------------------------------------------------------------- */
+/* ---- images ---------------------------------------------------------------------------------- */
 
 static bool image_is(const void *item, const void *id)
 {
@@ -337,8 +337,7 @@ static const char *change_key(const struct change *ch)
     return ch->image[0] ? ch->image[0]->id : ch->image[1]->id;
 }
 
-/* ---- the byte cap ------------------------------------------------------------------------------
- */
+/* ---- the byte cap ---------------------------------------------------------------------------- */
 
 static bool fits(const struct chunks *c, size_t extra, unsigned new_images)
 {
@@ -379,8 +378,7 @@ static enum chunks_result overflow(struct chunks *c, struct change *const doomed
     return CHUNKS_FULL;
 }
 
-/* ---- heads -------------------------------------------------------------------------------------
- */
+/* ---- heads ----------------------------------------------------------------------------------- */
 
 static bool ref_valid(const struct chunk_ref *ref, const struct image *im)
 {
@@ -506,8 +504,7 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *data, size_t le
     return CHUNKS_COMPLETE;
 }
 
-/* ---- fragments ---------------------------------------------------------------------------------
- */
+/* ---- fragments ------------------------------------------------------------------------------- */
 
 enum chunks_result chunks_add_fragment(struct chunks *c, const char *id, unsigned index,
                                        const char *data, size_t len, size_t record_bytes,

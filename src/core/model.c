@@ -29,7 +29,12 @@ struct model_pk_spec {
     struct pk_def def;
 };
 
-/* ---- folded names ------------------------------------------------------------------------ */
+static size_t array_cost(size_t n, size_t each)
+{
+    return n ? xalloc_cost(n * each) : 0;
+}
+
+/* ---- folded names ---------------------------------------------------------------------------- */
 
 static void names_free(struct model_names *n)
 {
@@ -40,7 +45,7 @@ static void names_free(struct model_names *n)
 
 static size_t names_bytes(const struct model_names *n)
 {
-    return n ? xalloc_cost(sizeof *n) + (n->cap ? xalloc_cost(n->cap * sizeof *n->slot) : 0) : 0;
+    return n ? xalloc_cost(sizeof *n) + array_cost(n->cap, sizeof *n->slot) : 0;
 }
 
 static void names_place(struct model_names *n, uint64_t h)
@@ -63,13 +68,21 @@ static void names_grow(struct model_names *n)
     free(old);
 }
 
+static bool names_has(const struct model_names *n, uint64_t h)
+{
+    if (!n->cap)
+        return false;
+    for (size_t i = (size_t)h & (n->cap - 1); n->slot[i]; i = (i + 1) & (n->cap - 1))
+        if (n->slot[i] == h)
+            return true;
+    return false;
+}
+
 static enum name_seen names_add(struct model_names *n, uint64_t h)
 {
     h = h ? h : 1;
-    for (size_t i = n->cap ? (size_t)h & (n->cap - 1) : 0; n->cap && n->slot[i];
-         i = (i + 1) & (n->cap - 1))
-        if (n->slot[i] == h)
-            return NAME_SEEN;
+    if (names_has(n, h))
+        return NAME_SEEN;
     if (n->count >= MODEL_FOLDED_NAMES)
         return NAME_UNKNOWN;
     if ((n->count + 1) * 2 > n->cap)
@@ -96,8 +109,7 @@ static void count_folded(struct model_names **set, uint64_t h, uint64_t *folded,
     }
 }
 
-/* ---- memory ------------------------------------------------------------------------------------
- */
+/* ---- memory ---------------------------------------------------------------------------------- */
 
 static size_t table_cost(void)
 {
@@ -117,8 +129,8 @@ static size_t index_cost(const struct hashidx *x)
 /* What the model holds besides the row store: tables, shards, their indexes, folded names. */
 static size_t outside_rows(const struct model *m)
 {
-    return m->ntables * table_cost() + xalloc_cost(m->tables_cap * sizeof *m->tables) +
-           m->nshards * shard_cost() + xalloc_cost(m->shards_cap * sizeof *m->shards) +
+    return m->ntables * table_cost() + array_cost(m->tables_cap, sizeof *m->tables) +
+           m->nshards * shard_cost() + array_cost(m->shards_cap, sizeof *m->shards) +
            index_cost(&m->table_index) + index_cost(&m->shard_index) +
            names_bytes(m->folded_tables) + names_bytes(m->folded_shards);
 }
@@ -268,8 +280,7 @@ void model_set_record_limit(struct model *m, uint64_t bytes)
     m->generation++;
 }
 
-/* ---- shards ------------------------------------------------------------------------------------
- */
+/* ---- shards ---------------------------------------------------------------------------------- */
 
 static bool shard_is(const void *item, const void *id)
 {
@@ -343,8 +354,7 @@ unsigned model_shard_listed(struct model *m, const char *id)
     return shard_lookup(m, id, false);
 }
 
-/* ---- tables ------------------------------------------------------------------------------------
- */
+/* ---- tables ---------------------------------------------------------------------------------- */
 
 struct table_name {
     const char *schema;
