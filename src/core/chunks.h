@@ -68,8 +68,8 @@ enum chunks_result chunks_add_head(struct chunks *c, const char *head, size_t le
 enum chunks_result chunks_add_fragment(struct chunks *c, const char *id, unsigned index,
                                        const char *data, size_t len, size_t record_bytes,
                                        int64_t now_ms, const char **completed_id);
-/* Removes a completed change and hands it over; free with chunks_done_free. Its ids are
- * remembered (the last 1024), so redelivered parts are recognised as such. */
+/* Removes a completed change and hands it over; free with chunks_done_free. Its images' ids are
+ * remembered (the last 1024 ids), so redelivered parts are recognised as such. */
 bool chunks_take(struct chunks *c, const char *id, struct chunks_done *out);
 /* Notes that a change taken under id did not decode: its redelivered head is not a duplicate
  * of a change, only a repeat. */
