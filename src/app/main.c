@@ -48,9 +48,18 @@ static bool load_options(struct options *o, int argc, char **argv)
     return options_parse_args(o, argc, argv, stderr);
 }
 
+/* The key of the indexes of names from records: random, so nobody can pick names that collide
+ * (without it, the indexes still work, only predictably). */
+static void hash_key(struct hashidx_key *key)
+{
+    if (getentropy(key, sizeof *key) != 0)
+        memset(key, 0, sizeof *key);
+}
+
 static void model_config_from(struct model_config *cfg, const struct options *o)
 {
     model_config_defaults(cfg);
+    hash_key(&cfg->hash_key);
     cfg->decoder.max_pending_bytes = o->fragment_buffer;
     cfg->decoder.fragment_timeout_ms = (int64_t)(o->fragment_timeout * 1000);
     /* An undecodable record's bytes may hold the very values being redacted. */

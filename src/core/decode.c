@@ -20,6 +20,7 @@ struct decoder {
     struct decode_stats stats;
     struct chunks *chunks;
     struct chunks_done done; /* the last reassembled change, alive until the next feed */
+    uint64_t evictions_seen; /* chunks_evicted() already counted */
 };
 
 static const struct {
@@ -39,7 +40,11 @@ static const struct {
     [DERR_CRC_MISMATCH] = {"crc_mismatch", "reassembled change fails its CRC32C"},
     [DERR_REASSEMBLED_JSON] = {"reassembled_json", "reassembled image is not a JSON object"},
     [DERR_FRAGMENT_TIMEOUT] = {"fragment_timeout", "split change incomplete before timeout"},
-    [DERR_FRAGMENT_OVERFLOW] = {"fragment_overflow", "reassembly buffer full"},
+    [DERR_FRAGMENT_OVERFLOW] = {"fragment_overflow",
+                                "split change larger than the reassembly buffer"},
+    [DERR_FRAGMENT_EVICTED] =
+        {"fragment_evicted",
+         "split change dropped, oldest first, for room in the reassembly buffer"},
 };
 
 const char *decode_reason_name(enum decode_reason r)
@@ -61,7 +66,7 @@ struct decoder *decoder_new(const struct decoder_limits *limits)
         d->limits.max_pending_bytes = DEFAULT_PENDING_BYTES;
     if (d->limits.fragment_timeout_ms <= 0)
         d->limits.fragment_timeout_ms = DEFAULT_FRAGMENT_TIMEOUT_MS;
-    d->chunks = chunks_new(d->limits.max_pending_bytes);
+    d->chunks = chunks_new(d->limits.max_pending_bytes, &d->limits.hash_key);
     return d;
 }
 
@@ -79,8 +84,24 @@ const struct decode_stats *decoder_stats(const struct decoder *d)
     return &d->stats;
 }
 
-static void update_pending(struct decoder *d)
+/* Counts the split changes the buffer dropped for room since the last call, as one sample. */
+static void count_evictions(struct decoder *d, int64_t now_ms)
 {
+    uint64_t n = chunks_evicted(d->chunks) - d->evictions_seen;
+    if (!n)
+        return;
+    d->evictions_seen += n;
+    d->stats.errors[DERR_FRAGMENT_EVICTED] += n;
+    struct decode_sample *s = &d->stats.sample[DERR_FRAGMENT_EVICTED];
+    memset(s, 0, sizeof *s);
+    s->at_ms = now_ms;
+    snprintf(s->detail, sizeof s->detail, "%llu split change(s) dropped for newer parts (%llu KiB)",
+             (unsigned long long)n, (unsigned long long)(d->limits.max_pending_bytes / 1024));
+}
+
+static void update_pending(struct decoder *d, int64_t now_ms)
+{
+    count_evictions(d, now_ms);
     d->stats.chunks_pending = chunks_pending(d->chunks);
     d->stats.pending_bytes = chunks_bytes(d->chunks);
 }
@@ -225,7 +246,8 @@ static bool read_chunk_ref(struct jspan desc, struct chunk_ref *ref)
     if (!jscan_get(desc, "chunk_id", &v) || !jscan_string(v, ref->id, sizeof ref->id, &len) ||
         len == 0)
         return false;
-    if (!jscan_get(desc, "total_fragments", &v) || !jscan_int64(v, &n) || n < 1 || n > 65536)
+    if (!jscan_get(desc, "total_fragments", &v) || !jscan_int64(v, &n) || n < 1 ||
+        n > CHUNK_MAX_FRAGMENTS)
         return false;
     ref->total = (unsigned)n;
     /* The CRC is documented as a decimal string; accept a bare number as well. */
@@ -251,10 +273,13 @@ static enum decode_status finish_reassembled(struct decoder *d, const struct cdc
 static enum decode_status chunk_result(struct decoder *d, const struct cdc_raw *raw, int64_t now_ms,
                                        enum chunks_result r, const char *id, struct cdc_change *out)
 {
-    update_pending(d);
+    update_pending(d, now_ms);
     switch (r) {
     case CHUNKS_STORED:
         return DECODE_PENDING;
+    case CHUNKS_DUPLICATE:
+        out->record_bytes = raw->len + raw->pkey_len;
+        return DECODE_DUPLICATE;
     case CHUNKS_REPEAT:
         d->stats.fragment_repeats++;
         return DECODE_REPEAT;
@@ -308,7 +333,8 @@ static enum decode_status decode_fragment(struct decoder *d, const struct cdc_ra
     size_t len;
     if (!jscan_get(rec, "chunk_id", &v) || !jscan_string(v, id, sizeof id, &len) || len == 0)
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "fragment without a chunk_id");
-    if (!jscan_get(rec, "index", &v) || !jscan_int64(v, &index) || index < 0 || index > 65535)
+    if (!jscan_get(rec, "index", &v) || !jscan_int64(v, &index) || index < 0 ||
+        index >= CHUNK_MAX_FRAGMENTS)
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "fragment index missing or out of range");
     if (!jscan_get(rec, "data", &data) || jscan_type(data) != JT_STRING)
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "fragment without data");
@@ -323,16 +349,12 @@ static enum decode_status decode_fragment(struct decoder *d, const struct cdc_ra
     return chunk_result(d, raw, now_ms, r, done_id, out);
 }
 
-static enum decode_status finish_reassembled(struct decoder *d, const struct cdc_raw *raw,
-                                             int64_t now_ms, const char *id, struct cdc_change *out)
+/* Decodes the change chunks_take() handed over in d->done. */
+static enum decode_status decode_done(struct decoder *d, const struct cdc_raw *raw, int64_t now_ms,
+                                      struct cdc_change *out)
 {
     struct jspan rec, img[2] = {{NULL, 0}, {NULL, 0}};
     struct jscan_error err = {0, NULL}; /* msg stays NULL when the text is JSON but no object */
-    chunks_done_free(&d->done);
-    if (!chunks_take(d->chunks, id, &d->done))
-        return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "reassembly lost its parts");
-    update_pending(d);
-    d->stats.chunks_completed++;
     if (!jscan_validate(d->done.head, d->done.head_len, &rec, &err))
         return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "chunked head is not JSON");
     for (int i = 0; i < 2; i++) {
@@ -359,6 +381,22 @@ static enum decode_status finish_reassembled(struct decoder *d, const struct cdc
     out->record_bytes = d->done.record_bytes;
     out->reassembled = true;
     return DECODE_CHANGE;
+}
+
+static enum decode_status finish_reassembled(struct decoder *d, const struct cdc_raw *raw,
+                                             int64_t now_ms, const char *id, struct cdc_change *out)
+{
+    char key[CHUNK_ID_MAX + 1];
+    snprintf(key, sizeof key, "%s", id); /* id lives in the buffer chunks_take() empties */
+    chunks_done_free(&d->done);
+    if (!chunks_take(d->chunks, key, &d->done))
+        return fail(d, raw, now_ms, DERR_BAD_FRAGMENT, "reassembly lost its parts");
+    update_pending(d, now_ms);
+    d->stats.chunks_completed++;
+    enum decode_status st = decode_done(d, raw, now_ms, out);
+    if (st != DECODE_CHANGE)
+        chunks_mark_failed(d->chunks, key);
+    return st;
 }
 
 /* The shapes we recognise; more formats are detected here. */
@@ -415,5 +453,5 @@ void decoder_tick(struct decoder *d, int64_t now_ms)
         snprintf(s->detail, sizeof s->detail, "%u split change(s) expired after %lld s", dropped,
                  (long long)(d->limits.fragment_timeout_ms / 1000));
     }
-    update_pending(d);
+    update_pending(d, now_ms);
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "change.h"
+#include "hashidx.h"
 
 enum decode_reason {
     DERR_EMPTY,             /* zero-length record */
@@ -28,15 +29,18 @@ enum decode_reason {
     DERR_CRC_MISMATCH,      /* reassembled text fails its CRC32C */
     DERR_REASSEMBLED_JSON,  /* reassembled text is not a JSON object */
     DERR_FRAGMENT_TIMEOUT,  /* a split change did not complete in time */
-    DERR_FRAGMENT_OVERFLOW, /* the reassembly buffer was full */
+    DERR_FRAGMENT_OVERFLOW, /* a split change larger than the whole reassembly buffer */
+    DERR_FRAGMENT_EVICTED,  /* a pending split change dropped to make room for newer parts */
     DERR_COUNT
 };
 
 enum decode_status {
-    DECODE_CHANGE,  /* *out holds a change */
-    DECODE_PENDING, /* part of a split change was buffered; nothing to apply yet */
-    DECODE_REPEAT,  /* a redelivered part of a split change that already completed */
-    DECODE_ERROR    /* counted under a reason */
+    DECODE_CHANGE,    /* *out holds a change */
+    DECODE_PENDING,   /* part of a split change was buffered; nothing to apply yet */
+    DECODE_DUPLICATE, /* a redelivered head of a split change, pending or completed: *out holds
+                         its envelope (names, op, times) without images; a duplicate change */
+    DECODE_REPEAT,    /* a redelivered fragment (or a part of a split change that failed) */
+    DECODE_ERROR      /* counted under a reason */
 };
 
 #define DECODE_SAMPLE_MAX 160
@@ -55,16 +59,18 @@ struct decode_stats {
     uint64_t errors[DERR_COUNT];
     struct decode_sample sample[DERR_COUNT];
     uint64_t fragments_buffered; /* fragment records accepted */
-    uint64_t fragment_repeats;   /* redelivered fragments or chunk heads ignored */
+    uint64_t fragment_repeats;   /* redelivered fragments ignored (a redelivered head is a
+                                    duplicate, unless its change failed to decode) */
     uint64_t chunks_completed;
     unsigned chunks_pending; /* split changes waiting for parts now */
-    size_t pending_bytes;
+    size_t pending_bytes;    /* everything they hold (what --fragment-buffer bounds) */
 };
 
 struct decoder_limits {
     size_t max_pending_bytes;    /* reassembly buffer cap (default 64 MiB) */
     int64_t fragment_timeout_ms; /* a split change must complete within this (default 120 s) */
     bool no_sample_bytes;        /* keep only reasons and details, never record bytes (redaction) */
+    struct hashidx_key hash_key; /* for the index of pending chunk ids (hashidx.h) */
 };
 
 struct decoder;

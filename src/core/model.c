@@ -1,21 +1,168 @@
 /* The pipeline state: decode → key identity → row store → metrics. */
 #include "model.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "jscan.h"
 #include "redact.h"
 #include "xalloc.h"
 
 #define DEFAULT_LATENCY_WINDOW_MS 60000
+#define FIRST_NAME_SLOTS          256u
+
+/* Distinct names by keyed hash: counted exactly up to MODEL_FOLDED_NAMES, then a lower bound. */
+struct model_names {
+    uint64_t *slot; /* 0: empty (a hash of 0 is kept as 1) */
+    size_t cap;
+    size_t count;
+};
+
+enum name_seen { NAME_NEW, NAME_SEEN, NAME_UNKNOWN };
 
 struct model_pk_spec {
     char schema[CDC_NAME_MAX + 1];
     char table[CDC_NAME_MAX + 1];
     struct pk_def def;
 };
+
+static size_t array_cost(size_t n, size_t each)
+{
+    return n ? xalloc_cost(n * each) : 0;
+}
+
+/* ---- folded names ---------------------------------------------------------------------------- */
+
+static void names_free(struct model_names *n)
+{
+    if (n)
+        free(n->slot);
+    free(n);
+}
+
+static size_t names_bytes(const struct model_names *n)
+{
+    return n ? xalloc_cost(sizeof *n) + array_cost(n->cap, sizeof *n->slot) : 0;
+}
+
+static void names_place(struct model_names *n, uint64_t h)
+{
+    size_t i = (size_t)h & (n->cap - 1);
+    while (n->slot[i])
+        i = (i + 1) & (n->cap - 1);
+    n->slot[i] = h;
+}
+
+static void names_grow(struct model_names *n)
+{
+    uint64_t *old = n->slot;
+    size_t old_cap = n->cap;
+    n->cap = n->cap ? n->cap * 2 : FIRST_NAME_SLOTS;
+    n->slot = xcalloc(n->cap, sizeof *n->slot);
+    for (size_t i = 0; i < old_cap; i++)
+        if (old[i])
+            names_place(n, old[i]);
+    free(old);
+}
+
+static bool names_has(const struct model_names *n, uint64_t h)
+{
+    if (!n->cap)
+        return false;
+    for (size_t i = (size_t)h & (n->cap - 1); n->slot[i]; i = (i + 1) & (n->cap - 1))
+        if (n->slot[i] == h)
+            return true;
+    return false;
+}
+
+static enum name_seen names_add(struct model_names *n, uint64_t h)
+{
+    h = h ? h : 1;
+    if (names_has(n, h))
+        return NAME_SEEN;
+    if (n->count >= MODEL_FOLDED_NAMES)
+        return NAME_UNKNOWN;
+    if ((n->count + 1) * 2 > n->cap)
+        names_grow(n);
+    names_place(n, h);
+    n->count++;
+    return NAME_NEW;
+}
+
+/* Counts a name folded into a bucket (once per distinct name, as far as it can tell). */
+static void count_folded(struct model_names **set, uint64_t h, uint64_t *folded, bool *exact)
+{
+    if (!*set)
+        *set = xcalloc(1, sizeof **set);
+    switch (names_add(*set, h)) {
+    case NAME_NEW:
+        (*folded)++;
+        break;
+    case NAME_UNKNOWN:
+        *exact = false;
+        break;
+    case NAME_SEEN:
+        break;
+    }
+}
+
+/* ---- memory ---------------------------------------------------------------------------------- */
+
+static size_t table_cost(void)
+{
+    return xalloc_cost(sizeof(struct model_table));
+}
+
+static size_t shard_cost(void)
+{
+    return xalloc_cost(sizeof(struct shard));
+}
+
+static size_t index_cost(const struct hashidx *x)
+{
+    return x->cap ? xalloc_cost(hashidx_bytes(x)) : 0;
+}
+
+/* What the model holds besides the row store: tables, shards, their indexes, folded names. */
+static size_t outside_rows(const struct model *m)
+{
+    return m->ntables * table_cost() + array_cost(m->tables_cap, sizeof *m->tables) +
+           m->nshards * shard_cost() + array_cost(m->shards_cap, sizeof *m->shards) +
+           index_cost(&m->table_index) + index_cost(&m->shard_index) +
+           names_bytes(m->folded_tables) + names_bytes(m->folded_shards);
+}
+
+size_t model_memory(const struct model *m)
+{
+    return rowstore_stats(m->rs)->bytes + outside_rows(m);
+}
+
+/* Rows make room for what tables and shards take. */
+static void reserve_update(struct model *m)
+{
+    rowstore_reserve(m->rs, outside_rows(m));
+}
+
+/* How many of a thing costing `each` fit in 1/share of the cap (at least one: the bucket). */
+static unsigned cap_count(size_t max_bytes, unsigned share, size_t each)
+{
+    if (!max_bytes)
+        return 0;
+    size_t n = max_bytes / share / each;
+    return n < 1 ? 1 : n > UINT_MAX / 2 ? UINT_MAX / 2 : (unsigned)n;
+}
+
+static void set_caps(struct model *m)
+{
+    /* each also pays its pointer and up to four index slots (the index is at most half full) */
+    size_t slots = sizeof(void *) + 4 * sizeof(struct hashidx_slot);
+    m->max_tables = cap_count(m->cfg.rows.max_bytes, MODEL_TABLES_SHARE,
+                              table_cost() + rowstore_table_cost() + slots);
+    m->max_shards = cap_count(m->cfg.rows.max_bytes, MODEL_SHARDS_SHARE, shard_cost() + slots);
+}
 
 void model_config_defaults(struct model_config *cfg)
 {
@@ -35,8 +182,12 @@ struct model *model_new(const struct model_config *cfg, int64_t now_ms)
         m->cfg.latency_window_ms = DEFAULT_LATENCY_WINDOW_MS;
     if (m->cfg.thresholds.idle_ms <= 0)
         readout_thresholds_default(&m->cfg.thresholds);
+    m->cfg.decoder.hash_key = m->cfg.hash_key;
     m->dec = decoder_new(&m->cfg.decoder);
     m->rs = rowstore_new(&m->cfg.rows);
+    hashidx_init(&m->table_index);
+    hashidx_init(&m->shard_index);
+    set_caps(m);
     metrics_init(&m->all, m->cfg.latency_window_ms);
     series_init(&m->records_per_s);
     m->record_size_limit = MODEL_DEFAULT_RECORD_LIMIT;
@@ -55,6 +206,10 @@ void model_free(struct model *m)
     for (unsigned i = 0; i < m->nshards; i++)
         free(m->shards[i]);
     free(m->shards);
+    hashidx_free(&m->table_index);
+    hashidx_free(&m->shard_index);
+    names_free(m->folded_tables);
+    names_free(m->folded_shards);
     free(m->pk_specs);
     buf_free(&m->scratch);
     buf_free(&m->redacted[0]);
@@ -100,6 +255,15 @@ bool model_redacting(const struct model *m)
 }
 
 /* Replaces the images of *c by redacted copies (in m->redacted) before anything stores them. */
+static void redact_images(struct model *m, const char *schema, const char *table,
+                          const struct pk_def *keep, struct cdc_change *c)
+{
+    if (redact_image(m->redact, schema, table, keep, c->before, &m->redacted[0]))
+        c->before = (struct jspan){m->redacted[0].data, m->redacted[0].len};
+    if (redact_image(m->redact, schema, table, keep, c->after, &m->redacted[1]))
+        c->after = (struct jspan){m->redacted[1].data, m->redacted[1].len};
+}
+
 static void redact_change(struct model *m, struct model_table *t, struct cdc_change *c)
 {
     if (!m->redact)
@@ -109,10 +273,7 @@ static void redact_change(struct model *m, struct model_table *t, struct cdc_cha
             t->redact_keep = t->pk;
         t->redact_decided = true;
     }
-    if (redact_image(m->redact, t->schema, t->table, &t->redact_keep, c->before, &m->redacted[0]))
-        c->before = (struct jspan){m->redacted[0].data, m->redacted[0].len};
-    if (redact_image(m->redact, t->schema, t->table, &t->redact_keep, c->after, &m->redacted[1]))
-        c->after = (struct jspan){m->redacted[1].data, m->redacted[1].len};
+    redact_images(m, t->schema, t->table, &t->redact_keep, c);
 }
 
 void model_set_record_limit(struct model *m, uint64_t bytes)
@@ -122,11 +283,15 @@ void model_set_record_limit(struct model *m, uint64_t bytes)
     m->generation++;
 }
 
-unsigned model_shard(struct model *m, const char *id)
+/* ---- shards ---------------------------------------------------------------------------------- */
+
+static bool shard_is(const void *item, const void *id)
 {
-    for (unsigned i = 0; i < m->nshards; i++)
-        if (strcmp(m->shards[i]->id, id) == 0)
-            return i;
+    return strcmp(((const struct shard *)item)->id, id) == 0;
+}
+
+static struct shard *shard_new(struct model *m, const char *id)
+{
     if (m->nshards == m->shards_cap) {
         m->shards_cap = m->shards_cap ? m->shards_cap * 2 : 8;
         m->shards = xrealloc(m->shards, m->shards_cap * sizeof *m->shards);
@@ -139,23 +304,105 @@ unsigned model_shard(struct model *m, const char *id)
     series_init(&s->rec_per_s);
     series_init(&s->bytes_per_s);
     series_init(&s->calls_per_s);
-    m->shards[m->nshards] = s;
+    s->index = m->nshards;
+    m->shards[m->nshards++] = s;
     m->generation++;
-    return m->nshards++;
+    return s;
+}
+
+static bool shards_full(const struct model *m)
+{
+    return m->max_shards && m->nshards + (m->other_shards ? 0 : 1) >= m->max_shards;
+}
+
+static unsigned shard_fold(struct model *m, uint64_t h)
+{
+    if (!m->other_shards) {
+        m->other_shards = shard_new(m, MODEL_OTHER_SHARDS);
+        m->other_shards->other = true;
+        m->other_shards->folded_exact = true;
+    }
+    struct shard *o = m->other_shards;
+    uint64_t before = o->folded;
+    count_folded(&m->folded_shards, h, &o->folded, &o->folded_exact);
+    if (o->folded != before)
+        m->generation++;
+    reserve_update(m);
+    return o->index;
+}
+
+static unsigned shard_lookup(struct model *m, const char *id, bool may_fold)
+{
+    char fit[SHARD_ID_MAX + 1];
+    shard_id_fit(id, fit);
+    uint64_t h = hashidx_hash(&m->cfg.hash_key, fit, strlen(fit));
+    const struct shard *found = hashidx_find(&m->shard_index, h, shard_is, fit);
+    if (found)
+        return found->index;
+    if (may_fold && shards_full(m))
+        return shard_fold(m, h);
+    struct shard *s = shard_new(m, fit);
+    hashidx_add(&m->shard_index, h, s);
+    reserve_update(m);
+    return s->index;
+}
+
+unsigned model_shard(struct model *m, const char *id)
+{
+    return shard_lookup(m, id, true);
+}
+
+unsigned model_shard_listed(struct model *m, const char *id)
+{
+    return shard_lookup(m, id, false);
+}
+
+/* ---- tables ---------------------------------------------------------------------------------- */
+
+struct table_name {
+    const char *schema;
+    const char *table;
+};
+
+static bool table_is(const void *item, const void *name)
+{
+    const struct model_table *t = item;
+    const struct table_name *n = name;
+    return strcmp(t->table, n->table) == 0 && strcmp(t->schema, n->schema) == 0;
+}
+
+static uint64_t table_hash(const struct model *m, const char *schema, const char *table)
+{
+    char key[2 * (CDC_NAME_MAX + 1)];
+    size_t a = strnlen(schema, CDC_NAME_MAX), b = strnlen(table, CDC_NAME_MAX);
+    memcpy(key, schema, a);
+    key[a] = '\0';
+    memcpy(key + a + 1, table, b);
+    return hashidx_hash(&m->cfg.hash_key, key, a + 1 + b);
+}
+
+static struct model_table *table_find(const struct model *m, const char *schema, const char *table,
+                                      uint64_t h)
+{
+    struct table_name name = {schema, table};
+    return hashidx_find(&m->table_index, h, table_is, &name);
 }
 
 struct model_table *model_table_find(const struct model *m, const char *schema, const char *table)
 {
-    for (unsigned i = 0; i < m->ntables; i++) {
-        struct model_table *t = m->tables[i];
-        if (t->table[0] == table[0] && strcmp(t->table, table) == 0 &&
-            strcmp(t->schema, schema) == 0)
-            return t;
-    }
+    return table_find(m, schema, table, table_hash(m, schema, table));
+}
+
+static const struct pk_def *configured_pk(const struct model *m, const char *schema,
+                                          const char *table)
+{
+    for (unsigned i = 0; i < m->npk_specs; i++)
+        if (strcmp(m->pk_specs[i].schema, schema) == 0 && strcmp(m->pk_specs[i].table, table) == 0)
+            return &m->pk_specs[i].def;
     return NULL;
 }
 
-static struct model_table *table_add(struct model *m, const char *schema, const char *table)
+static struct model_table *table_new(struct model *m, const char *schema, const char *table)
 {
     if (m->ntables == m->tables_cap) {
         m->tables_cap = m->tables_cap ? m->tables_cap * 2 : 8;
@@ -166,10 +413,43 @@ static struct model_table *table_add(struct model *m, const char *schema, const 
     snprintf(t->table, sizeof t->table, "%s", table);
     t->rows = rowstore_table_new(m->rs);
     metrics_init(&t->m, m->cfg.latency_window_ms);
-    for (unsigned i = 0; i < m->npk_specs; i++)
-        if (strcmp(m->pk_specs[i].schema, schema) == 0 && strcmp(m->pk_specs[i].table, table) == 0)
-            t->pk = m->pk_specs[i].def;
     m->tables[m->ntables++] = t;
+    return t;
+}
+
+static bool tables_full(const struct model *m)
+{
+    return m->max_tables && m->ntables + (m->other_tables ? 0 : 1) >= m->max_tables;
+}
+
+static struct model_table *table_fold(struct model *m, uint64_t h)
+{
+    if (!m->other_tables) {
+        m->other_tables = table_new(m, "", MODEL_OTHER_TABLES);
+        m->other_tables->other = true;
+        m->other_tables->folded_exact = true;
+    }
+    struct model_table *o = m->other_tables;
+    count_folded(&m->folded_tables, h, &o->folded, &o->folded_exact);
+    reserve_update(m);
+    return o;
+}
+
+/* The table a change counts in: its own, a new one, or past the cap the bucket. */
+static struct model_table *table_for(struct model *m, const char *schema, const char *table)
+{
+    uint64_t h = table_hash(m, schema, table);
+    struct model_table *t = table_find(m, schema, table, h);
+    if (t)
+        return t;
+    if (tables_full(m))
+        return table_fold(m, h);
+    t = table_new(m, schema, table);
+    const struct pk_def *pk = configured_pk(m, schema, table);
+    if (pk)
+        t->pk = *pk;
+    hashidx_add(&m->table_index, h, t);
+    reserve_update(m);
     return t;
 }
 
@@ -229,17 +509,24 @@ static void record_latencies(struct metrics *mt, const struct cdc_change *c,
     metrics_latency(mt, LAT_ARRIVAL_TO_PROCESSED, now_ms, (now_ms - raw->arrival_ms) * 1000);
 }
 
+static void count_duplicate(struct model *m, struct model_table *t, int64_t now_ms)
+{
+    metrics_record(&t->m, now_ms, CDC_UPSERT, true, false);
+    metrics_record(&m->all, now_ms, CDC_UPSERT, true, false);
+    m->totals.duplicates++;
+}
+
 static void count_change(struct model *m, struct model_table *t, const struct cdc_change *c,
                          const struct cdc_raw *raw, struct rs_result res, struct jspan key,
                          int64_t now_ms)
 {
-    bool dup = res.outcome == RS_DUPLICATE, stale = res.outcome == RS_STALE;
-    metrics_record(&t->m, now_ms, res.kind, dup, stale);
-    metrics_record(&m->all, now_ms, res.kind, dup, stale);
-    if (dup) {
-        m->totals.duplicates++;
+    bool stale = res.outcome == RS_STALE;
+    if (res.outcome == RS_DUPLICATE) {
+        count_duplicate(m, t, now_ms);
         return;
     }
+    metrics_record(&t->m, now_ms, res.kind, false, stale);
+    metrics_record(&m->all, now_ms, res.kind, false, stale);
     if (stale)
         m->totals.stale++;
     record_latencies(&t->m, c, raw, now_ms);
@@ -248,20 +535,67 @@ static void count_change(struct model *m, struct model_table *t, const struct cd
     metrics_size(&m->all, now_ms, c->record_bytes, m->record_size_limit, key.p, key.n);
 }
 
-static void apply_change(struct model *m, struct cdc_change *c, const struct cdc_raw *raw,
-                         int64_t now_ms)
+/* The key of a change of a table of its own: configured, learned or guessed, after redaction. */
+static bool table_key(struct model *m, struct model_table *t, struct cdc_change *c, struct buf *key)
 {
-    struct model_table *t = model_table_find(m, c->schema, c->table);
-    if (!t)
-        t = table_add(m, c->schema, c->table);
     learn_key(m, t, c);
     if (t->pk.source == PK_NONE && c->after.p)
         pk_guess(&t->pk, c->after);
     redact_change(m, t, c);
     struct jspan image = c->op == CDC_OP_DELETE ? c->before : c->after;
+    return image.p && pk_key(&t->pk, image, key);
+}
+
+/* A name as a JSON string; names that are not UTF-8 (a lone surrogate escape) as their hex. */
+static void put_name(struct buf *b, const char *name)
+{
+    size_t n = strlen(name);
+    if (jscan_utf8_valid(name, n)) {
+        buf_json_string(b, name, n);
+        return;
+    }
+    buf_puts(b, "\"x:");
+    for (size_t i = 0; i < n; i++)
+        buf_printf(b, "%02x", (unsigned char)name[i]);
+    buf_putc(b, '"');
+}
+
+/* The key of a change folded into the bucket: ["schema","table",[values]], the values those of
+ * the table's configured key, else of the columns its delete names, else of the guessed key.
+ * Nothing is remembered per folded table, so a redelivery always finds its first delivery. */
+static bool folded_key(struct model *m, struct cdc_change *c, struct buf *key)
+{
+    struct pk_def def;
+    const struct pk_def *conf = configured_pk(m, c->schema, c->table);
+    if (m->redact) {
+        memset(&def, 0, sizeof def);
+        redact_images(m, c->schema, c->table, conf ? conf : &def, c);
+    }
+    struct jspan image = c->op == CDC_OP_DELETE ? c->before : c->after;
+    if (!image.p)
+        return false;
+    if (conf)
+        def = *conf;
+    else if (!(c->op == CDC_OP_DELETE ? pk_learn(&def, image) : pk_guess(&def, image)))
+        return false;
+    buf_putc(key, '[');
+    put_name(key, c->schema);
+    buf_putc(key, ',');
+    put_name(key, c->table);
+    buf_putc(key, ',');
+    if (!pk_key(&def, image, key))
+        return false;
+    buf_putc(key, ']');
+    return true;
+}
+
+static void apply_change(struct model *m, struct cdc_change *c, const struct cdc_raw *raw,
+                         int64_t now_ms)
+{
+    struct model_table *t = table_for(m, c->schema, c->table);
     struct buf *key = &m->scratch;
     buf_reset(key);
-    if (!image.p || !pk_key(&t->pk, image, key)) {
+    if (!(t->other ? folded_key(m, c, key) : table_key(m, t, c, key))) {
         t->unkeyed++;
         m->totals.unkeyed++;
         return;
@@ -296,12 +630,17 @@ void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
     m->totals.bytes += raw->len;
     series_add(&m->records_per_s, now_ms, 1);
     shard_count_record(m, raw, now_ms);
-    switch (decoder_feed(m->dec, raw, now_ms, &c)) {
+    enum decode_status st = decoder_feed(m->dec, raw, now_ms, &c);
+    /* not only errors count: buffering a part may drop older split changes for room */
+    m->totals.undecodable = undecodable_total(m);
+    switch (st) {
     case DECODE_ERROR:
-        m->totals.undecodable = undecodable_total(m);
-        return;
     case DECODE_PENDING:
     case DECODE_REPEAT:
+        return;
+    case DECODE_DUPLICATE:
+        m->totals.decoded++;
+        count_duplicate(m, table_for(m, c.schema, c.table), now_ms);
         return;
     case DECODE_CHANGE:
         break;

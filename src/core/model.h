@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "change.h"
 #include "decode.h"
+#include "hashidx.h"
 #include "metrics.h"
 #include "pk.h"
 #include "readout.h"
@@ -22,6 +23,21 @@ struct redact;
 
 #define MODEL_DEFAULT_RECORD_LIMIT (1024u * 1024u) /* Kinesis default MaxRecordSizeInKiB 1024 */
 #define MODEL_DLQ_HISTORY          180             /* DLQ samples kept for the trend */
+
+/*
+ * Tables and shards are bounded by --max-memory too (rows.max_bytes): each table's metrics take
+ * about 100 KiB and each shard's about 13 KiB, and anyone who can write to the stream can invent
+ * table names, as a recording can shard ids. Tables may take a quarter of the cap and shards a
+ * sixteenth; beyond that, the changes of further tables are counted together in one
+ * "(other tables)" bucket (schema "", other = true) and the records of further shard ids in one
+ * "(other shards)" bucket, each with the number of distinct names folded into it. Rows take what
+ * tables and shards leave.
+ */
+#define MODEL_OTHER_TABLES "(other tables)"
+#define MODEL_OTHER_SHARDS "(other shards)"
+#define MODEL_TABLES_SHARE 4    /* tables take at most 1/4 of the cap */
+#define MODEL_SHARDS_SHARE 16   /* shards, 1/16 */
+#define MODEL_FOLDED_NAMES 8192 /* distinct folded names told apart; beyond, a lower bound */
 
 struct model_table {
     char schema[CDC_NAME_MAX + 1];
@@ -35,6 +51,11 @@ struct model_table {
      * for a key), so a column is hashed in every image of the table or in none */
     struct pk_def redact_keep;
     bool redact_decided;
+    /* The "(other tables)" bucket. Its rows are keyed ["schema","table",[key values]], each
+     * table's key configured (--pk), else learned from the delete or guessed from the image. */
+    bool other;
+    uint64_t folded;   /* bucket: distinct schema.table names counted into it */
+    bool folded_exact; /* false once too many to tell apart: `folded` is then a lower bound */
 };
 
 struct dlq_sample {
@@ -88,10 +109,13 @@ struct model_progress {
 
 struct model_config {
     struct decoder_limits decoder;
-    struct rowstore_limits rows;
-    int64_t latency_window_ms;            /* default 60 s */
+    struct rowstore_limits rows; /* rows.max_bytes (--max-memory) bounds tables and shards too */
+    int64_t latency_window_ms;   /* default 60 s */
+    struct hashidx_key hash_key; /* for every index of names from records (hashidx.h) */
     struct readout_thresholds thresholds; /* where figures turn amber and red */
 };
+
+struct model_names;
 
 struct model {
     struct model_config cfg;
@@ -118,6 +142,14 @@ struct model {
     /* configured keys, applied when their table first appears */
     struct model_pk_spec *pk_specs;
     unsigned npk_specs;
+    struct hashidx table_index;        /* tables by schema and name */
+    struct hashidx shard_index;        /* shards by stored id */
+    unsigned max_tables;               /* the bucket included; 0: no cap */
+    unsigned max_shards;               /* likewise */
+    struct model_table *other_tables;  /* the bucket, NULL until a table is folded */
+    struct shard *other_shards;        /* likewise */
+    struct model_names *folded_tables; /* the names folded, to count them */
+    struct model_names *folded_shards;
     struct buf scratch;     /* per-record key text, reused to avoid an allocation per record */
     struct redact *redact;  /* column redaction (redact.h), NULL when off */
     struct buf redacted[2]; /* the current change's redacted before and after images */
@@ -136,8 +168,13 @@ void model_set_redaction(struct model *m, struct redact *r);
 bool model_redacting(const struct model *m);
 void model_set_record_limit(struct model *m, uint64_t bytes);
 
-/* Finds or adds a shard by id; returns its index. */
+/* Finds or adds a shard by id (stored as shard_id_fit() gives it); returns its index. Past the
+ * shard cap a new id gets the "(other shards)" bucket's index: for ids a record or a recording
+ * carries, which may be anything. */
 unsigned model_shard(struct model *m, const char *id);
+/* The same for the shards a stream lists itself (a source reads each by its id): never folded,
+ * though counted against the cap. */
+unsigned model_shard_listed(struct model *m, const char *id);
 struct model_table *model_table_find(const struct model *m, const char *schema, const char *table);
 
 /* What the views show of one set of metrics (a table's, or m->all) at cursor_ms (0: now), with
@@ -147,6 +184,9 @@ void model_readout(const struct model *m, const struct metrics *mt, int64_t now_
 
 /* Decodes and applies one raw record. Never fails: problems are counted. */
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);
+/* Memory the cap (rows.max_bytes) bounds, as accounted: rows, keys, tables and shards. */
+size_t model_memory(const struct model *m);
+
 /* Periodic work: fragment expiry. Call about once a second. */
 void model_tick(struct model *m, int64_t now_ms);
 

@@ -136,6 +136,11 @@ static void html_json(struct buf *b, const char *p, size_t n, size_t max)
 
 static void html_table_name(struct buf *b, const struct model_table *t)
 {
+    if (t->other) {
+        buf_printf(b, "%s: %s%" PRIu64 " names", MODEL_OTHER_TABLES, t->folded_exact ? "" : "&ge;",
+                   t->folded);
+        return;
+    }
     html_untrusted_str(b, t->schema, sizeof t->schema);
     buf_putc(b, '.');
     html_untrusted_str(b, t->table, sizeof t->table);
@@ -715,7 +720,9 @@ static void table_line(struct buf *b, const struct model *m, const struct model_
         buf_printf(b,
                    " <span class=\"dim\">(%s)</span></td><td class=\"n\">%" PRIu64
                    "</td><td class=\"n\">%" PRIu64 "</td>",
-                   t->pk.source == PK_NONE ? "none yet" : pk_source_name(t->pk.source),
+                   t->other                  ? "each table's own"
+                   : t->pk.source == PK_NONE ? "none yet"
+                                             : pk_source_name(t->pk.source),
                    rs_table_live(t->rows), rs_table_tombstones(t->rows));
     } else {
         buf_puts(b, "<b>all tables</b></td><td></td><td></td><td></td>");
@@ -779,6 +786,8 @@ static void section_shards(struct buf *b, const struct model *m, int64_t now_ms)
         const struct shard *s = m->shards[i];
         buf_puts(b, "<tr><td><code>");
         html_untrusted_str(b, s->id, sizeof s->id);
+        if (s->other)
+            buf_printf(b, ": %s%" PRIu64 " ids", s->folded_exact ? "" : "&ge;", s->folded);
         buf_puts(b, "</code></td><td><code>");
         html_untrusted_str(b, s->parent, sizeof s->parent);
         buf_printf(b, "</code></td><td>%s</td><td class=\"n\">%" PRIu64 "</td>",

@@ -170,13 +170,27 @@ static void put_pk(struct buf *b, const struct pk_def *pk)
     buf_putc(b, '}');
 }
 
+/* Whether a bucket's count of folded names is exact, and the count. */
+static void put_folded(struct buf *b, const char *what, uint64_t n, bool exact)
+{
+    buf_printf(b, ",\"folded_%s\":", what);
+    put_u64(b, n);
+    buf_printf(b, ",\"folded_%s_exact\":%s", what, exact ? "true" : "false");
+}
+
 static void put_table(struct buf *b, const struct model *m, const struct model_table *t,
                       int64_t now_ms)
 {
     buf_puts(b, "{\"schema\":");
-    put_untrusted(b, t->schema);
+    if (t->other)
+        buf_puts(b, "null");
+    else
+        put_untrusted(b, t->schema);
     buf_puts(b, ",\"table\":");
     put_untrusted(b, t->table);
+    buf_printf(b, ",\"other\":%s", t->other ? "true" : "false");
+    if (t->other)
+        put_folded(b, "names", t->folded, t->folded_exact);
     buf_puts(b, ",\"pk\":");
     put_pk(b, &t->pk);
     buf_puts(b, ",\"rows_live\":");
@@ -217,16 +231,38 @@ static void put_key_object(struct buf *b, const struct pk_def *pk, struct jspan 
     buf_putc(b, '}');
 }
 
+/* A row of the "(other tables)" bucket: its key ["schema","table",[values]] (model.c) names its
+ * table; the names are spliced in as the JSON strings they are. */
+static void put_folded_row_names(struct buf *b, struct jspan keytext)
+{
+    struct jscan_iter it;
+    struct jspan v[3] = {{NULL, 0}, {NULL, 0}, {NULL, 0}};
+    jscan_iter_init(&it, keytext);
+    for (int i = 0; i < 3 && jscan_iter_next(&it, NULL, &v[i]); i++)
+        ;
+    buf_puts(b, "{\"schema\":");
+    buf_append(b, v[0].p ? v[0].p : "null", v[0].p ? v[0].n : 4);
+    buf_puts(b, ",\"table\":");
+    buf_append(b, v[1].p ? v[1].p : "null", v[1].p ? v[1].n : 4);
+    buf_puts(b, ",\"key\":{\"_key\":");
+    buf_append(b, v[2].p ? v[2].p : "null", v[2].p ? v[2].n : 4);
+    buf_putc(b, '}');
+}
+
 static bool put_row(struct buf *b, const struct model_table *t, const struct rs_row *r, bool first)
 {
     if (!first)
         buf_putc(b, ',');
-    buf_puts(b, "{\"schema\":");
-    put_untrusted(b, t->schema);
-    buf_puts(b, ",\"table\":");
-    put_untrusted(b, t->table);
-    buf_puts(b, ",\"key\":");
-    put_key_object(b, &t->pk, rs_row_key(r));
+    if (t->other) {
+        put_folded_row_names(b, rs_row_key(r));
+    } else {
+        buf_puts(b, "{\"schema\":");
+        put_untrusted(b, t->schema);
+        buf_puts(b, ",\"table\":");
+        put_untrusted(b, t->table);
+        buf_puts(b, ",\"key\":");
+        put_key_object(b, &t->pk, rs_row_key(r));
+    }
     buf_puts(b, ",\"state\":");
     put_cstr(b, rs_row_live(r) ? "live" : "deleted");
     buf_puts(b, ",\"row\":");
@@ -281,6 +317,9 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
 {
     buf_puts(b, "{\"id\":");
     put_untrusted(b, s->id);
+    buf_printf(b, ",\"other\":%s", s->other ? "true" : "false");
+    if (s->other)
+        put_folded(b, "ids", s->folded, s->folded_exact);
     buf_puts(b, ",\"parent\":");
     if (s->parent[0])
         put_untrusted(b, s->parent);

@@ -69,6 +69,7 @@ struct hist_entry {
 struct rowstore {
     struct rowstore_limits limits;
     struct rowstore_stats stats;
+    size_t reserved; /* bytes outside the store under the same cap */
     struct rs_table **tables;
     unsigned ntables;
     struct hist_entry *hist;
@@ -152,15 +153,23 @@ const struct rowstore_limits *rowstore_limits(const struct rowstore *rs)
     return &rs->limits;
 }
 
+#define FIRST_SLOTS 64u
+
+size_t rowstore_table_cost(void)
+{
+    return FIRST_SLOTS * sizeof(struct rs_row *) + sizeof(struct rs_table) + 2 * ALLOC_OVERHEAD +
+           sizeof(struct rs_table *);
+}
+
 struct rs_table *rowstore_table_new(struct rowstore *rs)
 {
     struct rs_table *t = xcalloc(1, sizeof *t);
     t->rs = rs;
-    t->nslots = 64;
+    t->nslots = FIRST_SLOTS;
     t->slot = xcalloc(t->nslots, sizeof *t->slot);
     rs->tables = xrealloc(rs->tables, (rs->ntables + 1) * sizeof *rs->tables);
     rs->tables[rs->ntables++] = t;
-    rs->stats.bytes += t->nslots * sizeof *t->slot + sizeof *t + 2 * ALLOC_OVERHEAD;
+    rs->stats.bytes += rowstore_table_cost();
     return t;
 }
 
@@ -396,24 +405,36 @@ static void row_destroy(struct rowstore *rs, struct rs_table *t, struct rs_row *
     row_release(rs, t, r);
 }
 
-/* Evicts least recently changed keys, across tables, until under the cap. */
+static bool over_cap(const struct rowstore *rs)
+{
+    return rs->limits.max_bytes && rs->stats.bytes + rs->reserved > rs->limits.max_bytes;
+}
+
+/* Evicts least recently changed keys, across tables, until under the cap; never keep, nor the
+ * most recently changed key of all (a cap smaller than one row still shows that row). */
 static void enforce_cap(struct rowstore *rs, const struct rs_row *keep)
 {
-    while (rs->limits.max_bytes && rs->stats.bytes > rs->limits.max_bytes) {
+    while (over_cap(rs)) {
         struct rs_table *victim = NULL;
+        unsigned with_rows = 0;
         for (unsigned i = 0; i < rs->ntables; i++) {
             struct rs_table *t = rs->tables[i];
-            struct rs_row *o = t->oldest;
-            if (o == keep)
-                o = o->newer;
-            if (o && (!victim || o->changed_ms < victim->oldest->changed_ms))
+            with_rows += t->oldest != NULL;
+            if (t->oldest && t->oldest != keep &&
+                (!victim || t->oldest->changed_ms < victim->oldest->changed_ms))
                 victim = t;
         }
-        if (!victim || victim->oldest == keep)
+        if (!victim || (with_rows == 1 && victim->oldest == victim->newest))
             return;
         row_destroy(rs, victim, victim->oldest);
         rs->stats.evicted++;
     }
+}
+
+void rowstore_reserve(struct rowstore *rs, size_t bytes)
+{
+    rs->reserved = bytes;
+    enforce_cap(rs, NULL);
 }
 
 /* Orders changes: commit time, then txId. */

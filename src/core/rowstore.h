@@ -25,7 +25,8 @@
 #include "pk.h"
 
 struct rowstore_limits {
-    size_t max_bytes;  /* cap on rows, keys and index (default 256 MiB); 0 = no cap */
+    size_t
+        max_bytes; /* cap on rows, keys, index and what is reserved (default 256 MiB); 0 = no cap */
     unsigned versions; /* versions shown per key (default 8) */
     unsigned history;  /* entries in the shared version log (default 65536) */
 };
@@ -76,6 +77,12 @@ struct rs_row;
 struct rowstore *rowstore_new(const struct rowstore_limits *limits);
 void rowstore_free(struct rowstore *rs);
 struct rs_table *rowstore_table_new(struct rowstore *rs);
+/* What an empty table costs in stats.bytes. */
+size_t rowstore_table_cost(void);
+/* Memory held outside the row store that its cap covers too (the model's tables and shards):
+ * from now on rows are evicted, least recently changed first, to keep stats.bytes plus this under
+ * max_bytes (at least the most recently changed row stays). */
+void rowstore_reserve(struct rowstore *rs, size_t bytes);
 const struct rowstore_stats *rowstore_stats(const struct rowstore *rs);
 const struct rowstore_limits *rowstore_limits(const struct rowstore *rs);
 

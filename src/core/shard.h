@@ -2,12 +2,16 @@
 #ifndef CDCTOP_SHARD_H
 #define CDCTOP_SHARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "change.h"
 #include "series.h"
 
-#define SHARD_ID_MAX 79
+/* The longest ShardId Kinesis allows (1-128 characters of [a-zA-Z0-9_.-], see
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/API_Shard.html). A recording or another
+ * source may carry longer ids: shard_id_fit() gives them a stored form that keeps them apart. */
+#define SHARD_ID_MAX 128
 
 enum shard_state {
     SHARD_PENDING, /* known, not read yet (e.g. a child waiting for its parents) */
@@ -38,8 +42,18 @@ struct shard {
     char last_error[160]; /* "" when the last call succeeded */
     int64_t started_ms;   /* when reading began; 0 before */
     int64_t closed_ms;    /* when it was found closed and drained; 0 before */
+    unsigned index;       /* its place in the model's shard table */
+    /* The "(other shards)" bucket: records of every shard id beyond the cap (model.h) */
+    bool other;
+    uint64_t folded;   /* bucket: distinct shard ids counted into it */
+    bool folded_exact; /* false once too many to tell apart: `folded` is then a lower bound */
 };
 
 const char *shard_state_name(enum shard_state s); /* "pending", "reading", ... */
+
+/* The form in which an id is stored and compared: the id itself when it fits SHARD_ID_MAX bytes;
+ * otherwise its first bytes (cut between UTF-8 sequences), "~" and 16 hex digits of a hash of the
+ * whole id, so distinct long ids stay distinct and one id always maps to the same shard. */
+void shard_id_fit(const char *id, char out[SHARD_ID_MAX + 1]);
 
 #endif

@@ -27,6 +27,12 @@ static _Noreturn void xalloc_fatal(void)
     abort();
 }
 
+size_t xalloc_cost(size_t n)
+{
+    size_t chunk = (n + 8 + 15) & ~(size_t)15;
+    return chunk < 32 ? 32 : chunk;
+}
+
 void *xmalloc(size_t n)
 {
     void *p = malloc(n != 0 ? n : 1);

@@ -10,6 +10,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/* What malloc(n) takes from the heap, for memory caps: glibc's chunk for it (n plus an 8-byte
+ * header, rounded up to 16 bytes, at least 32); other allocators take about as much. */
+size_t xalloc_cost(size_t n);
+
 /* Called before the process aborts, so the terminal can be restored first. */
 void xalloc_set_fatal_hook(void (*hook)(void));
 

@@ -204,7 +204,7 @@ static void shards_register(struct demo *d)
         struct demo_shard *sh = &d->shards[i];
         char id[DEMO_GEN_SHARD_ID_LEN + 1];
         demo_gen_shard_id(i, id);
-        sh->model_index = model_shard(d->m, id);
+        sh->model_index = model_shard_listed(d->m, id);
         d->m->shards[sh->model_index]->state = SHARD_READING;
         sh->last_arrival_ms = CDC_TIME_NONE;
     }

@@ -336,7 +336,7 @@ static struct reader *reader_add(struct src_kinesis *k, const char *id, bool ini
     struct reader *r = xcalloc(1, sizeof *r);
     r->k = k;
     r->plan = i;
-    r->idx = model_shard(k->base.model, id);
+    r->idx = model_shard_listed(k->base.model, id);
     r->phase = PH_IDLE;
     ev_init(&r->timer, reader_timer_cb);
     r->timer.data = r;

@@ -87,6 +87,11 @@ static void detail_key_line(struct detail_pen *p, const struct model_table *t)
         escape_append(&cols, t->pk.cols[i], strnlen(t->pk.cols[i], sizeof t->pk.cols[i]));
     }
     buf_putc(&cols, ')');
+    if (t->other) { /* each folded table's key, from each change (model.h) */
+        ui_put_pair(p->w, y, x, "key", "each table's own, from each change", ui_attr(UI_KEY));
+        buf_free(&cols);
+        return;
+    }
     x = ui_put_pair(p->w, y, x, "key", t->pk.ncols ? cols.data : "(none yet)", ui_attr(UI_KEY));
     enum ui_elem e = t->pk.source == PK_CONFIGURED ? UI_GOOD
                      : t->pk.source == PK_LEARNED  ? UI_GOOD

@@ -214,6 +214,11 @@ static void shards_panel(WINDOW *w, int y, const struct shard *s, int64_t now)
     ui_fill(w, y, 0, width, ui_attr(UI_COLUMN));
     x = ui_put(w, y, 0, width, ui_attr(UI_COLUMN), "shard ");
     x += ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->id, strnlen(s->id, sizeof s->id));
+    if (s->other) {
+        snprintf(a, sizeof a, ": %s%llu ids",
+                 s->folded_exact ? "" : ">=", (unsigned long long)s->folded);
+        x += ui_put(w, y, x, width - x, ui_attr(UI_COLUMN), a);
+    }
     x += ui_put(w, y, x, width - x, ui_attr(UI_COLUMN), "  parent ");
     x += ui_put_raw(w, y, x, width - x, ui_attr(UI_COLUMN), s->parent[0] ? s->parent : "-",
                     s->parent[0] ? strnlen(s->parent, sizeof s->parent) : 1);

@@ -64,6 +64,11 @@ void view_table_name(const struct model_table *t, char *out, size_t len)
 {
     /* an escape takes at most 4 bytes per input byte (\xHH) */
     char schema[4 * CDC_NAME_MAX + 1], table[4 * CDC_NAME_MAX + 1];
+    if (t->other) {
+        snprintf(out, len, "%s: %s%llu names", MODEL_OTHER_TABLES,
+                 t->folded_exact ? "" : ">=", (unsigned long long)t->folded);
+        return;
+    }
     escape_into(schema, sizeof schema, t->schema, strnlen(t->schema, sizeof t->schema));
     escape_into(table, sizeof table, t->table, strnlen(t->table, sizeof t->table));
     snprintf(out, len, "%s.%s", schema, table);

@@ -47,6 +47,32 @@ PY
     then ok "$desc"; else fail "$desc"; fi
 }
 
+# run_peak_rss FILE COMMAND...: runs the command, writing its peak resident memory in KiB to FILE
+# (0 when GNU time is not installed); returns the command's status.
+run_peak_rss() {
+    out=$1
+    shift
+    if [ -x /usr/bin/time ]; then
+        /usr/bin/time -f %M -o "$out" "$@"
+    else
+        echo 0 >"$out"
+        "$@"
+    fi
+}
+
+# check_peak_rss FILE MB: the peak in FILE is under MB megabytes. Not checked without GNU time,
+# nor under the sanitizers, whose own memory dwarfs the program's.
+check_peak_rss() {
+    rss=$(tail -n 1 "$1")
+    if grep -q __asan_init "$CDCTOP" 2>/dev/null; then
+        echo "note: peak RSS ${rss} KiB not checked under the sanitizers"
+    elif [ "$rss" -gt 0 ] 2>/dev/null; then
+        check "peak RSS ${rss} KiB stays under $2 MB" test "$rss" -lt $(($2 * 1024))
+    else
+        echo "note: peak RSS not measured (no /usr/bin/time)"
+    fi
+}
+
 finish() {
     if [ "$failures" -gt 0 ]; then
         echo "$failures check(s) failed"

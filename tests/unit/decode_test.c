@@ -16,8 +16,10 @@
 
 #include "buf.h"
 #include "change.h"
+#include "chunks.h"
 #include "crc32c.h"
 #include "decode.h"
+#include "heap.h"
 #include "jscan.h"
 
 #define SEQ   "49590338271490256608559692538361571095921575989136588898"
@@ -557,7 +559,8 @@ static void split_free(struct split *s)
         free(s->part[i]);
 }
 
-/* The bytes a part adds to the reassembly buffer: the head's record, a fragment's data. */
+/* The data a part brings to the reassembly buffer: the head's record, a fragment's data (the
+ * buffer also counts the bookkeeping around it). */
 static size_t part_bytes(const struct split *s, size_t i)
 {
     size_t n = strlen(split_after);
@@ -597,7 +600,7 @@ static void test_split_all_orders(void **state)
                     order[0] = a, order[1] = b, order[2] = c2, order[3] = e;
                     struct decoder *d = decoder_new(NULL);
                     struct cdc_change c;
-                    size_t pending = 0;
+                    size_t pending = 0, held = 0;
                     perms++;
                     for (unsigned k = 0; k < 4; k++) {
                         const char *p = s.part[order[k]];
@@ -608,7 +611,10 @@ static void test_split_all_orders(void **state)
                                 fail_msg("order %u%u%u%u step %u: status %d", a, b, c2, e, k, st);
                             pending += part_bytes(&s, order[k]);
                             assert_int_equal(ds->chunks_pending, 1);
-                            assert_int_equal(ds->pending_bytes, pending);
+                            /* the data and more: every part also costs its bookkeeping */
+                            assert_true(ds->pending_bytes > pending);
+                            assert_true(ds->pending_bytes > held + part_bytes(&s, order[k]));
+                            held = ds->pending_bytes;
                         } else {
                             if (st != DECODE_CHANGE)
                                 fail_msg("order %u%u%u%u: final status %d", a, b, c2, e, st);
@@ -672,22 +678,30 @@ static void test_split_repeats(void **state)
     assert_int_equal(feed(d, s.part[1], &c), DECODE_PENDING);
     assert_int_equal(feed(d, s.part[1], &c), DECODE_REPEAT); /* same fragment again */
     assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[0], &c), DECODE_REPEAT); /* same head again */
+    size_t held = decoder_stats(d)->pending_bytes;
+    /* the same head again: a duplicate of the change, with its table, and nothing buffered */
+    memset(&c, 0, sizeof c);
+    assert_int_equal(feed(d, s.part[0], &c), DECODE_DUPLICATE);
+    assert_string_equal(c.schema, "public");
+    assert_string_equal(c.table, "order_items");
+    assert_string_equal(c.txid, "ffthunp5stx6ffs2vyfqoatmfu");
+    assert_int_equal(decoder_stats(d)->pending_bytes, held);
     assert_int_equal(feed(d, s.part[3], &c), DECODE_PENDING);
-    assert_int_equal(decoder_stats(d)->pending_bytes,
-                     part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 3));
+    assert_true(decoder_stats(d)->pending_bytes >
+                part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 3));
     assert_int_equal(feed(d, s.part[2], &c), DECODE_CHANGE);
     check_reassembled(&c, &s);
-    /* Redeliveries after completion: never a second change, nothing buffered. */
+    /* Redeliveries after completion: never a second change, nothing buffered; the head is a
+     * duplicate each time, the fragments are repeats. */
     for (int round = 0; round < 3; round++)
         for (size_t i = 0; i < s.nparts; i++) {
             enum decode_status st = feed(d, s.part[i], &c);
             if (st == DECODE_CHANGE)
                 changes++;
-            assert_int_equal(st, DECODE_REPEAT);
+            assert_int_equal(st, i == 0 ? DECODE_DUPLICATE : DECODE_REPEAT);
         }
     assert_int_equal(changes, 0);
-    assert_int_equal(decoder_stats(d)->fragment_repeats, 2 + 3 * 4);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 1 + 3 * 3);
     assert_int_equal(decoder_stats(d)->chunks_completed, 1);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
@@ -794,7 +808,7 @@ static void test_split_before_and_after(void **state)
     assert_span_eq(c.after, after);
     assert_true(c.reassembled);
     for (int i = 0; i < 6; i++) {
-        assert_int_equal(feed(d, part[i], &c), DECODE_REPEAT);
+        assert_int_equal(feed(d, part[i], &c), i == 0 ? DECODE_DUPLICATE : DECODE_REPEAT);
         free(part[i]);
     }
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
@@ -835,6 +849,8 @@ static void test_split_malformed(void **state)
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":-1,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":65536,\"data\":\"x\"}",
+        "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":1024,\"data\":\"x\"}",
+        "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":4000000000,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":1.0,\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":\"0\",\"data\":\"x\"}",
         "{\"type\":\"fragment\",\"chunk_id\":\"f\",\"index\":0}",
@@ -848,6 +864,9 @@ static void test_split_malformed(void **state)
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
         ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":0,\"crc32c\":\"1\"}}," EMIT
         "}",
+        "{\"type\":\"chunked\",\"op\":\"c\"," SRC
+        ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":1025,\"crc32c\":\"1\"}}"
+        "," EMIT "}",
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
         ",\"chunked\":{\"after\":{\"chunk_id\":\"h\",\"total_fragments\":3}}," EMIT "}",
         "{\"type\":\"chunked\",\"op\":\"c\"," SRC
@@ -995,49 +1014,312 @@ static void test_split_timeout(void **state)
     split_free(&e);
 }
 
+/* What a decoder without a cap holds after these parts of s. */
+static size_t held_after(const struct split *s, const size_t *parts, size_t n)
+{
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(feed(d, s->part[parts[i]], &c), DECODE_PENDING);
+    size_t held = decoder_stats(d)->pending_bytes;
+    decoder_free(d);
+    return held;
+}
+
 static void test_split_byte_cap(void **state)
 {
+    static const size_t three[] = {0, 1, 2}, head[] = {0};
     struct split s, t;
     struct decoder_limits lim = {.max_pending_bytes = 0};
     struct decoder *d;
+    const struct decode_stats *st;
     struct cdc_change c;
-    size_t whole;
 
     (void)state;
     split_make(&s, "ck-cap1", "c", true);
     split_make(&t, "ck-cap2", "c", true);
-    whole = part_bytes(&s, 0) + part_bytes(&s, 1) + part_bytes(&s, 2) + part_bytes(&s, 3);
-    /* Room for exactly one split change at a time. */
-    lim.max_pending_bytes = whole;
-    lim.fragment_timeout_ms = 0;
-    d = decoder_new(&lim);
-    assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[1], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, s.part[2], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, t.part[0], &c), DECODE_ERROR); /* a second head does not fit */
-    assert_int_equal(decoder_stats(d)->errors[DERR_FRAGMENT_OVERFLOW], 1);
-    assert_int_equal(decoder_stats(d)->pending_bytes, whole - part_bytes(&s, 3));
-    assert_int_equal(feed(d, s.part[3], &c), DECODE_CHANGE); /* exactly at the cap */
-    check_reassembled(&c, &s);
-    assert_int_equal(decoder_stats(d)->pending_bytes, 0);
-    /* Completion frees the room: the other change now fits. */
+    size_t s_three = held_after(&s, three, 3), s_head = held_after(&s, head, 1);
+    size_t t_head = held_after(&t, head, 1);
+    d = decoder_new(NULL);
     for (size_t i = 0; i < 3; i++)
-        assert_int_equal(feed(d, t.part[i], &c), DECODE_PENDING);
-    assert_int_equal(feed(d, t.part[3], &c), DECODE_CHANGE);
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, t.part[0], &c), DECODE_PENDING);
+    size_t both = decoder_stats(d)->pending_bytes;
     decoder_free(d);
 
-    /* A cap below one change: its fragments overflow, and nothing is buffered beyond it. */
-    lim.max_pending_bytes = part_bytes(&s, 0) + 10;
+    /* Room for one split change at a time: a newer one takes the place of the oldest. */
+    lim.max_pending_bytes = both - 1;
+    lim.fragment_timeout_ms = 0;
     d = decoder_new(&lim);
+    st = decoder_stats(d);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(st->pending_bytes, s_three);
+    assert_int_equal(feed(d, t.part[0], &c), DECODE_PENDING); /* the new head is kept */
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED], 1);   /* the older change is dropped */
+    assert_non_null(strstr(st->sample[DERR_FRAGMENT_EVICTED].detail, "1 split change"));
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 0);
+    assert_int_equal(st->chunks_pending, 1);
+    assert_int_equal(st->pending_bytes, t_head);
+    for (size_t i = 1; i < 3; i++)
+        assert_int_equal(feed(d, t.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, t.part[3], &c), DECODE_CHANGE);
+    check_reassembled(&c, &t);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* The dropped change's last fragment is an orphan now; it waits for a head like any. */
+    assert_int_equal(feed(d, s.part[3], &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 1);
+    assert_int_equal(total_errors(d), 1);
+    decoder_free(d);
+
+    /* A cap below one change: the change is dropped as a whole when it outgrows the cap. */
+    lim.max_pending_bytes = s_head;
+    d = decoder_new(&lim);
+    st = decoder_stats(d);
     assert_int_equal(feed(d, s.part[0], &c), DECODE_PENDING);
+    assert_int_equal(st->pending_bytes, s_head);
     assert_int_equal(feed(d, s.part[2], &c), DECODE_ERROR);
-    assert_int_equal(decoder_stats(d)->errors[DERR_FRAGMENT_OVERFLOW], 1);
-    assert_true(decoder_stats(d)->pending_bytes <= lim.max_pending_bytes);
-    assert_int_equal(decoder_stats(d)->pending_bytes, part_bytes(&s, 0));
-    assert_true(strlen(decoder_stats(d)->sample[DERR_FRAGMENT_OVERFLOW].detail) > 0);
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 1);
+    assert_true(strlen(st->sample[DERR_FRAGMENT_OVERFLOW].detail) > 0);
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED], 0);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* Whatever arrives next, the cap holds. */
+    for (size_t i = 0; i < s.nparts; i++) {
+        feed(d, s.part[i], &c);
+        assert_true(st->pending_bytes <= lim.max_pending_bytes);
+    }
     decoder_free(d);
     split_free(&s);
     split_free(&t);
+}
+
+/* Both images' fragments before their head, the after image's first: the two waiting images
+ * become one change when the head names them, which counts from the older of them. */
+static void test_split_both_images_first(void **state)
+{
+    static const char before[] = "{\"order_id\":1001,\"item_id\":42}";
+    static const char after[] = "{\"order_id\":1001,\"item_id\":42,\"qty\":6}";
+    struct decoder_limits lim = {.fragment_timeout_ms = 1000};
+    char head[1024];
+    struct decoder *d = decoder_new(&lim);
+    const struct decode_stats *st = decoder_stats(d);
+    struct cdc_change c;
+    char *a0 = make_fragment("a-2", 0, after, 10), *a1 = make_fragment("a-2", 1, after + 10, 28);
+    char *b0 = make_fragment("b-2", 0, before, 30);
+
+    (void)state;
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"u\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"before\":{\"chunk_id\":\"b-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"%" PRIu32 "\"},\"after\":{\"chunk_id\":\"a-2\","
+             "\"total_fragments\":2,\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
+             crc_of(before), crc_of(after));
+    assert_int_equal(strlen(after), 38);
+    assert_int_equal(feed_n(d, a0, strlen(a0), 0, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, b0, strlen(b0), 500, &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 2);
+    assert_int_equal(feed_n(d, head, strlen(head), 600, &c), DECODE_PENDING);
+    assert_int_equal(st->chunks_pending, 1);
+    /* It expires with its oldest part... */
+    decoder_tick(d, 1001);
+    assert_int_equal(st->errors[DERR_FRAGMENT_TIMEOUT], 1);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* ...and, delivered again in time, completes with both images. */
+    assert_int_equal(feed_n(d, b0, strlen(b0), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, a1, strlen(a1), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, head, strlen(head), 2000, &c), DECODE_PENDING);
+    assert_int_equal(feed_n(d, a0, strlen(a0), 2000, &c), DECODE_CHANGE);
+    assert_span_eq(c.before, before);
+    assert_span_eq(c.after, after);
+    assert_int_equal(st->chunks_pending, 0);
+    assert_int_equal(st->pending_bytes, 0);
+    /* A head naming one chunk id for both images is malformed. */
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"u\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"before\":{\"chunk_id\":\"s-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"1\"},\"after\":{\"chunk_id\":\"s-2\",\"total_fragments\":1,"
+             "\"crc32c\":\"1\"}}," EMIT "}");
+    assert_int_equal(feed(d, head, &c), DECODE_ERROR);
+    assert_int_equal(st->errors[DERR_BAD_FRAGMENT], 1);
+    free(a0);
+    free(a1);
+    free(b0);
+    decoder_free(d);
+}
+
+/* A change whose reassembly failed: its redelivered head is no duplicate of a change. */
+static void test_split_failed_head_repeat(void **state)
+{
+    struct split s;
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+
+    (void)state;
+    split_make(&s, "ck-bad", "c", false);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
+    assert_int_equal(feed(d, s.part[3], &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(d)->errors[DERR_CRC_MISMATCH], 1);
+    for (size_t i = 0; i < s.nparts; i++)
+        assert_int_equal(feed(d, s.part[i], &c), DECODE_REPEAT);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 4);
+    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(decoder_stats(d)->chunks_pending, 0);
+    split_free(&s);
+    decoder_free(d);
+}
+
+/* Fragments are kept as they come, not in an array as long as their index: the last index
+ * allowed costs what the first does, and one past it is refused. */
+static void test_fragment_index_sparse(void **state)
+{
+    char head[1024];
+    struct decoder *lo = decoder_new(NULL), *hi = decoder_new(NULL);
+    struct cdc_change c;
+    char *f0 = make_fragment("sp", 0, "{\"id\":", 6);
+    char *top = make_fragment("sp", CHUNK_MAX_FRAGMENTS - 1, "{\"id\":", 6);
+    char *over = make_fragment("sp", CHUNK_MAX_FRAGMENTS, "{\"id\":", 6);
+
+    (void)state;
+    assert_int_equal(feed(lo, f0, &c), DECODE_PENDING);
+    assert_int_equal(feed(hi, top, &c), DECODE_PENDING);
+    assert_int_equal(decoder_stats(hi)->pending_bytes, decoder_stats(lo)->pending_bytes);
+    assert_int_equal(feed(hi, over, &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(hi)->errors[DERR_BAD_FRAGMENT], 1);
+    /* A head announcing fewer fragments than the index that came first is inconsistent. */
+    snprintf(head, sizeof head,
+             "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
+             ",\"chunked\":{\"after\":{\"chunk_id\":\"sp\",\"total_fragments\":2,"
+             "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
+             crc_of("{\"id\":5}"));
+    assert_int_equal(feed(hi, head, &c), DECODE_ERROR);
+    assert_int_equal(decoder_stats(hi)->errors[DERR_BAD_FRAGMENT], 2);
+    /* The same head completes the change that started at index 0. */
+    assert_int_equal(feed(lo, head, &c), DECODE_PENDING);
+    free(f0);
+    f0 = make_fragment("sp", 1, "5}", 2);
+    assert_int_equal(feed(lo, f0, &c), DECODE_CHANGE);
+    assert_span_eq(c.after, "{\"id\":5}");
+    free(f0);
+    free(top);
+    free(over);
+    decoder_free(lo);
+    decoder_free(hi);
+}
+
+/* A hostile fragment: a chunk id never seen before, an index near the top, about 75 bytes. */
+static char *hostile_fragment(unsigned n)
+{
+    char id[16];
+    snprintf(id, sizeof id, "b%08x", n);
+    return make_fragment(id, CHUNK_MAX_FRAGMENTS - 1 - n % 16, "0123456789abcdef", 16);
+}
+
+#define BOMB_BUDGET (1u << 20)
+/* What the heap may hold beyond the buffer's own count: the last reassembled change (kept until
+ * the next record), the test's own split change, and the page rounding of a mapped index. */
+#define BOMB_HEAP_SLACK (16u << 10)
+
+/* n hostile fragments into a 1 MiB buffer, with a legitimate split change fed one part every
+ * 100 of them: the buffer stays within its budget, by its own count and by the allocator's,
+ * drops the oldest pending changes (each counted once), and the legitimate changes complete. */
+static void check_bomb(unsigned n)
+{
+    struct decoder_limits lim = {.max_pending_bytes = BOMB_BUDGET};
+    struct decoder *d = decoder_new(&lim);
+    const struct decode_stats *st = decoder_stats(d);
+    size_t heap0 = heap_in_use(), worst_heap = 0, worst_held = 0;
+    unsigned started = 0, completed = 0;
+    size_t next = 0;
+    struct split s;
+    struct cdc_change c;
+
+    for (unsigned i = 0; i < n; i++) {
+        char *f = hostile_fragment(i);
+        assert_int_equal(feed(d, f, &c), DECODE_PENDING); /* the newest part is always kept */
+        free(f);
+        if (i % 100 == 50) {
+            if (next == 0) {
+                char id[32];
+                snprintf(id, sizeof id, "legit-%u", started++);
+                split_make(&s, id, "c", true);
+            }
+            enum decode_status r = feed(d, s.part[next], &c);
+            if (++next < s.nparts) {
+                assert_int_equal(r, DECODE_PENDING);
+            } else {
+                assert_int_equal(r, DECODE_CHANGE);
+                check_reassembled(&c, &s);
+                completed++;
+                split_free(&s);
+                next = 0;
+            }
+        }
+        if (st->pending_bytes > worst_held)
+            worst_held = st->pending_bytes;
+        if (heap0 != SIZE_MAX && (i % 64 == 0 || i + 1 == n)) {
+            size_t heap = heap_in_use() - heap0;
+            if (heap > worst_heap)
+                worst_heap = heap;
+        }
+    }
+    assert_true(worst_held <= BOMB_BUDGET);
+    if (heap0 != SIZE_MAX) {
+        if (worst_heap > BOMB_BUDGET + BOMB_HEAP_SLACK)
+            fail_msg("%u fragments: the heap grew by %zu bytes for a %u-byte buffer", n, worst_heap,
+                     BOMB_BUDGET);
+    } else {
+        print_message("heap use unknown here: only the buffer's own count was checked\n");
+    }
+    assert_true(completed > 0);
+    assert_int_equal(completed, started - (next ? 1 : 0));
+    /* Every change that is neither pending nor completed was dropped for room, and counted. */
+    assert_int_equal(st->errors[DERR_FRAGMENT_EVICTED] + st->chunks_pending + completed,
+                     n + started);
+    assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 0);
+    assert_int_equal(st->errors[DERR_BAD_FRAGMENT], 0);
+    if (next)
+        split_free(&s);
+    decoder_free(d);
+}
+
+static void test_fragment_bomb_2000(void **state)
+{
+    (void)state;
+    check_bomb(2000);
+}
+
+static void test_fragment_bomb_100000(void **state)
+{
+    (void)state;
+    check_bomb(100000);
+}
+
+/* Two hundred thousand fragments of the same few changes, redelivered: found by their ids in one
+ * step each, whatever else is pending. */
+static void test_fragment_repeats_amid_pending(void **state)
+{
+    struct decoder *d = decoder_new(NULL);
+    struct cdc_change c;
+    char *f;
+
+    (void)state;
+    for (unsigned i = 0; i < 20000; i++) {
+        f = hostile_fragment(i);
+        assert_int_equal(feed(d, f, &c), DECODE_PENDING);
+        free(f);
+    }
+    for (unsigned i = 0; i < 200000; i++) {
+        f = hostile_fragment(i % 20000);
+        assert_int_equal(feed(d, f, &c), DECODE_REPEAT);
+        free(f);
+    }
+    assert_int_equal(decoder_stats(d)->chunks_pending, 20000);
+    assert_int_equal(decoder_stats(d)->fragment_repeats, 200000);
+    decoder_free(d);
 }
 
 /* A split change survives any amount of garbage between its parts. */
@@ -1320,6 +1602,12 @@ int main(void)
         cmocka_unit_test(test_split_timeout),
         cmocka_unit_test(test_split_byte_cap),
         cmocka_unit_test(test_split_amid_garbage),
+        cmocka_unit_test(test_split_failed_head_repeat),
+        cmocka_unit_test(test_split_both_images_first),
+        cmocka_unit_test(test_fragment_index_sparse),
+        cmocka_unit_test(test_fragment_bomb_2000),
+        cmocka_unit_test(test_fragment_bomb_100000),
+        cmocka_unit_test(test_fragment_repeats_amid_pending),
         cmocka_unit_test(test_malformed_records),
         cmocka_unit_test(test_sample_keeps_first_bytes),
         cmocka_unit_test(test_every_prefix),

@@ -17,6 +17,8 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "crc32c.h"
+#include "heap.h"
 #include "jscan.h"
 #include "model.h"
 #include "pk.h"
@@ -948,6 +950,348 @@ static void test_report_random(void **state)
     free_history(&h);
 }
 
+/* --- split changes, redelivered --- */
+
+/* A change split as DSQL splits it: a head naming its after image, then its fragments. */
+struct split {
+    char *part[4];
+    size_t nparts;
+};
+
+/* Appends s as the contents of a JSON string (the images here hold only printable ASCII). */
+static void json_escape(struct buf *b, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '"' || s[i] == '\\')
+            buf_putc(b, '\\');
+        buf_putc(b, s[i]);
+    }
+}
+
+static void split_of(struct split *sp, const char *id, const char *table, const char *after,
+                     const char *txid, int64_t commit_ns)
+{
+    size_t n = strlen(after), cut[4] = {0, n / 3, 2 * n / 3, n};
+    struct buf b;
+
+    buf_init(&b);
+    buf_printf(&b,
+               "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null,\"source\":{"
+               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
+               "\"schema\":\"public\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"" CLUSTER
+               "\"},\"chunked\":{\"after\":{\"chunk_id\":\"%s\",\"total_fragments\":3,"
+               "\"crc32c\":\"%" PRIu32 "\"}},\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
+               commit_ns / 1000000, commit_ns, txid, table, id, crc32c(0, after, n),
+               commit_ns / 1000000 + 5, commit_ns + 5000000);
+    sp->part[0] = buf_steal(&b);
+    for (unsigned i = 0; i < 3; i++) {
+        buf_printf(&b, "{\"type\":\"fragment\",\"chunk_id\":\"%s\",\"index\":%u,\"data\":\"", id,
+                   i);
+        json_escape(&b, after + cut[i], cut[i + 1] - cut[i]);
+        buf_puts(&b, "\"}");
+        sp->part[1 + i] = buf_steal(&b);
+    }
+    sp->nparts = 4;
+}
+
+static void split_free(struct split *sp)
+{
+    for (size_t i = 0; i < sp->nparts; i++)
+        free(sp->part[i]);
+}
+
+/* A split change whose head comes again while it is pending and after it completed: every
+ * redelivered head is one duplicate of the table's change, the change counts once, and
+ * redelivered fragments are no changes at all. */
+static void test_split_redelivered_heads(void **state)
+{
+    static const char after[] = "{\"id\":7,\"doc\":\"a long text that DSQL split in three\"}";
+    struct model *m = model_new(NULL, 0);
+    struct model_table *t;
+    struct split sp;
+    int64_t now = 10;
+
+    (void)state;
+    split_of(&sp, "ck-heads", "big", after, "tx-big", BASE_NS);
+    ingest(m, sp.part[0], now++);
+    ingest(m, sp.part[1], now++);
+    ingest(m, sp.part[0], now++); /* pending: a duplicate */
+    ingest(m, sp.part[0], now++); /* again */
+    ingest(m, sp.part[2], now++);
+    ingest(m, sp.part[3], now++); /* complete */
+    for (int round = 0; round < 3; round++)
+        for (size_t i = 0; i < sp.nparts; i++)
+            ingest(m, sp.part[i], now++); /* three more heads, nine fragments */
+    t = model_table_find(m, "public", "big");
+    assert_non_null(t);
+    assert_row(t, "[7]", after);
+    assert_int_equal(metrics_total_changes(&t->m), 1);
+    assert_int_equal(t->m.changes[CDC_INSERT], 1);
+    assert_int_equal(t->m.duplicates, 5);
+    assert_int_equal(t->m.records, 6);
+    assert_int_equal(m->all.duplicates, 5);
+    assert_int_equal(metrics_total_changes(&m->all), 1);
+    assert_int_equal(m->totals.duplicates, 5);
+    assert_int_equal(m->totals.decoded, 6);
+    assert_int_equal(m->totals.undecodable, 0);
+    assert_int_equal(decoder_stats(m->dec)->fragment_repeats, 9);
+    assert_int_equal(decoder_stats(m->dec)->chunks_completed, 1);
+    {
+        struct buf out;
+        struct jspan doc;
+        buf_init(&out);
+        report_json(m, NULL, now, &out);
+        assert_true(jscan_validate(out.data, out.len, &doc, NULL));
+        assert_span(get_path(doc, "totals", "duplicates", NULL), "5");
+        assert_span(get_path(doc, "all", "duplicates", NULL), "5");
+        buf_free(&out);
+    }
+    split_free(&sp);
+    model_free(m);
+}
+
+/* --- bounded tables and shards --- */
+
+#define SMALL_CAP (4u << 20)
+/* What the heap may hold beyond the model's count: key text and image buffers it reuses, and
+ * the page rounding of mapped blocks. */
+#define MODEL_HEAP_SLACK (64u << 10)
+
+static struct model *small_model(void)
+{
+    struct model_config cfg;
+    model_config_defaults(&cfg);
+    cfg.rows.max_bytes = SMALL_CAP;
+    return model_new(&cfg, 0);
+}
+
+/* 3000 tables, each with an insert, its redelivery and an update, under a 4 MiB cap: a few
+ * tables of their own, the rest counted in "(other tables)" with their number, the totals exact,
+ * and memory bounded by the model's count and by the allocator's. */
+static void test_table_flood(void **state)
+{
+    enum { NAMES = 3000 };
+    struct model *m = small_model();
+    size_t heap0 = heap_in_use(), worst_heap = 0;
+    struct buf rec;
+    struct model_table *other;
+    uint64_t changes = 0, records = 0;
+
+    (void)state;
+    buf_init(&rec);
+    assert_true(m->max_tables >= 2 && m->max_tables < 20);
+    for (unsigned i = 0; i < NAMES; i++) {
+        char table[32], after[64];
+        snprintf(table, sizeof table, "t%04u", i);
+        snprintf(after, sizeof after, "{\"id\":1,\"v\":%u}", i);
+        make_record(&rec, "c", "null", after, BASE_NS + i, BASE_NS + i, "a", "public", table);
+        ingest(m, rec.data, i);
+        ingest(m, rec.data, i); /* redelivered */
+        snprintf(after, sizeof after, "{\"id\":1,\"v\":%u}", i + 1);
+        make_record(&rec, "u", "null", after, BASE_NS + i + 1, BASE_NS + i + 1, "b", "public",
+                    table);
+        ingest(m, rec.data, i);
+        assert_true(model_memory(m) <= SMALL_CAP);
+        if (heap0 != SIZE_MAX && i % 100 == 0) {
+            size_t heap = heap_in_use() - heap0;
+            if (heap > worst_heap)
+                worst_heap = heap;
+        }
+    }
+    assert_true(m->ntables <= m->max_tables);
+    other = m->other_tables;
+    assert_non_null(other);
+    assert_true(other->other);
+    assert_string_equal(other->table, MODEL_OTHER_TABLES);
+    assert_int_equal(other->folded, NAMES - (m->ntables - 1));
+    assert_true(other->folded_exact);
+    assert_null(model_table_find(m, "public", "t2999"));
+    assert_non_null(model_table_find(m, "public", "t0000"));
+    for (unsigned i = 0; i < m->ntables; i++) {
+        changes += metrics_total_changes(&m->tables[i]->m);
+        records += m->tables[i]->m.records;
+    }
+    assert_int_equal(changes, 2 * NAMES);
+    assert_int_equal(records, 3 * NAMES);
+    assert_int_equal(metrics_total_changes(&m->all), 2 * NAMES);
+    assert_int_equal(m->all.changes[CDC_INSERT], NAMES);
+    assert_int_equal(m->all.changes[CDC_UPDATE], NAMES);
+    assert_int_equal(m->totals.duplicates, NAMES);
+    assert_int_equal(m->all.duplicates, NAMES);
+    assert_int_equal(other->m.duplicates, other->folded);
+    assert_int_equal(m->totals.decoded, 3 * NAMES);
+    assert_int_equal(m->totals.unkeyed, 0);
+    /* A folded table's row is kept under its own name, with its newest image. */
+    assert_row(other, "[\"public\",\"t2999\",[1]]", "{\"id\":1,\"v\":3000}");
+    if (heap0 != SIZE_MAX && worst_heap > SMALL_CAP + MODEL_HEAP_SLACK)
+        fail_msg("the heap grew by %zu bytes under a %u-byte cap", worst_heap, SMALL_CAP);
+    /* The snapshot names the bucket and its count, and its rows under their tables' names. */
+    {
+        struct report_opts opts = {REPORT_ROWS_ALL, NULL};
+        struct buf out;
+        struct jspan doc, t, row, v;
+        struct jscan_iter it;
+        bool found = false;
+        buf_init(&out);
+        report_json(m, &opts, 5000, &out);
+        assert_true(jscan_validate(out.data, out.len, &doc, NULL));
+        jscan_iter_init(&it, get_path(doc, "tables", NULL));
+        while (jscan_iter_next(&it, NULL, &t)) {
+            if (!jscan_key_eq(get_path(t, "table", NULL), MODEL_OTHER_TABLES))
+                continue;
+            found = true;
+            assert_span(get_path(t, "schema", NULL), "null");
+            assert_span(get_path(t, "other", NULL), "true");
+            buf_reset(&rec);
+            buf_printf(&rec, "%" PRIu64, other->folded);
+            assert_span(get_path(t, "folded_names", NULL), rec.data);
+            assert_span(get_path(t, "folded_names_exact", NULL), "true");
+        }
+        assert_true(found);
+        assert_true(find_report_row(doc, "{\"_key\":[1]}", &row));
+        jscan_iter_init(&it, get_path(doc, "rows", NULL));
+        found = false;
+        while (jscan_iter_next(&it, NULL, &v))
+            if (jscan_key_eq(get_path(v, "table", NULL), "t2999")) {
+                found = true;
+                assert_span(get_path(v, "schema", NULL), "\"public\"");
+                assert_span(get_path(v, "key", NULL), "{\"_key\":[1]}");
+                assert_span(get_path(v, "row", NULL), "{\"id\":1,\"v\":3000}");
+            }
+        assert_true(found);
+        buf_free(&out);
+    }
+    buf_free(&rec);
+    model_free(m);
+}
+
+/* A table's configured key applies to it in the bucket too; a delete there tombstones it. */
+static void test_folded_table_keys(void **state)
+{
+    struct model *m = small_model();
+    struct buf rec;
+    const char *err = NULL;
+    struct model_table *other;
+
+    (void)state;
+    buf_init(&rec);
+    assert_true(model_configure_pk(m, "public.late=code", &err));
+    for (unsigned i = 0; i + 1 < m->max_tables; /* one place is the bucket's */ i++) {
+        char table[32];
+        snprintf(table, sizeof table, "early%u", i);
+        make_record(&rec, "c", "null", "{\"id\":1}", BASE_NS, BASE_NS, "a", "public", table);
+        ingest(m, rec.data, 1);
+    }
+    assert_null(m->other_tables);
+    make_record(&rec, "c", "null", "{\"id\":5,\"code\":\"X\"}", BASE_NS, BASE_NS, "a", "public",
+                "late");
+    ingest(m, rec.data, 2);
+    other = m->other_tables;
+    assert_non_null(other);
+    assert_row(other, "[\"public\",\"late\",[\"X\"]]", "{\"id\":5,\"code\":\"X\"}");
+    make_record(&rec, "c", "null", "{\"order_id\":9,\"item_id\":2,\"q\":1}", BASE_NS, BASE_NS, "a",
+                "public", "guessed");
+    ingest(m, rec.data, 3);
+    make_record(&rec, "d", "{\"order_id\":9,\"item_id\":2}", "null", BASE_NS + 1, BASE_NS + 1, "b",
+                "public", "guessed");
+    ingest(m, rec.data, 4);
+    {
+        struct jspan key = {"[\"public\",\"guessed\",[9,2]]", 0};
+        key.n = strlen(key.p);
+        const struct rs_row *r = rs_table_find(other->rows, key);
+        assert_non_null(r);
+        assert_false(rs_row_live(r));
+    }
+    assert_int_equal(other->folded, 2);
+    assert_int_equal(m->totals.unkeyed, 0);
+    buf_free(&rec);
+    model_free(m);
+}
+
+/* 20 000 shard ids, as a recording may carry: a few shards of their own, the rest in
+ * "(other shards)"; the count of ids folded is exact up to MODEL_FOLDED_NAMES, a lower bound
+ * beyond. The shards a stream lists itself are never folded. */
+static void test_shard_flood(void **state)
+{
+    struct model *m = small_model();
+    unsigned first = 0, other;
+
+    (void)state;
+    assert_true(m->max_shards >= 2 && m->max_shards < 100);
+    for (unsigned i = 0; i < 20000; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "shardId-%012u", i);
+        unsigned idx = model_shard(m, id);
+        assert_true(idx < m->nshards);
+        if (i == 0)
+            first = idx;
+        assert_int_equal(model_shard(m, "shardId-000000000000"), first);
+        assert_true(model_memory(m) <= SMALL_CAP);
+        if (i == 999) {
+            assert_non_null(m->other_shards);
+            assert_int_equal(m->other_shards->folded, 1000 - (m->nshards - 1));
+            assert_true(m->other_shards->folded_exact);
+        }
+    }
+    assert_true(m->nshards <= m->max_shards);
+    other = m->other_shards->index;
+    assert_true(m->shards[other]->other);
+    assert_string_equal(m->shards[other]->id, MODEL_OTHER_SHARDS);
+    assert_int_equal(model_shard(m, "shardId-000000019999"), other);
+    assert_int_equal(m->other_shards->folded, MODEL_FOLDED_NAMES);
+    assert_false(m->other_shards->folded_exact);
+    /* Listed by the stream: a shard of its own, whatever the count. */
+    unsigned listed = model_shard_listed(m, "shardId-listed");
+    assert_int_not_equal(listed, other);
+    assert_string_equal(m->shards[listed]->id, "shardId-listed");
+    assert_int_equal(model_shard(m, "shardId-listed"), listed);
+    model_free(m);
+}
+
+/* Ids longer than SHARD_ID_MAX are stored in a form that is compared as stored: the same id is
+ * always the same shard, distinct ids stay distinct, and the stored form is valid UTF-8. */
+static void test_long_shard_ids(void **state)
+{
+    struct model *m = model_new(NULL, 0);
+    char a[400], b[400], e[400], fit[SHARD_ID_MAX + 1];
+    unsigned ia, ib, ie;
+
+    (void)state;
+    memset(a, 'a', 300);
+    a[300] = '\0';
+    memcpy(b, a, sizeof b);
+    b[299] = 'b'; /* differs only far beyond the stored prefix */
+    e[0] = '\0';
+    for (int i = 0; i < 100; i++)
+        strcat(e, "\xc3\xa9"); /* 200 bytes of "é" */
+    ia = model_shard(m, a);
+    for (int i = 0; i < 20000; i++)
+        assert_int_equal(model_shard(m, a), ia);
+    assert_int_equal(m->nshards, 1);
+    ib = model_shard(m, b);
+    assert_int_not_equal(ib, ia);
+    ie = model_shard(m, e);
+    assert_int_equal(m->nshards, 3);
+    assert_true(strlen(m->shards[ia]->id) <= SHARD_ID_MAX);
+    assert_int_equal(strncmp(m->shards[ia]->id, a, SHARD_ID_MAX - 17), 0);
+    assert_string_not_equal(m->shards[ia]->id, m->shards[ib]->id);
+    assert_non_null(strchr(m->shards[ia]->id, '~'));
+    assert_true(jscan_utf8_valid(m->shards[ie]->id, strlen(m->shards[ie]->id)));
+    shard_id_fit(e, fit);
+    assert_string_equal(fit, m->shards[ie]->id);
+    /* Ids up to SHARD_ID_MAX bytes, as Kinesis allows, are kept as they are. */
+    memset(fit, 'k', SHARD_ID_MAX);
+    fit[SHARD_ID_MAX] = '\0';
+    {
+        char copy[SHARD_ID_MAX + 1];
+        memcpy(copy, fit, sizeof copy);
+        assert_string_equal(m->shards[model_shard(m, copy)]->id, copy);
+    }
+    assert_string_equal(m->shards[model_shard(m, "shardId-000000000001")]->id,
+                        "shardId-000000000001");
+    model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -960,6 +1304,11 @@ int main(void)
         cmocka_unit_test(test_mixed_stream),
         cmocka_unit_test(test_report),
         cmocka_unit_test(test_report_random),
+        cmocka_unit_test(test_split_redelivered_heads),
+        cmocka_unit_test(test_table_flood),
+        cmocka_unit_test(test_folded_table_keys),
+        cmocka_unit_test(test_shard_flood),
+        cmocka_unit_test(test_long_shard_ids),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -582,6 +582,41 @@ static void test_eviction_across_tables(void **state)
     rowstore_free(rs);
 }
 
+/* Memory held outside the store under the same cap (the model's tables and shards): rows make
+ * room for it, least recently changed first, and the row changed last stays whatever it takes. */
+static void test_reserve(void **state)
+{
+    size_t base, cost = row_cost(&base);
+    struct rowstore_limits lim = {0, 0, 0};
+    struct rowstore *rs;
+    struct rs_table *t;
+
+    (void)state;
+    lim.max_bytes = base + 3 * cost + cost / 2;
+    rs = rowstore_new(&lim);
+    t = rowstore_table_new(rs);
+    for (int i = 0; i < 3; i++)
+        put_key(rs, t, 1000 + i, 1, i);
+    assert_int_equal(rowstore_stats(rs)->keys, 3);
+    rowstore_reserve(rs, cost);
+    assert_int_equal(rowstore_stats(rs)->evicted, 1);
+    assert_false(has_key(t, 1000));
+    assert_true(has_key(t, 1001) && has_key(t, 1002));
+    put_key(rs, t, 1003, 1, 10); /* room for two rows now */
+    assert_false(has_key(t, 1001));
+    assert_int_equal(rowstore_stats(rs)->keys, 2);
+    assert_true(rowstore_stats(rs)->bytes + cost <= lim.max_bytes);
+    rowstore_reserve(rs, 0); /* given back: nothing evicted, room for three again */
+    put_key(rs, t, 1004, 1, 11);
+    assert_int_equal(rowstore_stats(rs)->keys, 3);
+    assert_int_equal(rowstore_stats(rs)->evicted, 2);
+    rowstore_reserve(rs, lim.max_bytes); /* everything: only the last row changed stays */
+    assert_int_equal(rowstore_stats(rs)->keys, 1);
+    assert_true(has_key(t, 1004));
+    assert_int_equal(rowstore_stats(rs)->evicted, 4);
+    rowstore_free(rs);
+}
+
 /* Many keys through a bounded store: index growth and removal keep every lookup right. */
 static void test_many_keys(void **state)
 {
@@ -739,6 +774,7 @@ int main(void)
         cmocka_unit_test(test_recency_order),
         cmocka_unit_test(test_eviction),
         cmocka_unit_test(test_eviction_across_tables),
+        cmocka_unit_test(test_reserve),
         cmocka_unit_test(test_many_keys),
         cmocka_unit_test(test_stats),
         cmocka_unit_test(test_rekey),
