@@ -190,6 +190,8 @@ struct model *model_new(const struct model_config *cfg, int64_t now_ms)
     set_caps(m);
     metrics_init(&m->all, m->cfg.latency_window_ms);
     series_init(&m->records_per_s);
+    series_init(&m->undecodable_per_s);
+    events_init(&m->events);
     m->record_size_limit = MODEL_DEFAULT_RECORD_LIMIT;
     m->started_ms = now_ms;
     snprintf(m->source, sizeof m->source, "none");
@@ -622,6 +624,28 @@ void model_readout(const struct model *m, const struct metrics *mt, int64_t now_
                  cursor_ms, out);
 }
 
+/* Counts new undecodable records per second, and logs a reason the first time it occurs. */
+static void note_undecodable(struct model *m, int64_t now_ms)
+{
+    uint64_t total = undecodable_total(m);
+    if (total == m->totals.undecodable)
+        return;
+    series_add(&m->undecodable_per_s, now_ms, (uint32_t)(total - m->totals.undecodable));
+    m->totals.undecodable = total;
+    m->generation++;
+    const struct decode_stats *ds = decoder_stats(m->dec);
+    for (int r = 0; r < DERR_COUNT; r++) {
+        if (!ds->errors[r] || m->undecodable_logged[r])
+            continue;
+        char text[EVENT_TEXT_MAX + 1];
+        m->undecodable_logged[r] = true;
+        snprintf(text, sizeof text, "first undecodable record: %s (%s)",
+                 decode_reason_name((enum decode_reason)r), ds->sample[r].detail);
+        events_add(&m->events, now_ms, EV_WARN, EVK_UNDECODABLE, EV_DERIVED,
+                   decode_reason_name((enum decode_reason)r), text);
+    }
+}
+
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
 {
     struct cdc_change c;
@@ -632,7 +656,7 @@ void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
     shard_count_record(m, raw, now_ms);
     enum decode_status st = decoder_feed(m->dec, raw, now_ms, &c);
     /* not only errors count: buffering a part may drop older split changes for room */
-    m->totals.undecodable = undecodable_total(m);
+    note_undecodable(m, now_ms);
     switch (st) {
     case DECODE_ERROR:
     case DECODE_PENDING:
@@ -655,11 +679,7 @@ void model_tick(struct model *m, int64_t now_ms)
     for (unsigned i = 0; i < m->ntables; i++)
         metrics_tick(&m->tables[i]->m, now_ms);
     metrics_tick(&m->all, now_ms);
-    uint64_t undecodable = undecodable_total(m);
-    if (undecodable != m->totals.undecodable) {
-        m->totals.undecodable = undecodable;
-        m->generation++;
-    }
+    note_undecodable(m, now_ms);
 }
 
 void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, const char *text,

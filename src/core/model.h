@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "change.h"
 #include "decode.h"
+#include "events.h"
 #include "hashidx.h"
 #include "metrics.h"
 #include "pk.h"
@@ -128,8 +129,11 @@ struct model {
     unsigned nshards;
     unsigned shards_cap;
     struct model_totals totals;
-    struct metrics all;          /* every table together */
-    struct series records_per_s; /* raw records received */
+    struct metrics all;                  /* every table together */
+    struct series records_per_s;         /* raw records received */
+    struct series undecodable_per_s;     /* records counted under a decode reason */
+    struct events events;                /* what happened, for the Events screen and the reports */
+    bool undecodable_logged[DERR_COUNT]; /* the first record of each reason is in the log */
     struct dlq_state dlq;
     uint64_t record_size_limit; /* bytes */
     char source[256];           /* what is being read, for headers and snapshots */

@@ -3,11 +3,15 @@
 
 #include "readout.h"
 
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define READOUT_IDLE_MS           60000
 #define READOUT_HEADROOM_WARN_PCT 25.0
 #define READOUT_HEADROOM_BAD_PCT  10.0
+#define READOUT_STALL_MS          5000
 
 static const int readout_secs[READOUT_RATES] = {1, 10, 60};
 
@@ -16,7 +20,117 @@ void readout_thresholds_default(struct readout_thresholds *t)
     memset(t, 0, sizeof *t);
     t->headroom_warn_pct = READOUT_HEADROOM_WARN_PCT;
     t->headroom_bad_pct = READOUT_HEADROOM_BAD_PCT;
+    /* DSQL emits a change within about a second of its commit and Kinesis makes it readable in
+     * well under a second; cdctop itself should keep up within seconds. */
+    t->latency_warn_us[LAT_COMMIT_TO_EMIT] = 1000000;
+    t->latency_bad_us[LAT_COMMIT_TO_EMIT] = 10000000;
+    t->latency_warn_us[LAT_EMIT_TO_ARRIVAL] = 1000000;
+    t->latency_bad_us[LAT_EMIT_TO_ARRIVAL] = 10000000;
+    t->latency_warn_us[LAT_ARRIVAL_TO_PROCESSED] = 5000000;
+    t->latency_bad_us[LAT_ARRIVAL_TO_PROCESSED] = 60000000;
+    t->dlq_warn_per_min = 0;
+    t->dlq_bad_per_min = 10;
+    t->undecodable_warn_pct = 0;
+    t->undecodable_bad_pct = 1;
+    t->stall_ms = READOUT_STALL_MS;
     t->idle_ms = READOUT_IDLE_MS;
+}
+
+/* "500ms", "2s", "1.5s", "1m", "250us": microseconds. */
+static bool readout_parse_duration(const char *s, int64_t *us)
+{
+    char *end;
+    double v = strtod(s, &end), unit;
+    if (end == s || !isfinite(v) || v < 0)
+        return false;
+    if (strcmp(end, "us") == 0)
+        unit = 1;
+    else if (strcmp(end, "ms") == 0)
+        unit = 1e3;
+    else if (strcmp(end, "s") == 0 || *end == '\0')
+        unit = 1e6;
+    else if (strcmp(end, "m") == 0)
+        unit = 60e6;
+    else
+        return false;
+    if (v * unit > 1e15)
+        return false;
+    *us = (int64_t)(v * unit);
+    return true;
+}
+
+static bool readout_parse_number(const char *s, double *out)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !isfinite(v) || v < 0)
+        return false;
+    *out = v;
+    return true;
+}
+
+bool readout_threshold_parse(struct readout_thresholds *t, const char *spec, char *err,
+                             size_t errlen)
+{
+    char name[32], warn[32], bad[32] = "";
+    const char *eq = strchr(spec, '='), *comma;
+    if (!eq || (size_t)(eq - spec) >= sizeof name) {
+        snprintf(err, errlen, "expected NAME=WARN[,BAD], e.g. commit_to_emit=1s,10s");
+        return false;
+    }
+    memcpy(name, spec, (size_t)(eq - spec));
+    name[eq - spec] = '\0';
+    comma = strchr(eq + 1, ',');
+    snprintf(warn, sizeof warn, "%.*s", (int)(comma ? comma - eq - 1 : (long)strlen(eq + 1)),
+             eq + 1);
+    if (comma)
+        snprintf(bad, sizeof bad, "%s", comma + 1);
+    for (int k = 0; k < LAT_COUNT; k++) {
+        if (strcmp(name, lat_kind_name((enum lat_kind)k)) != 0)
+            continue;
+        int64_t w, b = t->latency_bad_us[k];
+        if (!readout_parse_duration(warn, &w) || (bad[0] && !readout_parse_duration(bad, &b))) {
+            snprintf(err, errlen, "%s: expected durations such as 500ms, 2s or 1m", name);
+            return false;
+        }
+        t->latency_warn_us[k] = w;
+        t->latency_bad_us[k] = b;
+        return true;
+    }
+    if (strcmp(name, "stall") == 0) {
+        int64_t us;
+        if (!readout_parse_duration(warn, &us) || bad[0] || us < 1000) {
+            snprintf(err, errlen, "stall: expected one duration of at least 1ms, such as 5s");
+            return false;
+        }
+        t->stall_ms = us / 1000;
+        return true;
+    }
+    double *pw, *pb;
+    if (strcmp(name, "headroom") == 0) {
+        pw = &t->headroom_warn_pct;
+        pb = &t->headroom_bad_pct;
+    } else if (strcmp(name, "undecodable") == 0) {
+        pw = &t->undecodable_warn_pct;
+        pb = &t->undecodable_bad_pct;
+    } else if (strcmp(name, "dlq_growth") == 0) {
+        pw = &t->dlq_warn_per_min;
+        pb = &t->dlq_bad_per_min;
+    } else {
+        snprintf(err, errlen,
+                 "unknown threshold %s (commit_to_emit, emit_to_arrival, arrival_to_processed, "
+                 "headroom, dlq_growth, undecodable, stall)",
+                 name);
+        return false;
+    }
+    double w, b = *pb;
+    if (!readout_parse_number(warn, &w) || (bad[0] && !readout_parse_number(bad, &b))) {
+        snprintf(err, errlen, "%s: expected numbers, e.g. %s=25,10", name, name);
+        return false;
+    }
+    *pw = w;
+    *pb = b;
+    return true;
 }
 
 int readout_rate_secs(int i)
@@ -40,6 +154,18 @@ const char *readout_freshness_name(enum readout_freshness f)
     default:
         return "none";
     }
+}
+
+enum readout_level readout_latency_level(const struct readout_thresholds *th, enum lat_kind k,
+                                         int64_t p99_us)
+{
+    if ((unsigned)k >= LAT_COUNT)
+        return LEVEL_OK;
+    if (th->latency_bad_us[k] > 0 && p99_us > th->latency_bad_us[k])
+        return LEVEL_BAD;
+    if (th->latency_warn_us[k] > 0 && p99_us > th->latency_warn_us[k])
+        return LEVEL_WARN;
+    return LEVEL_OK;
 }
 
 enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
@@ -152,7 +278,9 @@ void readout_fill(const struct metrics *mt, const struct readout_thresholds *th,
             readout_latency_then(mt, (enum lat_kind)k, out->at_ms, &out->lat[k]);
         else
             readout_latency_now(mt, (enum lat_kind)k, now_ms, &out->lat[k]);
-        out->lat[k].level = LEVEL_OK;
+        out->lat[k].level = out->lat[k].known
+                                ? readout_latency_level(th, (enum lat_kind)k, out->lat[k].p99)
+                                : LEVEL_OK;
     }
     readout_size(mt, th, limit, &out->size);
     readout_freshness(mt, th, out);

@@ -9,6 +9,7 @@
 #define CDCTOP_READOUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "change.h"
@@ -21,12 +22,25 @@ enum readout_freshness { FRESH_NONE, FRESH_ACTIVE, FRESH_IDLE };
 
 #define READOUT_RATES 3 /* over 1, 10 and 60 seconds */
 
-/* Where a figure turns amber (warn) and red (bad). */
+/* Where a figure turns amber (warn) and red (bad); --threshold and the config file set them. */
 struct readout_thresholds {
     double headroom_warn_pct; /* the largest record leaves less than this under the limit */
     double headroom_bad_pct;
-    int64_t idle_ms; /* no change for this long: idle */
+    int64_t latency_warn_us[LAT_COUNT]; /* p99 of a stage above this */
+    int64_t latency_bad_us[LAT_COUNT];
+    double dlq_warn_per_min; /* the DLQ grows faster than this (0: any growth) */
+    double dlq_bad_per_min;
+    double undecodable_warn_pct; /* of the last minute's records (0: any) */
+    double undecodable_bad_pct;
+    int64_t stall_ms; /* a call pending longer than this (or 10x its usual time): stalled */
+    int64_t idle_ms;  /* no change for this long: idle */
 };
+
+/* Sets one threshold from "NAME=WARN[,BAD]" (names: commit_to_emit, emit_to_arrival,
+ * arrival_to_processed and stall take durations such as 500ms, 2s, 1m; headroom and undecodable
+ * percentages; dlq_growth messages per minute). False with a reason in err. */
+bool readout_threshold_parse(struct readout_thresholds *t, const char *spec, char *err,
+                             size_t errlen);
 
 void readout_thresholds_default(struct readout_thresholds *t);
 
@@ -81,5 +95,8 @@ const char *readout_freshness_name(enum readout_freshness f); /* "active", "idle
 
 /* The level of a headroom percentage, and of a record size against a limit. */
 enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct);
+/* The level of a stage's p99 (microseconds). */
+enum readout_level readout_latency_level(const struct readout_thresholds *th, enum lat_kind k,
+                                         int64_t p99_us);
 
 #endif

@@ -42,7 +42,15 @@ struct shard {
     char last_error[160]; /* "" when the last call succeeded */
     int64_t started_ms;   /* when reading began; 0 before */
     int64_t closed_ms;    /* when it was found closed and drained; 0 before */
-    unsigned index;       /* its place in the model's shard table */
+    /* What the reader is doing, for stall and outage truth (model_shard_* keep these) */
+    int64_t state_since_ms;   /* when state last changed */
+    int64_t call_since_ms;    /* when the call in flight was sent; 0 when none */
+    char call_op[32];         /* its operation, e.g. "GetRecords" */
+    int64_t call_avg_ms;      /* how long its calls usually take (exponential average) */
+    int64_t behind_at_ms;     /* when millis_behind was last known; 0 never */
+    int64_t failing_since_ms; /* first failure of the current run of failures; 0 when fine */
+    bool stalled;             /* a call pending far longer than usual (model_tick decides) */
+    unsigned index;           /* its place in the model's shard table */
     /* The "(other shards)" bucket: records of every shard id beyond the cap (model.h) */
     bool other;
     uint64_t folded;   /* bucket: distinct shard ids counted into it */
