@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "buf.h"
 #include "sigv4.h"
 #include "xalloc.h"
@@ -166,7 +168,10 @@ bool aws_sign_request(const char *method, const struct aws_url *u, const struct 
 
 void aws_sign_free(struct aws_signed *out)
 {
-    free(out->authorization);
+    if (out->authorization != NULL) {
+        OPENSSL_cleanse(out->authorization, strlen(out->authorization));
+        free(out->authorization);
+    }
     memset(out, 0, sizeof(*out));
 }
 
