@@ -205,6 +205,7 @@ static void aws_call_fail(struct aws_call *call, enum aws_outcome outcome, const
     aws_call_scrub(call, r->message, sizeof(r->message));
     aws_error_hint(outcome, r->message, call->cl->region, call->cl->u.host, message, call->hint,
                    sizeof(call->hint));
+    aws_call_scrub(call, call->hint, sizeof(call->hint));
     r->hint = call->hint;
     if (call->starting) {
         call->deferred = true;
@@ -250,6 +251,7 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
     }
     aws_error_hint(r.outcome, r.message, cl->region, cl->u.host, resp->error, call->hint,
                    sizeof(call->hint));
+    aws_call_scrub(call, call->hint, sizeof(call->hint)); /* it may quote the transport error */
     r.hint = call->hint;
     aws_call_report(call, &r);
 }

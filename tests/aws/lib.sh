@@ -78,22 +78,23 @@ start_stub() {
 
 DEAD_PORT=$(free_port) # nothing listens here: IMDS and STS default to it, never to the network
 
-# probe NAME [VAR=value...] -- ARGS...: runs the probe with a clean environment (no AWS_*
-# variables from the caller), HOME=$H, IMDS pointed at a dead loopback port unless overridden;
-# output in $TMP/NAME.out, exit status in $TMP/NAME.rc.
-probe() {
+# run_clean NAME PROGRAM [VAR=value...] -- ARGS...: runs PROGRAM with a clean environment (no
+# AWS_* or proxy variables from the caller), HOME=$H, IMDS pointed at a dead loopback port unless
+# overridden; stdout and stderr in $TMP/NAME.out, exit status in $TMP/NAME.rc.
+run_clean() {
     name=$1
-    shift
+    program=$2
+    shift 2
     set -- env -i PATH="$PATH" HOME="$H" LANG=C.UTF-8 \
         ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
         AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$DEAD_PORT" "$@"
-    # Replace the "--" separator with the probe itself.
+    # Replace the "--" separator with the program itself.
     n=$#
     i=0
     for a in "$@"; do
         i=$((i + 1))
         if [ "$a" = "--" ]; then
-            set -- "$@" "$PROBE"
+            set -- "$@" "$program"
         else
             set -- "$@" "$a"
         fi
@@ -107,11 +108,18 @@ probe() {
     case $rc in
     0 | 1) ;;
     *)
-        fail "the probe ($name) exited with status $rc:"
+        fail "$(basename "$program") ($name) exited with status $rc:"
         sed 's/^/    /' "$TMP/$name.out"
         ;;
     esac
     sanitizer_clean "$name"
+}
+
+# probe NAME [VAR=value...] -- ARGS...: run_clean with tests/aws/creds-probe.
+probe() {
+    probe_name=$1
+    shift
+    run_clean "$probe_name" "$PROBE" "$@"
 }
 
 # sanitizer_clean NAME: no AddressSanitizer, LeakSanitizer or UBSan report in NAME's output.

@@ -1781,8 +1781,7 @@ static void test_http_proxy_and_cleartext(void **state)
     clear_aws_env();
     stub_start(&proxy, loop);
     stub_start(&direct, loop);
-    for (int i = 0; i < 6; i++)
-        stub_reply(&proxy, "200 OK", "via proxy");
+    stub_reply(&proxy, "200 OK", "via proxy"); /* the last reply repeats */
     stub_reply(&direct, "200 OK", "direct");
     g.loop = loop;
     snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%d", proxy.port);
@@ -1808,15 +1807,18 @@ static void test_http_proxy_and_cleartext(void **state)
     send_and_wait(h, &g, "http://sts.cdctop.test:8080/", NULL, 0, true, false);
     assert_int_equal(w.count, 2);
     assert_string_equal(w.last, "credentials sent unencrypted to sts.cdctop.test:8080 (http://)");
-    /* No credential, no warning. */
+    /* No credential, no warning; nor for loopback hosts, however they are spelled. */
     send_and_wait(h, &g, "http://other.cdctop.test/", plain, 1, false, false);
+    send_and_wait(h, &g, "http://[::1]:1/", auth, 1, true, false);
+    send_and_wait(h, &g, "http://localhost:1/", auth, 1, true, false);
+    send_and_wait(h, &g, "http://127.0.0.2:1/", auth, 1, true, false);
     assert_int_equal(w.count, 2);
     /* Calls marked direct (instance metadata) never go through the proxy; loopback and
      * link-local targets are not warned about. */
     send_and_wait(h, &g, direct_url, auth, 1, true, true);
     assert_string_equal(g.body, "direct");
     assert_int_equal(direct.nrequests, 1);
-    assert_int_equal(proxy.nrequests, 4);
+    assert_int_equal(proxy.nrequests, 7);
     assert_int_equal(w.count, 2);
     http_free(h);
 
@@ -1829,7 +1831,7 @@ static void test_http_proxy_and_cleartext(void **state)
     assert_string_equal(g.body, "direct again");
     send_and_wait(h, &g, "http://kinesis.cdctop.test/", plain, 1, false, false);
     assert_int_equal(g.status, 0); /* through the dead lower-case proxy */
-    assert_int_equal(proxy.nrequests, 4);
+    assert_int_equal(proxy.nrequests, 7);
     http_free(h);
 
     /* HTTPS_PROXY alone does not carry http calls. */
