@@ -31,11 +31,13 @@
 #include "shellwords.h"
 #include "xalloc.h"
 
-#define PROCESS_TIMEOUT_S  60.0
-#define PROCESS_POLL_S     0.02
-#define PROCESS_MAX_STDOUT ((size_t)64 << 10)
-#define PROCESS_MAX_STDERR ((size_t)4 << 10)
-#define PROCESS_NOTE_MAX   160 /* bytes of the helper's stderr line in a note */
+#define PROCESS_TIMEOUT_S   60.0
+#define PROCESS_POLL_S      0.02
+#define PROCESS_MAX_STDOUT  ((size_t)64 << 10)
+#define PROCESS_MAX_STDERR  ((size_t)4 << 10)
+#define PROCESS_NOTE_MAX    160                 /* bytes of the helper's stderr line in a note */
+#define PROCESS_READ_BUDGET ((size_t)64 << 10)  /* per wake-up of the loop */
+#define PROCESS_DRAIN_MAX   ((size_t)256 << 10) /* after the helper exited */
 
 extern char **environ;
 
@@ -178,16 +180,20 @@ static void process_finish(struct process_op *op)
     process_free(op);
 }
 
-/* Reads what is available now; false when the pipe is closed (EOF or an error). */
+/* Reads what is available now, up to budget bytes; false when the pipe is closed (EOF or an
+ * error). The budget keeps a helper (or its leftovers) that writes without end from holding
+ * the loop. */
 static bool process_read_some(struct process_op *op, ev_io *w, bool *open, struct buf *b,
-                              size_t cap)
+                              size_t cap, size_t budget)
 {
     char chunk[4096];
+    size_t got = 0;
 
-    for (;;) {
+    while (got < budget) {
         ssize_t n = read(w->fd, chunk, sizeof(chunk));
 
         if (n > 0) {
+            got += (size_t)n;
             /* Beyond the cap the output is drained and dropped, so the helper never blocks. */
             if (b->len < cap)
                 buf_append(b, chunk, (size_t)n < cap - b->len ? (size_t)n : cap - b->len);
@@ -201,18 +207,16 @@ static bool process_read_some(struct process_op *op, ev_io *w, bool *open, struc
         process_close_pipe(op, w, open);
         return false;
     }
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    return true;
 }
 
-/* After the helper exited: takes what is left in the pipe and closes it. */
+/* After the helper exited: takes what is left in the pipe (all it wrote fits in the pipe's
+ * buffer, or it would still be blocked writing) and closes it. */
 static void process_drain(struct process_op *op, ev_io *w, bool *open, struct buf *b, size_t cap)
 {
-    if (*open && process_read_some(op, w, open, b, cap))
+    if (*open && process_read_some(op, w, open, b, cap, PROCESS_DRAIN_MAX))
         process_close_pipe(op, w, open);
-}
-
-static void process_read(struct process_op *op, ev_io *w, bool *open, struct buf *b, size_t cap)
-{
-    process_read_some(op, w, open, b, cap);
 }
 
 static void process_out_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -221,7 +225,7 @@ static void process_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 
     (void)loop;
     (void)revents;
-    process_read(op, w, &op->out_open, &op->out, PROCESS_MAX_STDOUT);
+    process_read_some(op, w, &op->out_open, &op->out, PROCESS_MAX_STDOUT, PROCESS_READ_BUDGET);
 }
 
 static void process_err_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -230,7 +234,7 @@ static void process_err_cb(struct ev_loop *loop, ev_io *w, int revents)
 
     (void)loop;
     (void)revents;
-    process_read(op, w, &op->err_open, &op->err, PROCESS_MAX_STDERR);
+    process_read_some(op, w, &op->err_open, &op->err, PROCESS_MAX_STDERR, PROCESS_READ_BUDGET);
 }
 
 static void process_child_cb(struct ev_loop *loop, ev_child *w, int revents)
@@ -383,6 +387,8 @@ struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, co
     op->ctx = ctx;
     buf_init(&op->out);
     buf_init(&op->err);
+    /* All the room stdout may take, at once: growing would leave copies of the secrets behind. */
+    buf_reserve(&op->out, PROCESS_MAX_STDOUT);
     process_watch(op, out[0], errp[0]);
     return &op->base;
 }

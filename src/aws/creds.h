@@ -27,6 +27,9 @@ struct aws_creds {
  * error line, already shortened and scrubbed. Headless mode prints it on stderr. */
 typedef void (*creds_note_fn)(void *ctx, const char *text);
 
+/* STS calls (assume-role, web identity) go where the AWS CLI sends them: AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, the profile's services section or endpoint_url, else the regional endpoint.
+ * No data-service endpoint is ever used for them. */
 struct creds_config {
     const char *profile; /* --profile; NULL = AWS_PROFILE / AWS_DEFAULT_PROFILE / default */
     const char *region;  /* --region; NULL = resolve */
