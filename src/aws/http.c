@@ -448,12 +448,15 @@ static bool http_build_headers(struct http_call *c, const struct http_request *r
         if (strcasecmp(hd->name, "Content-Type") == 0)
             has_content_type = true;
         buf_init(&line);
+        /* Sized once and wiped: the line may be Authorization or X-Amz-Security-Token. */
+        buf_reserve(&line, strlen(hd->name) + strlen(hd->value) + 3);
         /* "Name;" is curl's way to send a header with an empty value. */
         if (hd->value[0] == '\0')
             buf_printf(&line, "%s;", hd->name);
         else
             buf_printf(&line, "%s: %s", hd->name, hd->value);
         c->headers = curl_slist_append(c->headers, line.data);
+        http_wipe_buf(&line);
         buf_free(&line);
     }
     /* Servers that never answer 100-continue would stall large bodies for a second. */
