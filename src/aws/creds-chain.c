@@ -1,9 +1,10 @@
 /*
  * Which credential source applies, decided without any I/O beyond reading the two profile
- * files, in the AWS CLI's order (wire-formats §7.2): environment, assume-role from the profile,
- * web identity, (SSO: not supported, said so), ~/.aws/credentials, credential_process,
- * ~/.aws/config, container, instance metadata. Each source passed over leaves a note so that
- * "nothing found" can say what was tried.
+ * files, in the AWS CLI's order
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html): environment,
+ * assume-role from the profile, web identity, (SSO: not supported, said so), ~/.aws/credentials,
+ * credential_process, ~/.aws/config, container, instance metadata. Each source passed over
+ * leaves a note so that "nothing found" can say what was tried.
  */
 #include "config.h"
 

@@ -1,7 +1,10 @@
 /*
- * AWS credentials, resolved in the order the AWS CLI uses (wire-formats §7.2), refreshed before
- * they expire without interrupting callers, and the region (§7.3). Secrets never appear in any
- * message this module produces; `source` says where credentials came from, never what they are.
+ * AWS credentials, resolved in the order the AWS CLI uses
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), refreshed
+ * before they expire without interrupting callers, and the region
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). Secrets never appear in
+ * any message this module produces; `source` says where credentials came from, never what they
+ * are.
  */
 #ifndef CDCTOP_CREDS_H
 #define CDCTOP_CREDS_H

@@ -1,9 +1,10 @@
 /*
  * Unit tests for the AWS plumbing: error names, classes and hints for real error replies
- * (wire-formats §2.1, §2.6, §3.1), secret scrubbing, the profile file reader, shell-style
- * splitting for credential_process, STS XML extraction, credential_process output, the
- * refresh schedule, URL splitting, and http.c/aws.c end to end against a tiny HTTP server
- * that runs inside this process on 127.0.0.1.
+ * (the error lists of the Kinesis, SQS and STS API references), secret scrubbing, the profile file
+ * reader (nested sub-sections included), shell-style splitting for credential_process, STS XML
+ * extraction, the JSON credential documents, the refresh schedule, URL splitting, where STS calls
+ * go, and http.c/aws.c end to end (proxies, CA bundles, the unencrypted-credentials warning)
+ * against tiny HTTP servers that run inside this process on 127.0.0.1.
  */
 #include "config.h"
 
