@@ -26,6 +26,10 @@
 #define SYNC_S         1.0 /* how often the credentials' source is copied to the header */
 #define NO_REGION      "no AWS region"
 #define NO_CREDS       "no AWS credentials"
+#define CLEARTEXT_HINT "use an https:// endpoint (plain http is only safe on loopback)"
+#define CA_HINT        "fix AWS_CA_BUNDLE or the profile's ca_bundle"
+/* A quiet status line shows the unencrypted-credentials warning again after this long. */
+#define REMIND_AFTER_MS 10000
 
 struct live {
     struct source base;
@@ -47,7 +51,10 @@ struct live {
     ev_timer sync;
     char endpoint_shown[200];
     char creds_shown[160];
-    char status_text[256]; /* what this module last put on the status line */
+    char status_text[256];     /* what this module last put on the status line */
+    char cleartext[256];       /* the last unencrypted-credentials warning, "" when none */
+    char cleartext_hosts[120]; /* every host credentials went to unencrypted, for the header */
+    FILE *warn;
 };
 
 static char *dup_or_null(const char *s)
@@ -86,16 +93,22 @@ static void status_recovered(struct live *l, const char *what)
     l->status_text[0] = '\0';
 }
 
-/* The header's "<region> <endpoint>" and the credentials' source, when either changed. */
+/* The header's "<region> <endpoint>" and the credentials' source, when either changed; hosts
+ * that got credentials unencrypted stay named there for the rest of the run. */
 static void show_endpoint(struct live *l)
 {
     char endpoint[200];
+    int n;
     const char *source = l->creds ? creds_source(l->creds) : "";
     if (l->kinesis)
-        snprintf(endpoint, sizeof endpoint, "%s %s", l->region, aws_client_endpoint(l->kinesis));
+        n = snprintf(endpoint, sizeof endpoint, "%s %s", l->region,
+                     aws_client_endpoint(l->kinesis));
     else
-        snprintf(endpoint, sizeof endpoint, "(region not known yet)%s%s",
-                 l->endpoint_url ? " " : "", l->endpoint_url ? l->endpoint_url : "");
+        n = snprintf(endpoint, sizeof endpoint, "(region not known yet)%s%s",
+                     l->endpoint_url ? " " : "", l->endpoint_url ? l->endpoint_url : "");
+    if (l->cleartext_hosts[0] && n >= 0 && (size_t)n < sizeof endpoint)
+        snprintf(endpoint + n, sizeof endpoint - (size_t)n, " [unencrypted: %s]",
+                 l->cleartext_hosts);
     if (strcmp(endpoint, l->endpoint_shown) == 0 && strcmp(source, l->creds_shown) == 0)
         return;
     snprintf(l->endpoint_shown, sizeof l->endpoint_shown, "%s", endpoint);
@@ -106,11 +119,62 @@ static void show_endpoint(struct live *l)
     source_changed(&l->base);
 }
 
+static void say(struct live *l, const char *text)
+{
+    if (l->warn)
+        fprintf(l->warn, "cdctop: %s\n", text);
+}
+
+/* Credentials crossed (or are about to cross) the network unencrypted: on the status line, on
+ * stderr in headless mode, and so in the snapshot. */
+static void cleartext_cb(void *ctx, const char *host, const char *text)
+{
+    struct live *l = ctx;
+    size_t n = strlen(l->cleartext_hosts);
+    snprintf(l->cleartext, sizeof l->cleartext, "%s", text);
+    snprintf(l->cleartext_hosts + n, sizeof l->cleartext_hosts - n, "%s%s", n ? ", " : "", host);
+    say(l, text);
+    show_status(l, ALERT_WARN, text, CLEARTEXT_HINT);
+    show_endpoint(l);
+}
+
+/* Errors take the status line over; once it is quiet again, the warning comes back, so that a
+ * later snapshot still carries it. */
+static void cleartext_remind(struct live *l)
+{
+    const struct model_status *st = &l->base.model->status;
+    if (!l->cleartext[0] || st->level >= ALERT_WARN)
+        return;
+    if (st->level == ALERT_INFO && clock_now_ms(l->loop) - st->at_ms < REMIND_AFTER_MS)
+        return;
+    show_status(l, ALERT_WARN, l->cleartext, CLEARTEXT_HINT);
+}
+
+/* A credential helper's own error line: stderr only, never the model or an artefact. */
+static void creds_note_cb(void *ctx, const char *text)
+{
+    say(ctx, text);
+}
+
 static void sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
     (void)loop;
     (void)revents;
     show_endpoint(w->data);
+    cleartext_remind(w->data);
+}
+
+/* AWS_CA_BUNDLE or the profile's ca_bundle; a bundle that cannot be read is an error shown at
+ * once (and every https call then fails with it rather than trusting other CAs). */
+static void use_ca_bundle(struct live *l)
+{
+    char path[1024], origin[200], err[1400];
+    if (!creds_ca_bundle(l->creds, path, sizeof path, origin, sizeof origin))
+        return;
+    if (!http_set_ca_bundle(l->http, path, origin, err, sizeof err)) {
+        say(l, err);
+        show_status(l, ALERT_ERROR, err, CA_HINT);
+    }
 }
 
 static void reader_changed(void *ctx)
@@ -218,12 +282,16 @@ static int live_start(struct source *src, struct ev_loop *loop, char *err, size_
     l->running = true;
     snprintf(ua, sizeof ua, "%s", l->user_agent ? l->user_agent : "cdctop");
     l->http = http_new(loop, ua);
+    http_set_warn(l->http, cleartext_cb, l);
+    /* --endpoint-url is for Kinesis and SQS only: STS finds its own endpoint (creds.h). */
     struct creds_config cc = {
         .profile = l->profile,
         .region = l->region_opt,
-        .sts_endpoint = l->endpoint_url,
+        .note = creds_note_cb,
+        .note_ctx = l,
     };
     l->creds = creds_new(loop, l->http, &cc);
+    use_ca_bundle(l);
     ev_timer_init(&l->region_retry, region_retry_cb, REGION_RETRY_S, 0);
     l->region_retry.data = l;
     ev_timer_init(&l->sync, sync_cb, SYNC_S, SYNC_S);
@@ -305,6 +373,7 @@ struct source *live_new(struct model *m, const struct live_opts *o)
     l->endpoint_url = dup_or_null(o->endpoint_url);
     l->from = xstrdup(o->from && *o->from ? o->from : "latest");
     l->user_agent = dup_or_null(o->user_agent);
+    l->warn = o->warn;
     l->read_rate = o->read_rate;
     l->read_limit = o->read_limit;
     l->relist_s = o->relist_s;

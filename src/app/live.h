@@ -6,6 +6,8 @@
 #ifndef CDCTOP_LIVE_H
 #define CDCTOP_LIVE_H
 
+#include <stdio.h>
+
 #include "source.h"
 
 struct live_opts {
@@ -13,13 +15,14 @@ struct live_opts {
     const char *dlq;          /* queue name or URL, or NULL */
     const char *region;       /* --region, or NULL to resolve */
     const char *profile;      /* --profile, or NULL */
-    const char *endpoint_url; /* Kinesis, SQS and STS endpoint, or NULL for AWS's */
+    const char *endpoint_url; /* Kinesis and SQS endpoint, or NULL for AWS's (never STS's) */
     const char *from;
     double read_rate;
     unsigned read_limit;
     double relist_s;
     double dlq_interval_s;
     const char *user_agent; /* "cdctop/0.1.0" */
+    FILE *warn; /* headless: stderr, for warnings and a credential helper's own words; or NULL */
 };
 
 struct source *live_new(struct model *m, const struct live_opts *opts);

@@ -96,6 +96,7 @@ static struct source *make_live_source(struct model *m, const struct options *o)
         .relist_s = o->relist,
         .dlq_interval_s = o->dlq_interval,
         .user_agent = "cdctop/" PACKAGE_VERSION,
+        .warn = o->headless ? stderr : NULL,
     };
     return live_new(m, &lo);
 }

@@ -52,7 +52,7 @@ static const struct option_def option_table[] = {
     {"profile", OPT_STRING, OFF(profile), "NAME", "AWS profile for credentials and region",
      "AWS_PROFILE or default", false},
     {"endpoint-url", OPT_STRING, OFF(endpoint_url), "URL",
-     "endpoint for Kinesis, SQS and STS calls (emulators, VPC endpoints)", NULL, false},
+     "endpoint for Kinesis and SQS calls (emulators, VPC endpoints); not for STS", NULL, false},
     {"from", OPT_STRING, OFF(from), "POSITION",
      "where to start: latest, trim-horizon, a UTC time (2026-11-23T03:12:00Z), epoch seconds, "
      "or a time ago (-15m, -2h, -30s)",

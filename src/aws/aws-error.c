@@ -3,13 +3,19 @@
 
 #include "aws-error.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
+#include "xalloc.h"
 #include "xmltext.h"
+
+/* Shorter runs are left alone: an AWS secret access key is 40 characters. */
+#define AWS_ERROR_SECRET_MIN_RUN 20
 
 struct aws_error_class {
     const char *name;
@@ -268,29 +274,147 @@ void aws_error_hint(enum aws_outcome o, const char *message, const char *region,
     }
 }
 
-void aws_error_scrub(char *text, size_t textsz, const char *secret)
+static const char aws_error_mark[] = "<redacted>";
+
+/* Replaces the n bytes at p with the mark, keeping text NUL-terminated within textsz; returns
+ * where the text after the mark starts. */
+static char *aws_error_splice(char *text, size_t textsz, char *p, size_t n)
 {
-    static const char mark[] = "<redacted>";
+    size_t tail = strlen(p + n);
+    size_t room = textsz - (size_t)(p - text) - 1; /* bytes available from p */
+    size_t mlen = sizeof(aws_error_mark) - 1 < room ? sizeof(aws_error_mark) - 1 : room;
+
+    if (mlen + tail > room)
+        tail = room - mlen;
+    memmove(p + mlen, p + n, tail);
+    memcpy(p, aws_error_mark, mlen);
+    p[mlen + tail] = '\0';
+    return p + mlen;
+}
+
+static void aws_error_scrub_value(char *text, size_t textsz, const char *secret)
+{
     size_t slen = secret != NULL ? strlen(secret) : 0;
     char *from = text, *p;
 
-    if (textsz == 0)
+    /* The search resumes after each mark, so a secret that is part of the mark cannot loop. */
+    while (slen >= 4 && (p = strstr(from, secret)) != NULL)
+        from = aws_error_splice(text, textsz, p, slen);
+}
+
+/* The form-urlencoded spelling of s (as a web identity token travels in a request body), or
+ * NULL when it is the same as s. */
+static char *aws_error_form_encoded(const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t n = strlen(s), o = 0;
+    char *out = xmalloc(3 * n + 1);
+    bool differs = false;
+
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+
+        if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+            out[o++] = (char)c;
+        } else {
+            out[o++] = '%';
+            out[o++] = hex[c >> 4];
+            out[o++] = hex[c & 0xf];
+            differs = true;
+        }
+    }
+    out[o] = '\0';
+    if (!differs) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Characters of base64, base64url, JWTs and their form-urlencoded spellings. */
+static bool aws_error_run_char(char c)
+{
+    return isalnum((unsigned char)c) || c == '+' || c == '/' || c == '=' || c == '_' || c == '%' ||
+           c == '.' || c == '-';
+}
+
+static int aws_error_char_class(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return 0;
+    if (c >= 'a' && c <= 'z')
+        return 1;
+    if (c >= '0' && c <= '9')
+        return 2;
+    return 3;
+}
+
+/*
+ * Secret keys, session tokens and web identity tokens are long runs of random base64, which mix
+ * upper case, lower case and digits and switch between them at about three letters or digits
+ * in five. Names a person wrote (paths, role ARNs, "assumed-role/CdcReader/cdctop-1712345678",
+ * error names) switch far less often once punctuation is set aside, access key ids have no lower
+ * case, and request ids have no upper case.
+ */
+static bool aws_error_secret_like(const char *p, size_t n)
+{
+    bool seen[4] = {false, false, false, false};
+    size_t changes = 0, alnum = 0;
+    int prev = -1;
+
+    if (n < AWS_ERROR_SECRET_MIN_RUN)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        int k = aws_error_char_class(p[i]);
+
+        seen[k] = true;
+        if (k == 3)
+            continue;
+        if (prev >= 0 && k != prev)
+            changes++;
+        prev = k;
+        alnum++;
+    }
+    return seen[0] && seen[1] && seen[2] && alnum > 1 && changes * 10 >= (alnum - 1) * 4;
+}
+
+static void aws_error_scrub_runs(char *text, size_t textsz)
+{
+    char *p = text;
+
+    while (*p != '\0') {
+        size_t n = 0;
+
+        while (aws_error_run_char(p[n]))
+            n++;
+        if (n == 0)
+            p++;
+        else if (aws_error_secret_like(p, n))
+            p = aws_error_splice(text, textsz, p, n);
+        else
+            p += n;
+    }
+}
+
+void aws_error_scrub(char *text, size_t textsz, const char *const *secrets, size_t nsecrets)
+{
+    if (text == NULL || textsz == 0)
         return;
     text[textsz - 1] = '\0';
-    /* The search resumes after each mark, so a secret that is part of the mark cannot loop. */
-    while (slen >= 4 && (p = strstr(from, secret)) != NULL) {
-        size_t tail = strlen(p + slen);
-        size_t room = textsz - (size_t)(p - text) - 1; /* bytes available from p */
-        size_t mlen = sizeof(mark) - 1 < room ? sizeof(mark) - 1 : room;
+    for (size_t i = 0; i < nsecrets; i++) {
+        char *encoded;
 
-        if (mlen + tail > room)
-            tail = room - mlen;
-        memmove(p + mlen, p + slen, tail);
-        memcpy(p, mark, mlen);
-        p[mlen + tail] = '\0';
-        from = p + mlen;
+        if (secrets[i] == NULL || strlen(secrets[i]) < 4)
+            continue;
+        aws_error_scrub_value(text, textsz, secrets[i]);
+        encoded = aws_error_form_encoded(secrets[i]);
+        if (encoded != NULL) {
+            aws_error_scrub_value(text, textsz, encoded);
+            free(encoded);
+        }
     }
-    for (p = text; *p != '\0'; p++)
+    aws_error_scrub_runs(text, textsz);
+    for (char *p = text; *p != '\0'; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
 }

@@ -1,7 +1,8 @@
 /*
  * Turning an AWS reply into an outcome an operator can act on: the error name (from a JSON
  * "__type"/"code", an XML <Code>, or the X-Amzn-Errortype / x-amzn-query-error headers), the
- * message, the enum aws_outcome class and a one-line hint. Secrets are scrubbed from messages.
+ * message, the enum aws_outcome class and a one-line hint, and the scrubbing of secrets from any
+ * text that is shown or kept.
  */
 #ifndef CDCTOP_AWS_ERROR_H
 #define CDCTOP_AWS_ERROR_H
@@ -25,8 +26,14 @@ enum aws_outcome aws_error_classify(long status, const char *code);
  * transport_error are searched for the missing action and the curl error. */
 void aws_error_hint(enum aws_outcome o, const char *message, const char *region, const char *host,
                     const char *transport_error, char *out, size_t outsz);
-/* Replaces every occurrence of secret (when at least 4 bytes long) in text with "<redacted>"
- * and turns control characters into spaces, keeping the text NUL-terminated within textsz. */
-void aws_error_scrub(char *text, size_t textsz, const char *secret);
+/*
+ * Makes text from a server or a helper safe to show and to keep in artefacts, the one way every
+ * such text is cleaned: each known value in secrets (at least 4 bytes long; NULL entries are
+ * skipped) and its form-urlencoded spelling, and every run that looks like a secret (20 or more
+ * base64/JWT characters mixing upper case, lower case and digits the way random keys and tokens
+ * do), become "<redacted>"; control characters become spaces. Access key ids, ARNs, error names
+ * and request ids stay. The text stays NUL-terminated within textsz.
+ */
+void aws_error_scrub(char *text, size_t textsz, const char *const *secrets, size_t nsecrets);
 
 #endif

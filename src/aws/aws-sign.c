@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/crypto.h>
+
 #include "buf.h"
 #include "sigv4.h"
 #include "xalloc.h"
@@ -166,7 +168,10 @@ bool aws_sign_request(const char *method, const struct aws_url *u, const struct 
 
 void aws_sign_free(struct aws_signed *out)
 {
-    free(out->authorization);
+    if (out->authorization != NULL) {
+        OPENSSL_cleanse(out->authorization, strlen(out->authorization));
+        free(out->authorization);
+    }
     memset(out, 0, sizeof(*out));
 }
 
@@ -193,10 +198,14 @@ char *aws_sign_form_append(char *form, const char *key, const char *value)
     struct buf b;
 
     buf_init(&b);
+    /* Sized once, the old copy wiped: a value may be a web identity token. */
+    buf_reserve(&b, (form != NULL ? strlen(form) : 0) + 3 * (strlen(key) + strlen(value)) + 2);
     if (form != NULL && form[0] != '\0') {
         buf_puts(&b, form);
         buf_putc(&b, '&');
     }
+    if (form != NULL)
+        OPENSSL_cleanse(form, strlen(form));
     free(form);
     aws_sign_form_encode(&b, key);
     buf_putc(&b, '=');

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include <ev.h>
+#include <openssl/crypto.h>
 
 #include "aws-error.h"
 #include "aws-sign.h"
@@ -142,8 +143,8 @@ static void aws_call_unlink(struct aws_client *cl, struct aws_call *call)
 
 static void aws_call_free(struct aws_call *call)
 {
-    explicit_bzero(call->secret, sizeof(call->secret));
-    explicit_bzero(call->token, sizeof(call->token));
+    OPENSSL_cleanse(call->secret, sizeof(call->secret));
+    OPENSSL_cleanse(call->token, sizeof(call->token));
     free(call->operation);
     free(call->body);
     free(call);
@@ -183,6 +184,15 @@ static void aws_later_cb(struct ev_loop *loop, ev_timer *w, int revents)
         aws_client_destroy(cl);
 }
 
+/* Server and transport text is shown and kept: never with the call's secrets or anything like
+ * one in it. */
+static void aws_call_scrub(const struct aws_call *call, char *text, size_t textsz)
+{
+    const char *known[] = {call->secret, call->token};
+
+    aws_error_scrub(text, textsz, known, 2);
+}
+
 /* Ends a call that never got a reply; from inside aws_call the report waits for the loop. */
 static void aws_call_fail(struct aws_call *call, enum aws_outcome outcome, const char *message)
 {
@@ -192,8 +202,10 @@ static void aws_call_fail(struct aws_call *call, enum aws_outcome outcome, const
     r->outcome = outcome;
     r->body = "";
     snprintf(r->message, sizeof(r->message), "%s", message);
+    aws_call_scrub(call, r->message, sizeof(r->message));
     aws_error_hint(outcome, r->message, call->cl->region, call->cl->u.host, message, call->hint,
                    sizeof(call->hint));
+    aws_call_scrub(call, call->hint, sizeof(call->hint));
     r->hint = call->hint;
     if (call->starting) {
         call->deferred = true;
@@ -239,8 +251,8 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
         if (r.message[0] == '\0')
             snprintf(r.message, sizeof(r.message), "HTTP %ld", resp->status);
     }
-    aws_error_scrub(r.message, sizeof(r.message), call->secret);
-    aws_error_scrub(r.message, sizeof(r.message), call->token);
+    aws_call_scrub(call, r.message, sizeof(r.message));
+    aws_call_scrub(call, r.code, sizeof(r.code));
     r.outcome = aws_error_classify(resp->status, r.code);
     if (r.outcome == AWS_EXPIRED_CREDS && !call->retried) {
         /* Fresh credentials and a fresh signature date, once. */
@@ -252,6 +264,7 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
     }
     aws_error_hint(r.outcome, r.message, cl->region, cl->u.host, resp->error, call->hint,
                    sizeof(call->hint));
+    aws_call_scrub(call, call->hint, sizeof(call->hint)); /* it may quote the transport error */
     r.hint = call->hint;
     if (r.outcome == AWS_OK)
         aws_call_reply(&r);

@@ -1,9 +1,10 @@
 /*
  * Which credential source applies, decided without any I/O beyond reading the two profile
- * files, in the AWS CLI's order (wire-formats §7.2): environment, assume-role from the profile,
- * web identity, (SSO: not supported, said so), ~/.aws/credentials, credential_process,
- * ~/.aws/config, container, instance metadata. Each source passed over leaves a note so that
- * "nothing found" can say what was tried.
+ * files, in the AWS CLI's order
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html): environment,
+ * assume-role from the profile, web identity, (SSO: not supported, said so), ~/.aws/credentials,
+ * credential_process, ~/.aws/config, container, instance metadata. Each source passed over
+ * leaves a note so that "nothing found" can say what was tried.
  */
 #include "config.h"
 
@@ -40,19 +41,26 @@ struct chain {
 
 /* --- the profile files ---------------------------------------------------------------------- */
 
+/* A path from a setting, with a leading "~/" meaning $HOME. */
+static void chain_expand_home(const char *v, struct buf *out)
+{
+    const char *home = getenv("HOME");
+
+    if (v[0] == '~' && v[1] == '/' && home != NULL)
+        buf_printf(out, "%s%s", home, v + 1);
+    else
+        buf_puts(out, v);
+}
+
 static void chain_file_path(const char *env, const char *rel, struct buf *out)
 {
     const char *v = getenv(env);
     const char *home = getenv("HOME");
 
-    if (v != NULL && v[0] != '\0') {
-        if (v[0] == '~' && v[1] == '/' && home != NULL)
-            buf_printf(out, "%s%s", home, v + 1);
-        else
-            buf_puts(out, v);
-    } else {
+    if (v != NULL && v[0] != '\0')
+        chain_expand_home(v, out);
+    else
         buf_printf(out, "%s/%s", home != NULL ? home : "", rel);
-    }
 }
 
 static void chain_files_load(struct chain_files *f)
@@ -497,22 +505,107 @@ static bool chain_profile_sources(struct chain *ch, bool *found)
     return true;
 }
 
+static bool chain_true(const char *v)
+{
+    return v != NULL && strcasecmp(v, "true") == 0;
+}
+
+/* An endpoint setting of the profile: its services section's "sts" sub-section, then its own
+ * endpoint_url (config file only, as the AWS CLI reads them). */
+static const char *chain_conf_endpoint(const struct chain_files *f, const char *profile,
+                                       const char *service, const char **origin)
+{
+    const char *services = chain_conf_get(f, profile, "services");
+    const char *v = NULL;
+
+    if (services != NULL && services[0] != '\0') {
+        struct buf section, key;
+
+        buf_init(&section);
+        buf_init(&key);
+        buf_printf(&section, "services %s", services);
+        buf_printf(&key, "%s.endpoint_url", service);
+        v = ini_get(f->conf, section.data, key.data);
+        buf_free(&section);
+        buf_free(&key);
+        *origin = "the profile's services section";
+    }
+    if (v == NULL || v[0] == '\0') {
+        v = chain_conf_get(f, profile, "endpoint_url");
+        *origin = "the profile's endpoint_url";
+    }
+    return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/*
+ * The STS endpoint, chosen as the AWS CLI chooses a service's endpoint (AWS SDKs and Tools
+ * Reference Guide, "Service-specific endpoints":
+ * https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html): AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, the profile's services section, the profile's endpoint_url, else the regional
+ * endpoint. AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+ * ignore_configured_endpoint_urls) = true leaves only the regional one. --endpoint-url never
+ * applies: it names the data services' endpoint, and STS calls carry a web identity token or
+ * are signed with the source credentials.
+ */
+static void chain_sts_url(const struct chain_files *f, const char *profile, const char *region,
+                          struct buf *url, const char **origin)
+{
+    const char *v = NULL;
+
+    if (!chain_true(chain_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) &&
+        !chain_true(chain_conf_get(f, profile, "ignore_configured_endpoint_urls"))) {
+        if ((v = chain_env("AWS_ENDPOINT_URL_STS")) != NULL)
+            *origin = "AWS_ENDPOINT_URL_STS";
+        else if ((v = chain_env("AWS_ENDPOINT_URL")) != NULL)
+            *origin = "AWS_ENDPOINT_URL";
+        else
+            v = chain_conf_endpoint(f, profile, "sts", origin);
+    }
+    if (v != NULL) {
+        buf_puts(url, v);
+        return;
+    }
+    *origin = "the regional endpoint";
+    if (region[0] == '\0') {
+        buf_puts(url, "https://sts.amazonaws.com/"); /* the global endpoint signs as us-east-1 */
+        return;
+    }
+    /* The China partition has its own domain. */
+    buf_printf(url, "https://sts.%s.amazonaws.com%s/", region,
+               strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
+}
+
 static void chain_sts(struct chain *ch)
 {
     char region[64], where[128];
+    const char *origin = NULL;
     struct buf b;
 
     if (creds_chain_region(ch->cfg, region, sizeof(region), where, sizeof(where)) != 1)
         region[0] = '\0';
     ch->plan->sts_region = xstrdup(region[0] != '\0' ? region : "us-east-1");
     buf_init(&b);
-    if (ch->cfg->sts_endpoint != NULL && ch->cfg->sts_endpoint[0] != '\0')
-        buf_puts(&b, ch->cfg->sts_endpoint);
-    else if (region[0] != '\0')
-        buf_printf(&b, "https://sts.%s.amazonaws.com/", region);
-    else
-        buf_puts(&b, "https://sts.amazonaws.com/"); /* the global endpoint signs as us-east-1 */
+    chain_sts_url(&ch->f, ch->profile, region, &b, &origin);
     ch->plan->sts_endpoint = buf_steal(&b);
+}
+
+void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size_t urlsz,
+                              char *origin, size_t originsz)
+{
+    struct chain_files f = {0};
+    char region[64], where[128];
+    const char *from = NULL;
+    struct buf b;
+
+    if (creds_chain_region(cfg, region, sizeof(region), where, sizeof(where)) != 1)
+        region[0] = '\0';
+    chain_files_load(&f);
+    buf_init(&b);
+    chain_sts_url(&f, creds_chain_profile_name(cfg), region, &b, &from);
+    snprintf(url, urlsz, "%s", b.data);
+    snprintf(origin, originsz, "%s", from);
+    buf_free(&b);
+    chain_files_free(&f);
 }
 
 const char *creds_chain_profile_name(const struct creds_chain_cfg *cfg)
@@ -614,6 +707,30 @@ void creds_chain_plan_free(struct creds_plan *plan)
     free(plan->sts_endpoint);
     free(plan->sts_region);
     memset(plan, 0, sizeof(*plan));
+}
+
+bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t pathsz,
+                           char *origin, size_t originsz)
+{
+    struct chain_files f = {0};
+    const char *profile = creds_chain_profile_name(cfg);
+    const char *v = chain_env("AWS_CA_BUNDLE");
+    struct buf b;
+
+    if (v != NULL) {
+        snprintf(origin, originsz, "AWS_CA_BUNDLE");
+    } else {
+        chain_files_load(&f);
+        v = chain_conf_get(&f, profile, "ca_bundle");
+        snprintf(origin, originsz, "the ca_bundle of profile %s", profile);
+    }
+    buf_init(&b);
+    if (v != NULL && v[0] != '\0')
+        chain_expand_home(v, &b);
+    snprintf(path, pathsz, "%s", b.data != NULL ? b.data : "");
+    buf_free(&b);
+    chain_files_free(&f);
+    return path[0] != '\0';
 }
 
 /* Region names go into host names: lowercase letters, digits and dashes only. */

@@ -12,11 +12,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
+#include <openssl/crypto.h>
 
-#include "awstime.h"
+#include "aws-error.h"
 #include "aws-sign.h"
 #include "buf.h"
+#include "creds-json.h"
 #include "creds-op.h"
 #include "http.h"
 #include "xalloc.h"
@@ -112,7 +113,7 @@ static bool container_auth(char **out, char *err, size_t errsz)
     }
     if (*out != NULL && strpbrk(*out, "\r\n") != NULL) {
         snprintf(err, errsz, "the container authorization token holds a line break");
-        explicit_bzero(*out, strlen(*out));
+        OPENSSL_cleanse(*out, strlen(*out));
         free(*out);
         *out = NULL;
         return false;
@@ -126,7 +127,7 @@ static void container_free(struct container_op *op)
         http_cancel(op->h, op->call);
     free(op->url);
     if (op->auth != NULL) {
-        explicit_bzero(op->auth, strlen(op->auth));
+        OPENSSL_cleanse(op->auth, strlen(op->auth));
         free(op->auth);
     }
     free(op);
@@ -151,64 +152,49 @@ static void container_send(struct container_op *op)
     req.method = "GET";
     req.url = op->url;
     req.headers = hd;
+    req.secret = true; /* an authorization token goes out, credentials come back */
+    req.direct = true; /* the container agent is never reached through a proxy */
     req.timeout_ms = CONTAINER_TIMEOUT_MS;
     req.connect_timeout_ms = CONTAINER_TIMEOUT_MS;
     op->attempts++;
     op->call = http_send(op->h, &req, container_response, op);
 }
 
-static const char *container_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 static bool container_parse(const struct http_response *r, struct aws_creds *c, char *err,
                             size_t errsz)
 {
-    json_t *root = json_loadb(r->body, r->body_len, 0, NULL);
-    const char *akid, *secret, *token, *exp;
-    bool ok = false;
+    char why[300];
 
-    memset(c, 0, sizeof(*c));
     if (r->status != 200) {
-        const char *m = json_is_object(root) ? container_str(root, "message") : NULL;
+        char code[96], msg[300];
 
-        if (m == NULL && json_is_object(root))
-            m = container_str(root, "Message");
-        snprintf(err, errsz, "HTTP %ld%s%.200s", r->status, m != NULL ? ": " : "",
-                 m != NULL ? m : "");
-        json_decref(root);
+        aws_error_parse(r->body, r->body_len, NULL, NULL, code, sizeof(code), msg, sizeof(msg));
+        snprintf(err, errsz, "HTTP %ld%s%s", r->status, msg[0] != '\0' ? ": " : "", msg);
+        memset(c, 0, sizeof(*c));
         return false;
     }
-    akid = json_is_object(root) ? container_str(root, "AccessKeyId") : NULL;
-    secret = json_is_object(root) ? container_str(root, "SecretAccessKey") : NULL;
-    token = json_is_object(root) ? container_str(root, "Token") : NULL;
-    exp = json_is_object(root) ? container_str(root, "Expiration") : NULL;
-    if (akid == NULL || secret == NULL)
-        snprintf(err, errsz, "the reply lacks AccessKeyId/SecretAccessKey");
-    else if (!creds_copy(c->access_key, sizeof(c->access_key), akid) ||
-             !creds_copy(c->secret_key, sizeof(c->secret_key), secret) ||
-             !creds_copy(c->session_token, sizeof(c->session_token), token != NULL ? token : ""))
-        snprintf(err, errsz, "a credential is longer than supported");
-    else if (exp != NULL && !awstime_parse(exp, &c->expires_ms))
-        snprintf(err, errsz, "Expiration is not an ISO-8601 time");
-    else
-        ok = true;
-    json_decref(root);
-    if (!ok)
-        creds_wipe(c);
-    else
-        snprintf(c->source, sizeof(c->source), "container credentials");
-    return ok;
+    if (!creds_from_json(CREDS_JSON_CONTAINER, r->body, r->body_len, c, why, sizeof(why))) {
+        snprintf(err, errsz, "the reply: %s", why);
+        return false;
+    }
+    snprintf(c->source, sizeof(c->source), "container credentials");
+    return true;
+}
+
+/* The message for a failed fetch, without the authorization token or anything like a secret. */
+static void container_error(struct container_op *op, const char *msg, char *out, size_t outsz)
+{
+    const char *known[] = {op->auth};
+
+    snprintf(out, outsz, "%s", msg);
+    aws_error_scrub(out, outsz, known, 1);
 }
 
 static void container_response(void *ctx, const struct http_response *r)
 {
     struct container_op *op = ctx;
     struct aws_creds c;
-    char err[512];
+    char err[512], why[512];
 
     op->call = NULL;
     if ((r->status == 0 || r->status >= 500) && op->attempts < CONTAINER_ATTEMPTS) {
@@ -216,8 +202,10 @@ static void container_response(void *ctx, const struct http_response *r)
         return;
     }
     if (r->status == 0) {
-        op->done(op->ctx, NULL, r->error);
-    } else if (!container_parse(r, &c, err, sizeof(err))) {
+        container_error(op, r->error, err, sizeof(err));
+        op->done(op->ctx, NULL, err);
+    } else if (!container_parse(r, &c, why, sizeof(why))) {
+        container_error(op, why, err, sizeof(err));
         op->done(op->ctx, NULL, err);
     } else {
         op->done(op->ctx, &c, NULL);

@@ -10,11 +10,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include <jansson.h>
+#include <openssl/crypto.h>
 
-#include "awstime.h"
+#include "aws-error.h"
 #include "aws-sign.h"
 #include "buf.h"
+#include "creds-json.h"
 #include "creds-op.h"
 #include "http.h"
 #include "xalloc.h"
@@ -95,7 +96,7 @@ static void imds_free(struct imds_op *op)
     if (op->call != NULL)
         http_cancel(op->h, op->call);
     free(op->endpoint);
-    explicit_bzero(op->token, sizeof(op->token));
+    OPENSSL_cleanse(op->token, sizeof(op->token));
     free(op);
 }
 
@@ -106,10 +107,15 @@ static void imds_cancel(struct creds_op *base)
 
 static void imds_fail(struct imds_op *op, const char *msg)
 {
+    const char *known[] = {op->token};
+    char text[512];
+
+    snprintf(text, sizeof(text), "%s", msg);
+    aws_error_scrub(text, sizeof(text), known, 1);
     if (op->want_region)
-        op->text_done(op->ctx, NULL, msg);
+        op->text_done(op->ctx, NULL, text);
     else
-        op->done(op->ctx, NULL, msg);
+        op->done(op->ctx, NULL, text);
     imds_free(op);
 }
 
@@ -133,6 +139,8 @@ static void imds_request(struct imds_op *op, const char *method, const char *pat
     req.method = method;
     req.url = url.data;
     req.headers = hd;
+    req.secret = true; /* the session token goes out, the role's credentials come back */
+    req.direct = true; /* the metadata service is never reached through a proxy */
     req.timeout_ms = op->timeout_ms;
     req.connect_timeout_ms = op->timeout_ms;
     op->call = http_send(op->h, &req, imds_response, op);
@@ -174,54 +182,18 @@ static void imds_first_line(const char *body, char *out, size_t outsz)
     out[n] = '\0';
 }
 
-static const char *imds_json_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
 /* The role's credentials document; a 200 whose Code is not Success is an error. */
 static bool imds_parse_creds(struct imds_op *op, const char *body, size_t len, struct aws_creds *c,
                              char *err, size_t errsz)
 {
-    json_t *root = json_loadb(body, len, 0, NULL);
-    const char *code, *akid, *secret, *token, *exp;
-    bool ok = false;
+    char why[300];
 
-    memset(c, 0, sizeof(*c));
-    if (!json_is_object(root)) {
-        snprintf(err, errsz, "role %s: credentials are not JSON", op->role);
-        json_decref(root);
+    if (!creds_from_json(CREDS_JSON_IMDS, body, len, c, why, sizeof(why))) {
+        snprintf(err, errsz, "role %s credentials: %s", op->role, why);
         return false;
     }
-    code = imds_json_str(root, "Code");
-    akid = imds_json_str(root, "AccessKeyId");
-    secret = imds_json_str(root, "SecretAccessKey");
-    token = imds_json_str(root, "Token");
-    exp = imds_json_str(root, "Expiration");
-    if (code != NULL && strcmp(code, "Success") != 0) {
-        const char *m = imds_json_str(root, "Message");
-
-        snprintf(err, errsz, "role %s: %.64s%s%.200s", op->role, code, m != NULL ? ": " : "",
-                 m != NULL ? m : "");
-    } else if (akid == NULL || secret == NULL) {
-        snprintf(err, errsz, "role %s: no AccessKeyId/SecretAccessKey in the reply", op->role);
-    } else if (!creds_copy(c->access_key, sizeof(c->access_key), akid) ||
-               !creds_copy(c->secret_key, sizeof(c->secret_key), secret) ||
-               !creds_copy(c->session_token, sizeof(c->session_token),
-                           token != NULL ? token : "")) {
-        snprintf(err, errsz, "role %s: a credential is longer than supported", op->role);
-    } else if (exp != NULL && !awstime_parse(exp, &c->expires_ms)) {
-        snprintf(err, errsz, "role %s: Expiration is not an ISO-8601 time", op->role);
-    } else {
-        snprintf(c->source, sizeof(c->source), "imds role %s", op->role);
-        ok = true;
-    }
-    json_decref(root);
-    if (!ok)
-        creds_wipe(c);
-    return ok;
+    snprintf(c->source, sizeof(c->source), "imds role %s", op->role);
+    return true;
 }
 
 static void imds_token_reply(struct imds_op *op, const struct http_response *r)

@@ -47,12 +47,12 @@ struct creds_op *creds_container_fetch(struct http *h, creds_op_fn done, void *c
 /* True when one of the container variables is set. */
 bool creds_container_configured(void);
 
-/* credential_process: runs command (split shell-style, no shell) without blocking the loop. */
+/* credential_process: runs command (split shell-style, no shell) without blocking the loop.
+ * When it fails, the message says so without quoting it; note (if not NULL) gets a short,
+ * scrubbed line of its stderr. */
 struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, const char *label,
-                                   creds_op_fn done, void *ctx, char *err, size_t errsz);
-/* Parses a credential_process reply ({"Version":1,...}); false with a message otherwise. */
-bool creds_process_parse(const char *json, size_t len, struct aws_creds *out, char *err,
-                         size_t errsz);
+                                   creds_note_fn note, void *note_ctx, creds_op_fn done, void *ctx,
+                                   char *err, size_t errsz);
 
 struct creds_sts_params {
     const char *endpoint; /* URL of STS */
@@ -113,7 +113,6 @@ struct creds_plan {
 struct creds_chain_cfg {
     const char *profile; /* --profile, or NULL */
     const char *region;  /* --region, or NULL */
-    const char *sts_endpoint;
 };
 
 /* Walks the chain up to the first source that is configured and fills plan; false with a
@@ -129,6 +128,13 @@ int creds_chain_region(const struct creds_chain_cfg *cfg, char *out, size_t outs
                        size_t wheresz);
 /* The profile name in use (for messages). */
 const char *creds_chain_profile_name(const struct creds_chain_cfg *cfg);
+/* The URL STS calls go to, and which setting chose it ("AWS_ENDPOINT_URL_STS", "the regional
+ * endpoint", ...). */
+void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size_t urlsz,
+                              char *origin, size_t originsz);
+/* The CA bundle setting (see creds_ca_bundle). */
+bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t pathsz,
+                           char *origin, size_t originsz);
 
 /* --- shared helpers (creds.c) --------------------------------------------------------------- */
 

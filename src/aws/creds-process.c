@@ -3,7 +3,10 @@
  * through a shell) with stdin from /dev/null and stdout/stderr on pipes that the loop reads, so
  * a slow helper (an SSO login, a hardware token) never blocks the screen. Its exit is seen
  * with ev_child on the default loop (which reaps every child itself) or by polling waitpid
- * on any other loop. stdout carries secrets: no message ever quotes it.
+ * on any other loop. The helper's exit, not the end of its output, ends the wait: a descendant
+ * it left behind holding the pipes (a `sleep &`, an agent) does not keep cdctop waiting, and is
+ * killed with the rest of the helper's process group. The helper inherits no descriptor but
+ * the three standard ones. stdout carries secrets and stderr may: no message quotes either.
  */
 #include "config.h"
 
@@ -19,18 +22,22 @@
 #include <unistd.h>
 
 #include <ev.h>
-#include <jansson.h>
+#include <openssl/crypto.h>
 
-#include "awstime.h"
+#include "aws-error.h"
 #include "buf.h"
+#include "creds-json.h"
 #include "creds-op.h"
 #include "shellwords.h"
 #include "xalloc.h"
 
-#define PROCESS_TIMEOUT_S  60.0
-#define PROCESS_POLL_S     0.02
-#define PROCESS_MAX_STDOUT ((size_t)64 << 10)
-#define PROCESS_MAX_STDERR ((size_t)4 << 10)
+#define PROCESS_TIMEOUT_S   60.0
+#define PROCESS_POLL_S      0.02
+#define PROCESS_MAX_STDOUT  ((size_t)64 << 10)
+#define PROCESS_MAX_STDERR  ((size_t)4 << 10)
+#define PROCESS_NOTE_MAX    160                 /* bytes of the helper's stderr line in a note */
+#define PROCESS_READ_BUDGET ((size_t)64 << 10)  /* per wake-up of the loop */
+#define PROCESS_DRAIN_MAX   ((size_t)256 << 10) /* after the helper exited */
 
 extern char **environ;
 
@@ -47,9 +54,13 @@ struct process_op {
     ev_timer timeout_w;
     struct buf out, err;
     char *label;
+    creds_note_fn note;
+    void *note_ctx;
     creds_op_fn done;
     void *ctx;
 };
+
+static void process_drain(struct process_op *op, ev_io *w, bool *open, struct buf *b, size_t cap);
 
 static void process_close_pipe(struct process_op *op, ev_io *w, bool *open)
 {
@@ -60,7 +71,15 @@ static void process_close_pipe(struct process_op *op, ev_io *w, bool *open)
     *open = false;
 }
 
-/* Stops every watcher, kills the child if it still runs, reaps it, and frees everything. */
+static void process_wipe_buf(struct buf *b)
+{
+    if (b->data != NULL)
+        OPENSSL_cleanse(b->data, b->len);
+    buf_free(b);
+}
+
+/* Stops every watcher, kills the helper's whole process group (the helper if it still runs,
+ * and whatever it left behind), reaps the helper, and frees everything. */
 static void process_free(struct process_op *op)
 {
     process_close_pipe(op, &op->out_w, &op->out_open);
@@ -68,16 +87,15 @@ static void process_free(struct process_op *op)
     ev_child_stop(op->loop, &op->child_w);
     ev_timer_stop(op->loop, &op->poll_w);
     ev_timer_stop(op->loop, &op->timeout_w);
+    if (op->pid > 0)
+        kill(-op->pid, SIGKILL); /* the group the helper leads (setpgid at spawn) */
     if (!op->reaped && op->pid > 0) {
-        kill(op->pid, SIGKILL);
         /* Quick after SIGKILL; ECHILD when the loop's own reaper got there first. */
         while (waitpid(op->pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
-    if (op->out.data != NULL)
-        explicit_bzero(op->out.data, op->out.len);
-    buf_free(&op->out);
-    buf_free(&op->err);
+    process_wipe_buf(&op->out);
+    process_wipe_buf(&op->err);
     free(op->label);
     free(op);
 }
@@ -87,52 +105,7 @@ static void process_cancel(struct creds_op *base)
     process_free((struct process_op *)(void *)base);
 }
 
-static const char *process_json_str(json_t *o, const char *key)
-{
-    json_t *v = json_object_get(o, key);
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-bool creds_process_parse(const char *json, size_t len, struct aws_creds *out, char *err,
-                         size_t errsz)
-{
-    json_t *root = json_loadb(json, len, 0, NULL);
-    json_t *version;
-    const char *akid, *secret, *token, *exp;
-    bool ok = false;
-
-    memset(out, 0, sizeof(*out));
-    if (!json_is_object(root)) {
-        snprintf(err, errsz, "its output is not a JSON object");
-        json_decref(root);
-        return false;
-    }
-    version = json_object_get(root, "Version");
-    akid = process_json_str(root, "AccessKeyId");
-    secret = process_json_str(root, "SecretAccessKey");
-    token = process_json_str(root, "SessionToken");
-    exp = process_json_str(root, "Expiration");
-    if (!json_is_integer(version) || json_integer_value(version) != 1)
-        snprintf(err, errsz, "its output lacks \"Version\": 1");
-    else if (akid == NULL || akid[0] == '\0' || secret == NULL || secret[0] == '\0')
-        snprintf(err, errsz, "its output lacks AccessKeyId or SecretAccessKey");
-    else if (!creds_copy(out->access_key, sizeof(out->access_key), akid) ||
-             !creds_copy(out->secret_key, sizeof(out->secret_key), secret) ||
-             !creds_copy(out->session_token, sizeof(out->session_token),
-                         token != NULL ? token : ""))
-        snprintf(err, errsz, "a credential in its output is longer than supported");
-    else if (exp != NULL && !awstime_parse(exp, &out->expires_ms))
-        snprintf(err, errsz, "its Expiration is not an ISO-8601 time");
-    else
-        ok = true;
-    json_decref(root);
-    if (!ok)
-        creds_wipe(out);
-    return ok;
-}
-
-/* The first non-empty line of the helper's stderr, for the error message. */
+/* The first non-empty line of the helper's stderr, short and scrubbed, for a side note only. */
 static void process_stderr_line(const struct process_op *op, char *out, size_t outsz)
 {
     const char *p = op->err.data != NULL ? op->err.data : "";
@@ -145,50 +118,82 @@ static void process_stderr_line(const struct process_op *op, char *out, size_t o
         n = outsz - 1;
     memcpy(out, p, n);
     out[n] = '\0';
-    for (char *c = out; *c != '\0'; c++)
-        if ((unsigned char)*c < 0x20)
-            *c = ' ';
+    aws_error_scrub(out, outsz, NULL, 0);
 }
 
-static void process_finish(struct process_op *op)
+/* The helper's own words stay out of every message: they may hold anything, a token included.
+ * Only the note (stderr in headless mode) gets a short, scrubbed line. */
+static void process_note_stderr(const struct process_op *op)
 {
-    char msg[512], line[256], why[200];
-    struct aws_creds c;
+    char line[PROCESS_NOTE_MAX], note[PROCESS_NOTE_MAX + 200];
 
-    if (op->out_open || op->err_open || !op->reaped)
+    if (op->note == NULL)
         return;
-    ev_timer_stop(op->loop, &op->timeout_w);
     process_stderr_line(op, line, sizeof(line));
-    if (WIFEXITED(op->status) && WEXITSTATUS(op->status) == 0) {
-        if (creds_process_parse(op->out.data != NULL ? op->out.data : "", op->out.len, &c, why,
-                                sizeof(why))) {
-            snprintf(c.source, sizeof(c.source), "credential_process (%s)", op->label);
-            op->done(op->ctx, &c, NULL);
-            creds_wipe(&c);
-            process_free(op);
-            return;
-        }
-        snprintf(msg, sizeof(msg), "credential_process (%s): %s", op->label, why);
-    } else if (WIFEXITED(op->status)) {
-        snprintf(msg, sizeof(msg), "credential_process (%s) exited with status %d%s%s", op->label,
-                 WEXITSTATUS(op->status), line[0] != '\0' ? ": " : "", line);
-    } else {
-        snprintf(msg, sizeof(msg), "credential_process (%s) was killed by signal %d%s%s", op->label,
-                 WIFSIGNALED(op->status) ? WTERMSIG(op->status) : 0, line[0] != '\0' ? ": " : "",
-                 line);
-    }
+    if (line[0] == '\0')
+        return;
+    snprintf(note, sizeof(note), "credential_process (%s) said: %s", op->label, line);
+    op->note(op->note_ctx, note);
+}
+
+static void process_failed(struct process_op *op, const char *msg)
+{
+    process_note_stderr(op);
     op->done(op->ctx, NULL, msg);
     process_free(op);
 }
 
-static void process_read(struct process_op *op, ev_io *w, bool *open, struct buf *b, size_t cap)
+/* Called once the helper itself has exited: what it wrote is in the pipes by now, so nothing
+ * waits for a descendant that still holds them open (which process_free then kills). */
+static void process_finish(struct process_op *op)
+{
+    char msg[512], why[200];
+    struct aws_creds c;
+
+    process_drain(op, &op->out_w, &op->out_open, &op->out, PROCESS_MAX_STDOUT);
+    process_drain(op, &op->err_w, &op->err_open, &op->err, PROCESS_MAX_STDERR);
+    ev_timer_stop(op->loop, &op->timeout_w);
+    if (!WIFEXITED(op->status)) {
+        snprintf(msg, sizeof(msg),
+                 "credential_process (%s) was killed by signal %d; run it by hand to see its "
+                 "message",
+                 op->label, WIFSIGNALED(op->status) ? WTERMSIG(op->status) : 0);
+        process_failed(op, msg);
+        return;
+    }
+    if (WEXITSTATUS(op->status) != 0) {
+        snprintf(msg, sizeof(msg),
+                 "credential_process (%s) failed (exit %d); run it by hand to see its message",
+                 op->label, WEXITSTATUS(op->status));
+        process_failed(op, msg);
+        return;
+    }
+    if (!creds_from_json(CREDS_JSON_PROCESS, op->out.data != NULL ? op->out.data : "", op->out.len,
+                         &c, why, sizeof(why))) {
+        snprintf(msg, sizeof(msg), "credential_process (%s) output: %s", op->label, why);
+        process_failed(op, msg);
+        return;
+    }
+    snprintf(c.source, sizeof(c.source), "credential_process (%s)", op->label);
+    op->done(op->ctx, &c, NULL);
+    creds_wipe(&c);
+    process_free(op);
+}
+
+/* Reads what is available now, up to budget bytes; false when the pipe is closed (EOF or an
+ * error). The budget keeps a helper (or its leftovers) that writes without end from holding
+ * the loop. */
+static bool process_read_some(struct process_op *op, ev_io *w, bool *open, struct buf *b,
+                              size_t cap, size_t budget)
 {
     char chunk[4096];
+    size_t got = 0;
 
-    for (;;) {
+    while (got < budget) {
         ssize_t n = read(w->fd, chunk, sizeof(chunk));
 
         if (n > 0) {
+            got += (size_t)n;
             /* Beyond the cap the output is drained and dropped, so the helper never blocks. */
             if (b->len < cap)
                 buf_append(b, chunk, (size_t)n < cap - b->len ? (size_t)n : cap - b->len);
@@ -196,12 +201,22 @@ static void process_read(struct process_op *op, ev_io *w, bool *open, struct buf
         }
         if (n < 0 && errno == EINTR)
             continue;
+        OPENSSL_cleanse(chunk, sizeof(chunk));
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
+            return true;
         process_close_pipe(op, w, open);
-        process_finish(op);
-        return;
+        return false;
     }
+    OPENSSL_cleanse(chunk, sizeof(chunk));
+    return true;
+}
+
+/* After the helper exited: takes what is left in the pipe (all it wrote fits in the pipe's
+ * buffer, or it would still be blocked writing) and closes it. */
+static void process_drain(struct process_op *op, ev_io *w, bool *open, struct buf *b, size_t cap)
+{
+    if (*open && process_read_some(op, w, open, b, cap, PROCESS_DRAIN_MAX))
+        process_close_pipe(op, w, open);
 }
 
 static void process_out_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -210,7 +225,7 @@ static void process_out_cb(struct ev_loop *loop, ev_io *w, int revents)
 
     (void)loop;
     (void)revents;
-    process_read(op, w, &op->out_open, &op->out, PROCESS_MAX_STDOUT);
+    process_read_some(op, w, &op->out_open, &op->out, PROCESS_MAX_STDOUT, PROCESS_READ_BUDGET);
 }
 
 static void process_err_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -219,7 +234,7 @@ static void process_err_cb(struct ev_loop *loop, ev_io *w, int revents)
 
     (void)loop;
     (void)revents;
-    process_read(op, w, &op->err_open, &op->err, PROCESS_MAX_STDERR);
+    process_read_some(op, w, &op->err_open, &op->err, PROCESS_MAX_STDERR, PROCESS_READ_BUDGET);
 }
 
 static void process_child_cb(struct ev_loop *loop, ev_child *w, int revents)
@@ -258,22 +273,45 @@ static void process_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
     snprintf(msg, sizeof(msg), "credential_process (%s) did not finish within %.0f s", op->label,
              PROCESS_TIMEOUT_S);
-    op->done(op->ctx, NULL, msg);
-    process_free(op);
+    process_failed(op, msg);
 }
 
-/* Starts argv with stdin from /dev/null and stdout/stderr into the two pipes. */
+/* Starts argv in a process group of its own, with stdin from /dev/null, stdout/stderr into the
+ * two pipes, default signal handling, and no other descriptor of ours (sockets of libraries
+ * that do not mark theirs close-on-exec included). */
 static int process_spawn(char **argv, int out_w, int err_w, pid_t *pid)
 {
+    static const int defaults[] = {SIGPIPE, SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                                   SIGCHLD, SIGUSR1, SIGUSR2, SIGWINCH};
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, def;
     int rc;
 
     if (posix_spawn_file_actions_init(&fa) != 0)
         return ENOMEM;
+    if (posix_spawnattr_init(&attr) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return ENOMEM;
+    }
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out_w, 1);
     posix_spawn_file_actions_adddup2(&fa, err_w, 2);
-    rc = posix_spawnp(pid, argv[0], &fa, NULL, argv, environ);
+#ifdef HAVE_POSIX_SPAWN_FILE_ACTIONS_ADDCLOSEFROM_NP
+    posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+    /* The loop blocks the signals it watches; the helper starts with none blocked. */
+    sigemptyset(&none);
+    sigemptyset(&def);
+    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+        sigaddset(&def, defaults[i]);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawnattr_setsigdefault(&attr, &def);
+    posix_spawnattr_setpgroup(&attr, 0);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                        POSIX_SPAWN_SETSIGDEF);
+    rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, environ);
+    posix_spawnattr_destroy(&attr);
     posix_spawn_file_actions_destroy(&fa);
     return rc;
 }
@@ -302,7 +340,8 @@ static void process_watch(struct process_op *op, int out_r, int err_r)
 }
 
 struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, const char *label,
-                                   creds_op_fn done, void *ctx, char *err, size_t errsz)
+                                   creds_note_fn note, void *note_ctx, creds_op_fn done, void *ctx,
+                                   char *err, size_t errsz)
 {
     const char *why = NULL;
     char **argv = shellwords_split(command, NULL, &why);
@@ -342,10 +381,14 @@ struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, co
     op->base.cancel = process_cancel;
     op->loop = loop;
     op->label = xstrdup(label);
+    op->note = note;
+    op->note_ctx = note_ctx;
     op->done = done;
     op->ctx = ctx;
     buf_init(&op->out);
     buf_init(&op->err);
+    /* All the room stdout may take, at once: growing would leave copies of the secrets behind. */
+    buf_reserve(&op->out, PROCESS_MAX_STDOUT);
     process_watch(op, out[0], errp[0]);
     return &op->base;
 }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "awstime.h"
 #include "aws-error.h"
 #include "aws-sign.h"
@@ -23,21 +25,35 @@
 #define STS_TIMEOUT_MS   15000L
 #define STS_MAX_TOKEN    ((size_t)64 << 10)
 
+/* The secrets a request carries, kept only to scrub them from the reply's error text. */
+enum { STS_SECRET_KEY, STS_SESSION_TOKEN, STS_WEB_TOKEN, STS_NSECRETS };
+
 struct sts_op {
     struct creds_op base;
     struct http *h;
     struct http_call *call;
     char *role_arn;
     bool web;
+    char *secrets[STS_NSECRETS]; /* NULL when the request does not carry it */
     creds_op_fn done;
     void *ctx;
 };
+
+static void sts_wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
+}
 
 static void sts_free(struct sts_op *op)
 {
     if (op->call != NULL)
         http_cancel(op->h, op->call);
     free(op->role_arn);
+    for (size_t i = 0; i < STS_NSECRETS; i++)
+        sts_wipe_free(op->secrets[i]);
     free(op);
 }
 
@@ -85,21 +101,29 @@ bool creds_sts_parse(long status, const char *body, size_t len, struct aws_creds
     return true;
 }
 
+/* Reports a failure: the server's text (an endpoint may echo the request, token and all) is
+ * scrubbed of the request's secrets and of anything that looks like one. */
+static void sts_fail(struct sts_op *op, const char *why)
+{
+    char err[512];
+
+    creds_fmt(err, sizeof(err), "%s %s: %s", op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole",
+              op->role_arn, why);
+    aws_error_scrub(err, sizeof(err), (const char *const *)op->secrets, STS_NSECRETS);
+    op->done(op->ctx, NULL, err);
+}
+
 static void sts_response(void *ctx, const struct http_response *r)
 {
     struct sts_op *op = ctx;
     struct aws_creds c;
-    char err[512], why[480];
+    char why[480];
 
     op->call = NULL;
     if (r->status == 0) {
-        creds_fmt(err, sizeof(err), "%s %s: %s",
-                  op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole", op->role_arn, r->error);
-        op->done(op->ctx, NULL, err);
+        sts_fail(op, r->error);
     } else if (!creds_sts_parse(r->status, r->body, r->body_len, &c, why, sizeof(why))) {
-        creds_fmt(err, sizeof(err), "%s %s: %s",
-                  op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole", op->role_arn, why);
-        op->done(op->ctx, NULL, err);
+        sts_fail(op, why);
     } else {
         creds_fmt(c.source, sizeof(c.source), "%s %s", op->web ? "web identity" : "assume-role",
                   op->role_arn);
@@ -128,6 +152,11 @@ static char *sts_form(const char *action, const struct creds_sts_params *p)
     return form;
 }
 
+static char *sts_dup_secret(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
+}
+
 static struct sts_op *sts_op_new(struct http *h, const struct creds_sts_params *p, bool web,
                                  creds_op_fn done, void *ctx)
 {
@@ -140,14 +169,6 @@ static struct sts_op *sts_op_new(struct http *h, const struct creds_sts_params *
     op->done = done;
     op->ctx = ctx;
     return op;
-}
-
-static void sts_wipe_free(char *s)
-{
-    if (s != NULL) {
-        explicit_bzero(s, strlen(s));
-        free(s);
-    }
 }
 
 struct creds_op *creds_sts_assume_role(struct http *h, const struct creds_sts_params *p,
@@ -174,12 +195,15 @@ struct creds_op *creds_sts_assume_role(struct http *h, const struct creds_sts_pa
         return NULL;
     }
     op = sts_op_new(h, p, false, done, ctx);
+    op->secrets[STS_SECRET_KEY] = sts_dup_secret(source->secret_key);
+    op->secrets[STS_SESSION_TOKEN] = sts_dup_secret(source->session_token);
     req.method = "POST";
     req.url = p->endpoint;
     req.headers = sig.h;
     req.nheaders = sig.n;
     req.body = form;
     req.body_len = strlen(form);
+    req.secret = true; /* signed with the source credentials; credentials come back */
     req.timeout_ms = STS_TIMEOUT_MS;
     op->call = http_send(h, &req, sts_response, op);
     aws_sign_free(&sig);
@@ -204,14 +228,15 @@ struct creds_op *creds_sts_web_identity(struct http *h, const struct creds_sts_p
     }
     form = sts_form("AssumeRoleWithWebIdentity", p);
     form = aws_sign_form_append(form, "WebIdentityToken", token);
-    sts_wipe_free(token);
     op = sts_op_new(h, p, true, done, ctx);
+    op->secrets[STS_WEB_TOKEN] = token;
     req.method = "POST";
     req.url = p->endpoint;
     req.headers = hd;
     req.nheaders = 1;
     req.body = form;
     req.body_len = strlen(form);
+    req.secret = true; /* the web identity token goes out, credentials come back */
     req.timeout_ms = STS_TIMEOUT_MS;
     op->call = http_send(h, &req, sts_response, op);
     sts_wipe_free(form);

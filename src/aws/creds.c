@@ -15,7 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef HAVE_SYS_PRCTL_H
+#include <sys/prctl.h>
+#endif
 
+#include <openssl/crypto.h>
+
+#include "aws-error.h"
 #include "awstime.h"
 #include "buf.h"
 #include "creds-op.h"
@@ -52,8 +58,10 @@ struct creds_job {
 struct creds {
     struct ev_loop *loop;
     struct http *http;
-    char *profile, *region_opt, *sts_endpoint;
+    char *profile, *region_opt;
     struct creds_chain_cfg cfg;
+    creds_note_fn note;
+    void *note_ctx;
 
     bool have;
     struct aws_creds cur;
@@ -97,12 +105,12 @@ bool creds_copy(char *dst, size_t dstsz, const char *src)
 
 void creds_wipe(struct aws_creds *c)
 {
-    explicit_bzero(c, sizeof(*c));
+    OPENSSL_cleanse(c, sizeof(*c));
 }
 
 char *creds_read_small_file(const char *path, size_t max, char *err, size_t errsz)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe");
     struct buf b;
     char chunk[1024];
     size_t n;
@@ -116,9 +124,9 @@ char *creds_read_small_file(const char *path, size_t max, char *err, size_t errs
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= max)
         buf_append(&b, chunk, n);
     fclose(f);
-    explicit_bzero(chunk, sizeof(chunk));
+    OPENSSL_cleanse(chunk, sizeof(chunk));
     if (b.len > max) {
-        explicit_bzero(b.data, b.len);
+        OPENSSL_cleanse(b.data, b.len);
         buf_free(&b);
         snprintf(err, errsz, "%.200s is larger than %zu bytes", path, max);
         return NULL;
@@ -261,7 +269,11 @@ static void creds_job_finish(struct creds_job *job, const struct aws_creds *cr, 
         creds_store(c, cr, now);
         ok = true;
     } else {
+        const char *known[] = {job->cur.secret_key, job->cur.session_token,
+                               job->plan.creds.secret_key, job->plan.creds.session_token};
+
         snprintf(msg, sizeof(msg), "%s", error != NULL ? error : "credentials not resolved");
+        aws_error_scrub(msg, sizeof(msg), known, sizeof(known) / sizeof(known[0]));
     }
     if (!ok && job->background && creds_usable(c, now)) {
         /* Keep serving the cached credentials; try again a little later. */
@@ -363,8 +375,8 @@ static void creds_job_run_base(struct creds_job *job)
         creds_job_have_base(job, &p->creds);
         return;
     case CREDS_BASE_PROCESS:
-        job->op = creds_process_run(job->c->loop, p->process, p->label, creds_job_base_done, job,
-                                    err, sizeof(err));
+        job->op = creds_process_run(job->c->loop, p->process, p->label, job->c->note,
+                                    job->c->note_ctx, creds_job_base_done, job, err, sizeof(err));
         break;
     case CREDS_BASE_CONTAINER:
         job->op = creds_container_fetch(h, creds_job_base_done, job, err, sizeof(err));
@@ -385,12 +397,28 @@ static void creds_job_run_base(struct creds_job *job)
         creds_job_base_failed(job, err[0] != '\0' ? err : "cannot start");
 }
 
+/*
+ * A core dump would hold the secret key and copies of the session token: from the first time
+ * credentials are looked for, the process is not dumpable (no core file, no ptrace by other
+ * processes of the same user, /proc/PID/mem closed to them). It stays so until it exits.
+ */
+static void creds_protect_process(void)
+{
+#ifdef HAVE_SYS_PRCTL_H
+    static bool done;
+
+    if (!done && prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0)
+        done = true;
+#endif
+}
+
 /* Starts a resolution; it may finish (and answer the queue) before this returns. */
 static void creds_job_start(struct creds *c, bool background)
 {
     struct creds_job *job = xcalloc(1, sizeof(*job));
     char err[CREDS_ERROR_SIZE];
 
+    creds_protect_process();
     job->c = c;
     job->background = background;
     buf_init(&job->tried);
@@ -418,10 +446,10 @@ struct creds *creds_new(struct ev_loop *loop, struct http *http, const struct cr
     c->http = http;
     c->profile = creds_dup_opt(cfg != NULL ? cfg->profile : NULL);
     c->region_opt = creds_dup_opt(cfg != NULL ? cfg->region : NULL);
-    c->sts_endpoint = creds_dup_opt(cfg != NULL ? cfg->sts_endpoint : NULL);
     c->cfg.profile = c->profile;
     c->cfg.region = c->region_opt;
-    c->cfg.sts_endpoint = c->sts_endpoint;
+    c->note = cfg != NULL ? cfg->note : NULL;
+    c->note_ctx = cfg != NULL ? cfg->note_ctx : NULL;
     return c;
 }
 
@@ -435,7 +463,6 @@ static void creds_destroy(struct creds *c)
     creds_wipe(&c->cur);
     free(c->profile);
     free(c->region_opt);
-    free(c->sts_endpoint);
     free(c);
 }
 
@@ -486,6 +513,12 @@ void creds_invalidate(struct creds *c)
 const char *creds_source(const struct creds *c)
 {
     return c->source;
+}
+
+bool creds_ca_bundle(const struct creds *c, char *path, size_t pathsz, char *origin,
+                     size_t originsz)
+{
+    return creds_chain_ca_bundle(&c->cfg, path, pathsz, origin, originsz);
 }
 
 static void creds_cancel_queue(struct creds_queue *q, void *ctx)

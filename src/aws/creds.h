@@ -1,12 +1,16 @@
 /*
- * AWS credentials, resolved in the order the AWS CLI uses (wire-formats §7.2), refreshed before
- * they expire without interrupting callers, and the region (§7.3). Secrets never appear in any
- * message this module produces; `source` says where credentials came from, never what they are.
+ * AWS credentials, resolved in the order the AWS CLI uses
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/standardized-credentials.html), refreshed
+ * before they expire without interrupting callers, and the region
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). Secrets never appear in
+ * any message this module produces; `source` says where credentials came from, never what they
+ * are.
  */
 #ifndef CDCTOP_CREDS_H
 #define CDCTOP_CREDS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct ev_loop;
@@ -22,10 +26,18 @@ struct aws_creds {
                                  "assume-role arn:aws:iam::1:role/r via profile base", "imds role r" */
 };
 
+/* A side note that must reach neither the screen nor any artefact: a credential_process's own
+ * error line, already shortened and scrubbed. Headless mode prints it on stderr. */
+typedef void (*creds_note_fn)(void *ctx, const char *text);
+
+/* STS calls (assume-role, web identity) go where the AWS CLI sends them: AWS_ENDPOINT_URL_STS,
+ * AWS_ENDPOINT_URL, the profile's services section or endpoint_url, else the regional endpoint.
+ * No data-service endpoint is ever used for them. */
 struct creds_config {
-    const char *profile;      /* --profile; NULL = AWS_PROFILE / AWS_DEFAULT_PROFILE / default */
-    const char *region;       /* --region; NULL = resolve */
-    const char *sts_endpoint; /* endpoint for STS calls (tests, VPC endpoints); NULL = regional */
+    const char *profile; /* --profile; NULL = AWS_PROFILE / AWS_DEFAULT_PROFILE / default */
+    const char *region;  /* --region; NULL = resolve */
+    creds_note_fn note;  /* NULL: such notes are dropped */
+    void *note_ctx;
 };
 
 typedef void (*creds_fn)(void *ctx, const struct aws_creds *c, const char *error);
@@ -45,5 +57,9 @@ void creds_invalidate(struct creds *c);
 void creds_region(struct creds *c, region_fn done, void *ctx);
 /* Where the current credentials came from, or "" before the first resolution. */
 const char *creds_source(const struct creds *c);
+/* The CA bundle to verify TLS with: AWS_CA_BUNDLE, else the profile's ca_bundle ("~/" expanded).
+ * False when neither is set; origin names the setting for messages. */
+bool creds_ca_bundle(const struct creds *c, char *path, size_t pathsz, char *origin,
+                     size_t originsz);
 
 #endif

@@ -11,14 +11,21 @@
 
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <ev.h>
+#include <openssl/crypto.h>
 
 #include "buf.h"
 #include "xalloc.h"
@@ -51,6 +58,7 @@ struct http_call {
     int64_t started_ms;
     int64_t elapsed_ms;
     enum http_state state;
+    bool secret; /* wipe the body and the reply when done */
     http_done_fn done;
     void *ctx;
     struct http_call *prev, *next; /* in h->running or h->finished */
@@ -76,6 +84,13 @@ struct http {
     unsigned in_flight;
     int dispatching;   /* > 0 while callbacks run */
     bool free_pending; /* http_free was called from a callback */
+    /* proxies from the environment, NULL when unset */
+    char *http_proxy, *https_proxy, *no_proxy;
+    char *ca_bundle;   /* CURLOPT_CAINFO, or NULL for the system's CAs */
+    char *ca_error;    /* set: the configured bundle cannot be used, https calls fail with this */
+    struct buf warned; /* "\nhost\n" for every host already warned about */
+    http_warn_fn warn;
+    void *warn_ctx;
 };
 
 static int64_t http_now_ms(void)
@@ -133,11 +148,25 @@ static void http_finished_remove(struct http *h, struct http_call *c)
     c->prev = c->next = NULL;
 }
 
+static void http_wipe_buf(struct buf *b)
+{
+    if (b->data != NULL)
+        OPENSSL_cleanse(b->data, b->len);
+}
+
+/* Header lists carry Authorization and X-Amz-Security-Token: always wiped. */
 static void http_call_free(struct http_call *c)
 {
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
+    for (struct curl_slist *l = c->headers; l != NULL; l = l->next)
+        OPENSSL_cleanse(l->data, strlen(l->data));
     curl_slist_free_all(c->headers);
+    if (c->secret) {
+        OPENSSL_cleanse(c->body, c->body_len);
+        http_wipe_buf(&c->resp);
+        http_wipe_buf(&c->resp_hdrs);
+    }
     free(c->body);
     buf_free(&c->resp);
     buf_free(&c->resp_hdrs);
@@ -385,6 +414,15 @@ static size_t http_header_cb(char *data, size_t size, size_t n, void *userp)
     return len;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: every connection close-on-exec, so no credential_process helper
+ * (or anything else cdctop starts) inherits one. */
+static curl_socket_t http_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    (void)clientp;
+    (void)purpose;
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 /* --- setting up a call ---------------------------------------------------------------------- */
 
 static bool http_header_ok(const struct http_header *hd)
@@ -410,12 +448,15 @@ static bool http_build_headers(struct http_call *c, const struct http_request *r
         if (strcasecmp(hd->name, "Content-Type") == 0)
             has_content_type = true;
         buf_init(&line);
+        /* Sized once and wiped: the line may be Authorization or X-Amz-Security-Token. */
+        buf_reserve(&line, strlen(hd->name) + strlen(hd->value) + 3);
         /* "Name;" is curl's way to send a header with an empty value. */
         if (hd->value[0] == '\0')
             buf_printf(&line, "%s;", hd->name);
         else
             buf_printf(&line, "%s: %s", hd->name, hd->value);
         c->headers = curl_slist_append(c->headers, line.data);
+        http_wipe_buf(&line);
         buf_free(&line);
     }
     /* Servers that never answer 100-continue would stall large bodies for a second. */
@@ -444,7 +485,24 @@ static void http_set_method(struct http_call *c, const char *method)
         curl_easy_setopt(c->easy, CURLOPT_CUSTOMREQUEST, method);
 }
 
-static void http_set_options(struct http *h, struct http_call *c, const struct http_request *req)
+/*
+ * The AWS CLI's proxy rules
+ * (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-proxy.html): HTTPS_PROXY for
+ * https URLs, HTTP_PROXY for http URLs, NO_PROXY lists hosts reached directly. Set explicitly on
+ * every call, so libcurl's own reading of the environment (which ignores HTTP_PROXY in upper case)
+ * never decides. Calls marked direct never use a proxy.
+ */
+static void http_set_proxy(const struct http *h, CURL *e, const struct http_request *req,
+                           bool https)
+{
+    const char *proxy = req->direct ? NULL : https ? h->https_proxy : h->http_proxy;
+
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy != NULL ? proxy : "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, h->no_proxy != NULL ? h->no_proxy : "");
+}
+
+static void http_set_options(struct http *h, struct http_call *c, const struct http_request *req,
+                             bool https)
 {
     CURL *e = c->easy;
     long timeout = req->timeout_ms > 0 ? req->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
@@ -469,12 +527,117 @@ static void http_set_options(struct http *h, struct http_call *c, const struct h
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (h->ca_bundle != NULL)
+        curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);
+    curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
+    http_set_proxy(h, e, req, https);
     curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, http_write_cb);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, http_header_cb);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
     http_set_method(c, req->method);
+}
+
+/* --- where a call goes ----------------------------------------------------------------------- */
+
+struct http_target {
+    bool ok;
+    bool https;
+    char authority[300]; /* host[:port], IPv6 in brackets */
+    char host[270];
+};
+
+static void http_target_parse(const char *url, struct http_target *t)
+{
+    CURLU *u = curl_url();
+    char *scheme = NULL, *host = NULL, *port = NULL;
+
+    memset(t, 0, sizeof(*t));
+    if (u == NULL || url == NULL ||
+        curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_cleanup(u);
+        return;
+    }
+    curl_url_get(u, CURLUPART_PORT, &port, 0);
+    t->ok = true;
+    t->https = strcasecmp(scheme, "https") == 0;
+    snprintf(t->host, sizeof(t->host), "%s", host);
+    snprintf(t->authority, sizeof(t->authority), "%s%s%s", host, port != NULL ? ":" : "",
+             port != NULL ? port : "");
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+    curl_url_cleanup(u);
+}
+
+/* Loopback, and the link-local agents (instance metadata, ECS and EKS Pod Identity), which
+ * are plain http by design and never leave the machine's link. */
+static bool http_host_local(const char *host)
+{
+    static const char *const agents6[] = {"fd00:ec2::254", "fd00:ec2::23"};
+    char addr[64];
+    size_t n = strlen(host);
+    struct in_addr a4;
+    struct in6_addr a6, agent;
+
+    if (strcasecmp(host, "localhost") == 0 ||
+        (n > 10 && strcasecmp(host + n - 10, ".localhost") == 0))
+        return true;
+    if (inet_pton(AF_INET, host, &a4) == 1)
+        return (ntohl(a4.s_addr) >> 24) == 127 || (ntohl(a4.s_addr) >> 16) == 0xa9fe;
+    if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(addr))
+        return false;
+    memcpy(addr, host + 1, n - 2);
+    addr[n - 2] = '\0';
+    if (inet_pton(AF_INET6, addr, &a6) != 1)
+        return false;
+    if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6))
+        return true;
+    for (size_t i = 0; i < sizeof(agents6) / sizeof(agents6[0]); i++)
+        if (inet_pton(AF_INET6, agents6[i], &agent) == 1 && memcmp(&a6, &agent, sizeof(a6)) == 0)
+            return true;
+    return false;
+}
+
+static bool http_carries_credential(const struct http_request *req)
+{
+    static const char *const names[] = {"Authorization", "X-Amz-Security-Token",
+                                        "x-aws-ec2-metadata-token"};
+
+    if (req->secret)
+        return true;
+    for (size_t i = 0; i < req->nheaders; i++)
+        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
+            if (req->headers[i].name != NULL && strcasecmp(req->headers[i].name, names[k]) == 0)
+                return true;
+    return false;
+}
+
+/* A credential about to cross the network in clear: said once per host, never refused (an
+ * emulator on another machine is a legitimate, if unwise, setup). */
+static void http_check_cleartext(struct http *h, const struct http_request *req,
+                                 const struct http_target *t)
+{
+    struct buf key;
+    char text[400];
+    bool seen;
+
+    if (h->warn == NULL || !t->ok || t->https || http_host_local(t->host) ||
+        !http_carries_credential(req))
+        return;
+    buf_init(&key);
+    buf_printf(&key, "\n%s\n", t->authority);
+    seen = h->warned.data != NULL && strstr(h->warned.data, key.data) != NULL;
+    if (!seen) {
+        buf_append(&h->warned, key.data + (h->warned.len > 0 ? 1 : 0),
+                   key.len - (h->warned.len > 0 ? 1 : 0));
+        snprintf(text, sizeof(text), "credentials sent unencrypted to %s (http://)", t->authority);
+        h->warn(h->warn_ctx, t->authority, text);
+    }
+    buf_free(&key);
 }
 
 /* A call that cannot start is still called back from the loop, never from http_send. */
@@ -501,8 +664,10 @@ struct http_call *http_send(struct http *h, const struct http_request *req, http
                             void *ctx)
 {
     struct http_call *c = xcalloc(1, sizeof(*c));
+    struct http_target t;
 
     c->h = h;
+    c->secret = req->secret;
     c->done = done;
     c->ctx = ctx;
     c->started_ms = http_now_ms();
@@ -519,12 +684,18 @@ struct http_call *http_send(struct http *h, const struct http_request *req, http
         http_fail_later(h, c, "invalid request: malformed URL or header");
         return c;
     }
+    http_target_parse(req->url, &t);
+    if (t.https && h->ca_error != NULL) {
+        http_fail_later(h, c, h->ca_error);
+        return c;
+    }
+    http_check_cleartext(h, req, &t);
     c->easy = curl_easy_init();
     if (c->easy == NULL) {
         http_fail_later(h, c, "cannot create a transfer");
         return c;
     }
-    http_set_options(h, c, req);
+    http_set_options(h, c, req, t.https);
     c->state = HTTP_RUNNING;
     http_running_add(h, c);
     if (curl_multi_add_handle(h->multi, c->easy) != CURLM_OK) {
@@ -582,6 +753,66 @@ struct ev_loop *http_loop(const struct http *h)
     return h->loop;
 }
 
+void http_set_warn(struct http *h, http_warn_fn warn, void *ctx)
+{
+    h->warn = warn;
+    h->warn_ctx = ctx;
+}
+
+/* A readable, non-empty regular file; else false with errno-style text in why. */
+static bool http_file_readable(const char *path, char *why, size_t whysz)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    char byte;
+    ssize_t n;
+
+    if (fd < 0) {
+        snprintf(why, whysz, "%s", strerror(errno));
+        return false;
+    }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        snprintf(why, whysz, "not a regular file");
+        close(fd);
+        return false;
+    }
+    n = read(fd, &byte, 1);
+    if (n != 1)
+        snprintf(why, whysz, "%s", n == 0 ? "the file is empty" : strerror(errno));
+    close(fd);
+    return n == 1;
+}
+
+bool http_set_ca_bundle(struct http *h, const char *path, const char *origin, char *err,
+                        size_t errsz)
+{
+    char why[128];
+    struct buf msg;
+
+    free(h->ca_bundle);
+    free(h->ca_error);
+    h->ca_bundle = xstrdup(path);
+    h->ca_error = NULL;
+    if (http_file_readable(path, why, sizeof(why)))
+        return true;
+    buf_init(&msg);
+    buf_printf(&msg, "the CA bundle %s (%s) cannot be used: %s", path, origin, why);
+    h->ca_error = buf_steal(&msg);
+    snprintf(err, errsz, "%s", h->ca_error);
+    return false;
+}
+
+/* HTTPS_PROXY or https_proxy: the lower-case spelling wins when both are set, as in the AWS
+ * CLI's Python; an empty value means none. */
+static char *http_env_proxy(const char *lower, const char *upper)
+{
+    const char *v = getenv(lower);
+
+    if (v == NULL)
+        v = getenv(upper);
+    return v != NULL && v[0] != '\0' ? xstrdup(v) : NULL;
+}
+
 struct http *http_new(struct ev_loop *loop, const char *user_agent)
 {
     struct http *h;
@@ -602,6 +833,10 @@ struct http *http_new(struct ev_loop *loop, const char *user_agent)
     h->timer.data = h;
     ev_timer_init(&h->later, http_later_cb, 0., 0.);
     h->later.data = h;
+    h->http_proxy = http_env_proxy("http_proxy", "HTTP_PROXY");
+    h->https_proxy = http_env_proxy("https_proxy", "HTTPS_PROXY");
+    h->no_proxy = http_env_proxy("no_proxy", "NO_PROXY");
+    buf_init(&h->warned);
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETFUNCTION, http_multi_socket);
     curl_multi_setopt(h->multi, CURLMOPT_SOCKETDATA, h);
     curl_multi_setopt(h->multi, CURLMOPT_TIMERFUNCTION, http_multi_timer);
@@ -623,6 +858,12 @@ static void http_destroy(struct http *h)
     while (h->socks != NULL)
         http_sock_free(h, h->socks);
     free(h->user_agent);
+    free(h->http_proxy);
+    free(h->https_proxy);
+    free(h->no_proxy);
+    free(h->ca_bundle);
+    free(h->ca_error);
+    buf_free(&h->warned);
     free(h);
     curl_global_cleanup();
 }

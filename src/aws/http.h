@@ -1,7 +1,10 @@
 /*
  * HTTP on the one libev loop: libcurl's multi interface driven by curl_multi_socket_action from
  * ev_io and ev_timer watchers. Keep-alive and connection reuse come from the shared multi handle;
- * TLS verification is always on for https. CURL never leaves this module.
+ * TLS verification is always on for https (against the system's CAs, or a CA bundle). Proxies
+ * follow the AWS CLI: HTTPS_PROXY for https, HTTP_PROXY for http (either spelling, lowercase
+ * first), NO_PROXY honoured, and never for calls marked direct. Sockets are close-on-exec.
+ * CURL never leaves this module.
  */
 #ifndef CDCTOP_HTTP_H
 #define CDCTOP_HTTP_H
@@ -28,6 +31,9 @@ struct http_request {
     size_t body_len;
     long timeout_ms;         /* whole call; 0 = 30 s */
     long connect_timeout_ms; /* 0 = 10 s */
+    bool secret; /* the body or the reply carries a credential or token: both are wiped when the
+                    call ends (header lists always are) */
+    bool direct; /* never through a proxy (instance metadata, container agent) */
 };
 
 struct http_response {
@@ -40,6 +46,11 @@ struct http_response {
 };
 
 typedef void (*http_done_fn)(void *ctx, const struct http_response *resp);
+/* Told once per host when a credential or token is about to travel unencrypted: a request that
+ * is secret, or carries Authorization, X-Amz-Security-Token or an IMDS token, to an http:// URL
+ * whose host is neither loopback nor link-local. host is "name[:port]", text a sentence saying
+ * so. Called from inside http_send. */
+typedef void (*http_warn_fn)(void *ctx, const char *host, const char *text);
 
 /* user_agent NULL means "cdctop/<version>". NULL only when libcurl cannot initialise. */
 struct http *http_new(struct ev_loop *loop, const char *user_agent);
@@ -52,6 +63,13 @@ void http_cancel(struct http *h, struct http_call *c);
 /* A response header's value (case-insensitive name), or NULL. Valid during the callback. */
 const char *http_response_header(const struct http_response *r, const char *name);
 unsigned http_in_flight(const struct http *h);
+void http_set_warn(struct http *h, http_warn_fn warn, void *ctx);
+/* Verifies https peers against the CA certificates in path (PEM) instead of the system's;
+ * origin names the setting for messages. When the file cannot be read, false with a message,
+ * and every https call fails with that message until a readable bundle is set: verification is
+ * never weakened or silently left to the system's CAs. */
+bool http_set_ca_bundle(struct http *h, const char *path, const char *origin, char *err,
+                        size_t errsz);
 /* The loop the calls run on (for modules that must defer work to it). */
 struct ev_loop *http_loop(const struct http *h);
 

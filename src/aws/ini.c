@@ -89,52 +89,89 @@ static void ini_add_section(struct ini *ini, const char *section)
     ini_set(ini, section, xstrdup(""), xstrdup(""));
 }
 
-static void ini_line(struct ini *ini, const char *line, size_t n, char **section)
+/* Where the parser is: the current section, and the key that opened a nested sub-section. */
+struct ini_state {
+    char *section;
+    char *parent; /* "sts" after "sts =" with nothing after it; NULL otherwise */
+};
+
+/* "key = value" (or "key: value") into a lowercase key and a value; false when not one. */
+static bool ini_pair(const char *line, size_t n, char **key, char **value)
 {
-    const char *sep;
     size_t i = 0;
 
-    if (n == 0 || ini_space(line[0]))
-        return; /* blank, or indented: a nested sub-section or a continuation */
+    while (i < n && line[i] != '=' && line[i] != ':')
+        i++;
+    if (i == n)
+        return false;
+    *key = ini_trimmed(line, i);
+    *value = ini_trimmed(line + i + 1, n - i - 1);
+    if ((*key)[0] == '\0') {
+        free(*key);
+        free(*value);
+        return false;
+    }
+    for (char *p = *key; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return true;
+}
+
+/* An indented line: a setting of the open sub-section, stored as "parent.key"; else ignored. */
+static void ini_nested_line(struct ini *ini, const char *line, size_t n, struct ini_state *st)
+{
+    char *key, *value;
+    struct buf full;
+
+    while (n > 0 && ini_space(*line)) {
+        line++;
+        n--;
+    }
+    if (n == 0 || st->section == NULL || st->parent == NULL || line[0] == '#' || line[0] == ';')
+        return;
+    if (!ini_pair(line, n, &key, &value))
+        return;
+    buf_init(&full);
+    buf_printf(&full, "%s.%s", st->parent, key);
+    free(key);
+    ini_set(ini, st->section, buf_steal(&full), value);
+}
+
+static void ini_line(struct ini *ini, const char *line, size_t n, struct ini_state *st)
+{
+    char *key, *value;
+
+    if (n == 0)
+        return;
+    if (ini_space(line[0])) {
+        ini_nested_line(ini, line, n, st);
+        return;
+    }
     if (line[0] == '#' || line[0] == ';')
         return;
+    free(st->parent);
+    st->parent = NULL;
     if (line[0] == '[') {
         const char *close = memchr(line, ']', n);
 
         if (close == NULL)
             return;
-        free(*section);
-        *section = ini_normalised(line + 1, (size_t)(close - line - 1));
-        ini_add_section(ini, *section);
+        free(st->section);
+        st->section = ini_normalised(line + 1, (size_t)(close - line - 1));
+        ini_add_section(ini, st->section);
         return;
     }
-    if (*section == NULL)
+    if (st->section == NULL || !ini_pair(line, n, &key, &value))
         return; /* keys before any section belong to nothing */
-    while (i < n && line[i] != '=' && line[i] != ':')
-        i++;
-    if (i == n)
-        return;
-    sep = line + i;
-    {
-        char *key = ini_trimmed(line, i);
-        char *value = ini_trimmed(sep + 1, n - i - 1);
-
-        if (key[0] == '\0') {
-            free(key);
-            free(value);
-            return;
-        }
-        for (char *p = key; *p != '\0'; p++)
-            if (*p >= 'A' && *p <= 'Z')
-                *p = (char)(*p - 'A' + 'a');
-        ini_set(ini, *section, key, value);
-    }
+    if (value[0] == '\0')
+        st->parent = xstrdup(key);
+    ini_set(ini, st->section, key, value);
 }
 
 struct ini *ini_parse(const char *text, size_t len)
 {
     struct ini *ini = xcalloc(1, sizeof(*ini));
-    char *section = NULL;
+    struct ini_state st = {NULL, NULL};
     size_t i = 0;
 
     /* A UTF-8 byte order mark, as some editors write, is not part of the first line. */
@@ -147,16 +184,17 @@ struct ini *ini_parse(const char *text, size_t len)
 
         if (n > 0 && text[i + n - 1] == '\r')
             n--;
-        ini_line(ini, text + i, n, &section);
+        ini_line(ini, text + i, n, &st);
         i = end + 1;
     }
-    free(section);
+    free(st.section);
+    free(st.parent);
     return ini;
 }
 
 struct ini *ini_load(const char *path, int *err)
 {
-    FILE *f = fopen(path, "rb");
+    FILE *f = fopen(path, "rbe");
     struct buf b;
     char chunk[4096];
     size_t n;

@@ -1,7 +1,9 @@
 /*
  * The AWS shared config and credentials files: "[section]" headers, "key = value" (or
- * "key: value") lines, full-line '#' and ';' comments. Indented lines (nested sub-sections such as
- * "s3 =" followed by indented settings) are skipped. Keys are case-insensitive.
+ * "key: value") lines, full-line '#' and ';' comments. A key with an empty value followed by
+ * indented "key = value" lines is a nested sub-section ("sts =" then "  endpoint_url = ..." in a
+ * [services NAME] section): its settings are stored as "sts.endpoint_url", never as top-level
+ * keys. Other indented lines are skipped. Keys are case-insensitive.
  */
 #ifndef CDCTOP_INI_H
 #define CDCTOP_INI_H

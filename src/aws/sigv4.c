@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
@@ -285,11 +287,39 @@ static char *sigv4_lower_trimmed(const char *s)
     return out;
 }
 
+/* Room for every value of the headers called name, joined. */
+static size_t sigv4_value_room(const struct sigv4_input *in, const char *name)
+{
+    size_t room = 1;
+
+    for (size_t i = 0; i < in->nheaders; i++)
+        if (strcasecmp(in->headers[i].name, name) == 0 && in->headers[i].value != NULL)
+            room += strlen(in->headers[i].value) + 1;
+    return room;
+}
+
 static int sigv4_canon_header_cmp(const void *a, const void *b)
 {
     const struct sigv4_canon_header *x = a, *y = b;
 
     return strcmp(x->name, y->name);
+}
+
+/* Buffers that hold a secret are sized up front (so no reallocation leaves a copy behind) and
+ * wiped before they are released. */
+static void sigv4_wipe_buf(struct buf *b)
+{
+    if (b->data != NULL)
+        OPENSSL_cleanse(b->data, b->len);
+    buf_free(b);
+}
+
+static void sigv4_wipe_free(char *s)
+{
+    if (s != NULL) {
+        OPENSSL_cleanse(s, strlen(s));
+        free(s);
+    }
 }
 
 /* Groups headers by lowercase name (values joined with ',' in input order), sorted by name. */
@@ -308,6 +338,7 @@ static size_t sigv4_canon_headers(const struct sigv4_input *in, struct sigv4_can
         if (k == n) {
             h[n].name = name;
             buf_init(&h[n].value);
+            buf_reserve(&h[n].value, sigv4_value_room(in, name));
             buf_puts(&h[n].value, "");
             n++;
         } else {
@@ -321,13 +352,26 @@ static size_t sigv4_canon_headers(const struct sigv4_input *in, struct sigv4_can
     return n;
 }
 
+/* Header values include X-Amz-Security-Token: wiped before release. */
 static void sigv4_canon_headers_free(struct sigv4_canon_header *h, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         free(h[i].name);
-        buf_free(&h[i].value);
+        sigv4_wipe_buf(&h[i].value);
     }
     free(h);
+}
+
+/* An upper bound of the canonical request's length (escaping at most triples a byte). */
+static size_t sigv4_canonical_room(const struct sigv4_input *in, const struct sigv4_canon_header *h,
+                                   size_t n)
+{
+    size_t room = strlen(in->method) + 3 * (in->path != NULL ? strlen(in->path) : 0) +
+                  3 * (in->query != NULL ? strlen(in->query) : 0) + 128;
+
+    for (size_t i = 0; i < n; i++)
+        room += 2 * strlen(h[i].name) + h[i].value.len + 3;
+    return room;
 }
 
 static char *sigv4_canonical_request(const struct sigv4_input *in, char **signed_headers)
@@ -339,6 +383,7 @@ static char *sigv4_canonical_request(const struct sigv4_input *in, char **signed
 
     buf_init(&b);
     buf_init(&sh);
+    buf_reserve(&b, sigv4_canonical_room(in, h, n));
     buf_printf(&b, "%s\n", in->method);
     sigv4_canonical_uri(&b, in->path);
     buf_putc(&b, '\n');
@@ -382,6 +427,7 @@ static void sigv4_signing_key(const struct sigv4_input *in, const char *date,
     struct buf secret;
 
     buf_init(&secret);
+    buf_reserve(&secret, strlen(in->secret_key) + 5);
     buf_printf(&secret, "AWS4%s", in->secret_key);
     sigv4_hmac(secret.data, secret.len, date, strlen(date), key);
     /* The secret is wiped from the heap copy before it is released. */
@@ -417,6 +463,7 @@ bool sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
     OPENSSL_cleanse(key, sizeof(key));
     out->signature = xmalloc(2 * SIGV4_DIGEST + 1);
     sigv4_hex(sig, SIGV4_DIGEST, out->signature);
+    OPENSSL_cleanse(sig, sizeof(sig));
 
     buf_printf(&b,
                SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
@@ -428,10 +475,10 @@ bool sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 
 void sigv4_output_free(struct sigv4_output *out)
 {
-    free(out->canonical_request);
-    free(out->string_to_sign);
+    sigv4_wipe_free(out->canonical_request);
+    sigv4_wipe_free(out->string_to_sign);
     free(out->signed_headers);
-    free(out->signature);
-    free(out->authorization);
+    sigv4_wipe_free(out->signature);
+    sigv4_wipe_free(out->authorization);
     memset(out, 0, sizeof(*out));
 }

@@ -1,4 +1,5 @@
-/* AWS Signature Version 4 (wire-formats §7.1), with OpenSSL's SHA-256 and HMAC. */
+/* AWS Signature Version 4 (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv.html),
+ * with OpenSSL's SHA-256 and HMAC. */
 #ifndef CDCTOP_SIGV4_H
 #define CDCTOP_SIGV4_H
 

@@ -62,8 +62,9 @@ static bool snap_offscreen_begin(const struct ui_snapshot_req *req)
     }
     if (snap_screen_failed)
         return false;
-    snap_out = fopen("/dev/null", "w");
-    snap_in = fopen("/dev/null", "r");
+    /* Close-on-exec like every descriptor cdctop keeps: a credential_process inherits none. */
+    snap_out = fopen("/dev/null", "we");
+    snap_in = fopen("/dev/null", "re");
     if (snap_out && snap_in) {
         for (size_t i = 0; i < SNAP_NSIGNALS; i++)
             sigaction(snap_signals[i], NULL, &saved[i]);

@@ -3,8 +3,13 @@
  * region on the loop and prints where they came from (never the secrets), optionally makes
  * signed calls, and can keep asking for a while to show background refreshes.
  *
- *   creds-probe [--profile P] [--region R] [--sts-endpoint URL] [--endpoint-url URL]
- *               [--call kinesis|sqs] [--watch SECONDS] [--interval SECONDS]
+ *   creds-probe [--profile P] [--region R] [--endpoint-url URL] [--call kinesis|sqs]
+ *               [--watch SECONDS] [--interval SECONDS] [--show-sts]
+ *
+ * It also prints whether the process may dump core before and after the first credentials
+ * ("dumpable=1 ... dumpable=0"), where STS calls would go (--show-sts), the credential helper's
+ * side notes ("note: ...") and unencrypted-credential warnings ("warning: ..."), and uses the
+ * CA bundle the way cdctop does.
  *
  * Run without arguments (as make check does), it checks that a refused connection comes
  * back as status 0 with an error text, through http.c and through aws.c.
@@ -14,11 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include <ev.h>
 
 #include "aws.h"
 #include "awstime.h"
+#include "creds-op.h"
 #include "creds.h"
 #include "http.h"
 #include "sigv4.h"
@@ -36,6 +43,7 @@ struct probe {
     int refreshes, calls, failed, creds_errors;
     int outstanding;
     bool ended;
+    bool dumpable_shown;
     int rc;
 };
 
@@ -114,6 +122,10 @@ static void probe_creds_done(void *ctx, const struct aws_creds *c, const char *e
         return;
     }
     probe_key_id(c, key);
+    if (!p->dumpable_shown) {
+        printf("after-creds dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+        p->dumpable_shown = true;
+    }
     if (p->last_key[0] == '\0') {
         probe_print_creds("creds", c);
     } else if (strcmp(key, p->last_key) != 0) {
@@ -238,6 +250,39 @@ static int selftest(void)
 
 /* --- main ----------------------------------------------------------------------------------- */
 
+static void probe_note(void *ctx, const char *text)
+{
+    (void)ctx;
+    printf("note: %s\n", text);
+    fflush(stdout);
+}
+
+static void probe_warn(void *ctx, const char *host, const char *text)
+{
+    (void)ctx;
+    (void)host;
+    printf("warning: %s\n", text);
+    fflush(stdout);
+}
+
+static void probe_ca_bundle(struct probe *p)
+{
+    char path[1024], origin[200], err[1400];
+
+    if (creds_ca_bundle(p->creds, path, sizeof(path), origin, sizeof(origin)) &&
+        !http_set_ca_bundle(p->http, path, origin, err, sizeof(err)))
+        printf("ca-error=%s\n", err);
+}
+
+static void probe_show_sts(const struct creds_config *cfg)
+{
+    struct creds_chain_cfg cc = {cfg->profile, cfg->region};
+    char url[512], origin[128];
+
+    creds_chain_sts_endpoint(&cc, url, sizeof(url), origin, sizeof(origin));
+    printf("sts-endpoint=%s from=%s\n", url, origin);
+}
+
 static const char *probe_arg(int argc, char **argv, int *i)
 {
     if (*i + 1 >= argc) {
@@ -249,8 +294,9 @@ static const char *probe_arg(int argc, char **argv, int *i)
 
 int main(int argc, char **argv)
 {
-    struct creds_config cfg = {0};
+    struct creds_config cfg = {.note = probe_note};
     struct probe p = {0};
+    bool show_sts = false;
 
     if (argc == 1)
         return selftest();
@@ -260,8 +306,8 @@ int main(int argc, char **argv)
             cfg.profile = probe_arg(argc, argv, &i);
         else if (strcmp(argv[i], "--region") == 0)
             cfg.region = probe_arg(argc, argv, &i);
-        else if (strcmp(argv[i], "--sts-endpoint") == 0)
-            cfg.sts_endpoint = probe_arg(argc, argv, &i);
+        else if (strcmp(argv[i], "--show-sts") == 0)
+            show_sts = true;
         else if (strcmp(argv[i], "--endpoint-url") == 0)
             p.endpoint_url = probe_arg(argc, argv, &i);
         else if (strcmp(argv[i], "--call") == 0)
@@ -275,9 +321,14 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (show_sts)
+        probe_show_sts(&cfg);
+    printf("before-creds dumpable=%d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
     p.loop = EV_DEFAULT;
     p.http = http_new(p.loop, NULL);
+    http_set_warn(p.http, probe_warn, NULL);
     p.creds = creds_new(p.loop, p.http, &cfg);
+    probe_ca_bundle(&p);
     creds_region(p.creds, probe_region_done, &p);
     if (!p.ended)
         ev_run(p.loop, 0);

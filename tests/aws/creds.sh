@@ -3,123 +3,7 @@
 # 127.0.0.1: a Python stand-in for IMDS/container/STS-web-identity, and moto with request
 # authentication on, set up through the AWS CLI. Drives tests/aws/creds-probe, which prints where
 # credentials came from (never the secrets) and the outcome of signed calls.
-. "${srcdir:-.}/tests/lib/common.sh"
-need python3
-need timeout
-PROBE=${builddir:-.}/tests/aws/creds-probe
-[ -x "$PROBE" ] || { echo "SKIP: $PROBE is not built"; exit 77; }
-STUB="$srcdir/tests/aws/imds_stub.py"
-
-H="$TMP/home"            # the HOME every probe run sees
-mkdir -p "$H/.aws" "$TMP/bin"
-PIDS=""
-
-stop_servers() {
-    for pid in $PIDS; do
-        kill -TERM "$pid" 2>/dev/null
-    done
-    for pid in $PIDS; do
-        i=0
-        while kill -0 "$pid" 2>/dev/null && [ $i -lt 30 ]; do
-            sleep 0.1
-            i=$((i + 1))
-        done
-        kill -KILL "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
-    done
-    PIDS=""
-}
-trap 'stop_servers; rm -rf "$TMP"' EXIT
-trap 'exit 1' INT TERM HUP
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-# wait_port PORT: until 127.0.0.1:PORT accepts connections (20 s at most). Only a TCP connect:
-# moto counts every HTTP request against INITIAL_NO_AUTH_ACTION_COUNT, so none is sent here.
-wait_port() {
-    python3 - "$1" <<'PY'
-import socket, sys, time
-for _ in range(200):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
-        sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-PY
-}
-
-# start_stub NAME ARGS...: starts the IMDS stub, sets STUB_PORT; its log is $TMP/NAME.log.
-start_stub() {
-    name=$1
-    shift
-    rm -f "$TMP/$name.port"
-    python3 "$STUB" --port-file "$TMP/$name.port" --log "$TMP/$name.log" "$@" &
-    PIDS="$PIDS $!"
-    i=0
-    while [ ! -s "$TMP/$name.port" ] && [ $i -lt 100 ]; do
-        sleep 0.1
-        i=$((i + 1))
-    done
-    STUB_PORT=$(cat "$TMP/$name.port" 2>/dev/null)
-    [ -n "$STUB_PORT" ] || { fail "the IMDS stub did not start"; finish; }
-}
-
-DEAD_PORT=$(free_port) # nothing listens here: IMDS and STS default to it, never to the network
-
-# probe NAME [VAR=value...] -- ARGS...: runs the probe with a clean environment (no AWS_*
-# variables from the caller), HOME=$H, IMDS pointed at a dead loopback port unless overridden;
-# output in $TMP/NAME.out, exit status in $TMP/NAME.rc.
-probe() {
-    name=$1
-    shift
-    set -- env -i PATH="$PATH" HOME="$H" LANG=C.UTF-8 \
-        ASAN_OPTIONS="${ASAN_OPTIONS:-}" UBSAN_OPTIONS="${UBSAN_OPTIONS:-}" \
-        AWS_EC2_METADATA_SERVICE_ENDPOINT="http://127.0.0.1:$DEAD_PORT" "$@"
-    # Replace the "--" separator with the probe itself.
-    n=$#
-    i=0
-    for a in "$@"; do
-        i=$((i + 1))
-        if [ "$a" = "--" ]; then
-            set -- "$@" "$PROBE"
-        else
-            set -- "$@" "$a"
-        fi
-        [ $i -eq $n ] && break
-    done
-    shift $n
-    timeout 60 "$@" >"$TMP/$name.out" 2>&1
-    rc=$?
-    echo $rc >"$TMP/$name.rc"
-    # 0: done, 1: an expected error; anything else is a crash, a sanitizer report or a hang.
-    case $rc in
-    0 | 1) ;;
-    *)
-        fail "the probe ($name) exited with status $rc:"
-        sed 's/^/    /' "$TMP/$name.out"
-        ;;
-    esac
-    sanitizer_clean "$name"
-}
-
-# sanitizer_clean NAME: no AddressSanitizer, LeakSanitizer or UBSan report in NAME's output.
-sanitizer_clean() {
-    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$TMP/$1.out"; then
-        fail "a sanitizer report in $1:"
-        sed 's/^/    /' "$TMP/$1.out"
-    fi
-}
-
-has() { # has NAME TEXT: the probe's output contains TEXT
-    grep -qF -- "$2" "$TMP/$1.out"
-}
-
-expect() { # expect NAME DESCRIPTION TEXT
-    if has "$1" "$3"; then ok "$2"; else fail "$2: no '$3' in:"; sed 's/^/    /' "$TMP/$1.out"; fi
-}
+. "${srcdir:-.}/tests/aws/lib.sh"
 
 # --- environment and profile files ------------------------------------------------------------
 probe env AWS_ACCESS_KEY_ID=AKIDENVEXAMPLE AWS_SECRET_ACCESS_KEY=envsecretvalue0001 \
@@ -227,8 +111,12 @@ expect proc "credential_process expiry is carried" "token=yes expires_in="
 printf '%s\n' --name "two words" "it's" '$HOME' >"$TMP/helper-want"
 check "credential_process is split shell-style, without a shell" cmp -s "$TMP/helper-args" "$TMP/helper-want"
 probe procfail -- --profile procfail --resolve
-expect procfail "a failing credential_process reports its stderr" \
-    "exited with status 1: helper: the SSO session has expired, run login"
+expect procfail "a failing credential_process is reported without quoting it" \
+    "error=credential_process (profile procfail) failed (exit 1); run it by hand to see its message"
+expect procfail "its first stderr line goes to the side note only" \
+    "note: credential_process (profile procfail) said: helper: the SSO session has expired, run login"
+check "the helper's words are in no error message" \
+    sh -c "! grep -v '^note: ' '$TMP/procfail.out' | grep -q 'SSO session'"
 probe procmissing -- --profile procmissing --resolve
 expect procmissing "a missing credential_process is named" "cannot run $TMP/bin/no-such-helper"
 
@@ -289,7 +177,7 @@ probe containerhost AWS_CONTAINER_CREDENTIALS_FULL_URI="http://192.0.2.10/creds"
 expect containerhost "plain http only to loopback or the container agents" "must use https"
 
 probe web AWS_WEB_IDENTITY_TOKEN_FILE="$TMP/webtoken" AWS_ROLE_ARN=arn:aws:iam::123456789012:role/web \
-    -- --region us-east-1 --sts-endpoint "$IMDS/sts"
+    AWS_ENDPOINT_URL_STS="$IMDS/sts" -- --region us-east-1
 expect web "web identity credentials" "creds source=web identity arn:aws:iam::123456789012:role/web"
 check "AssumeRoleWithWebIdentity is sent unsigned" grep -q '^POST /sts action=AssumeRoleWithWebIdentity signed=False$' "$TMP/stub.log"
 mv "$H/aws-away" "$H/.aws"
@@ -388,24 +276,24 @@ source_profile = loop2
 role_arn = arn:aws:iam::123456789012:role/reader
 source_profile = loop1
 EOF
-probe assume -- --profile reader --region us-east-1 --endpoint-url "$MOTO" --sts-endpoint "$MOTO" \
+probe assume AWS_ENDPOINT_URL_STS="$MOTO" -- --profile reader --region us-east-1 --endpoint-url "$MOTO" \
     --call kinesis
 expect assume "assume-role through moto's STS" \
     "creds source=assume-role arn:aws:iam::123456789012:role/reader via profile base"
 expect assume "the assumed credentials carry a session token" "token=yes expires_in=3"
 expect assume "and pass moto's signature check on Kinesis" "call outcome=AWS_OK status=200"
-probe assume_sqs -- --profile reader --region us-east-1 --endpoint-url "$MOTO" --sts-endpoint "$MOTO" \
+probe assume_sqs AWS_ENDPOINT_URL_STS="$MOTO" -- --profile reader --region us-east-1 --endpoint-url "$MOTO" \
     --call sqs
 expect assume_sqs "and on SQS" "call outcome=AWS_OK status=200"
-probe chained -- --profile second --region us-east-1 --endpoint-url "$MOTO" --sts-endpoint "$MOTO" \
+probe chained AWS_ENDPOINT_URL_STS="$MOTO" -- --profile second --region us-east-1 --endpoint-url "$MOTO" \
     --call kinesis
 expect chained "two chained roles" "creds source=assume-role arn:aws:iam::123456789012:role/second via profile base"
 expect chained "the second role has no policy: moto says so" "assumed-role/second/"
-probe fromenv AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$AS" -- --profile fromenv \
-    --region us-east-1 --endpoint-url "$MOTO" --sts-endpoint "$MOTO" --call kinesis
+probe fromenv AWS_ACCESS_KEY_ID="$AK" AWS_SECRET_ACCESS_KEY="$AS" AWS_ENDPOINT_URL_STS="$MOTO" -- \
+    --profile fromenv --region us-east-1 --endpoint-url "$MOTO" --call kinesis
 expect fromenv "credential_source = Environment" "creds source=assume-role arn:aws:iam::123456789012:role/reader via environment"
 expect fromenv "its calls pass" "call outcome=AWS_OK status=200"
-probe cycle -- --profile loop1 --region us-east-1 --sts-endpoint "$MOTO"
+probe cycle AWS_ENDPOINT_URL_STS="$MOTO" -- --profile loop1 --region us-east-1
 expect cycle "a source_profile cycle is detected" "error=source_profile cycle: loop1 -> loop2 -> loop1"
 
 # --- the real binary, headless, against the same moto -----------------------------------------------
@@ -432,7 +320,7 @@ if "$CDCTOP" --help 2>/dev/null | grep -q -- '--stream NAME'; then
     jcheck "$TMP/bin_badsig.json" "cdctop: a wrong secret shows the signature hint" \
         's["status"]["hint"].startswith("signature rejected: check the secret key")'
     mv "$H/aws-away" "$H/.aws"
-    snap bin_assume AWS_PROFILE=reader
+    snap bin_assume AWS_PROFILE=reader AWS_ENDPOINT_URL_STS="$MOTO"
     jcheck "$TMP/bin_assume.json" "cdctop: assume-role credentials through moto's STS" \
         's["credentials_source"] == "assume-role arn:aws:iam::123456789012:role/reader via profile base" and s["status"]["level"] != "error"'
 else

@@ -1,9 +1,10 @@
 /*
  * Unit tests for the AWS plumbing: error names, classes and hints for real error replies
- * (wire-formats §2.1, §2.6, §3.1), secret scrubbing, the profile file reader, shell-style
- * splitting for credential_process, STS XML extraction, credential_process output, the
- * refresh schedule, URL splitting, and http.c/aws.c end to end against a tiny HTTP server
- * that runs inside this process on 127.0.0.1.
+ * (the error lists of the Kinesis, SQS and STS API references), secret scrubbing, the profile file
+ * reader (nested sub-sections included), shell-style splitting for credential_process, STS XML
+ * extraction, the JSON credential documents, the refresh schedule, URL splitting, where STS calls
+ * go, and http.c/aws.c end to end (proxies, CA bundles, the unencrypted-credentials warning)
+ * against tiny HTTP servers that run inside this process on 127.0.0.1.
  */
 #include "config.h"
 
@@ -31,6 +32,7 @@
 #include "aws.h"
 #include "awstime.h"
 #include "buf.h"
+#include "creds-json.h"
 #include "creds-op.h"
 #include "creds.h"
 #include "http.h"
@@ -231,29 +233,81 @@ static void test_hints(void **state)
     check_hint(AWS_OK, "", "");
 }
 
+static void scrub_one(char *text, size_t textsz, const char *secret)
+{
+    const char *known[] = {secret};
+
+    aws_error_scrub(text, textsz, known, 1);
+}
+
+/* Text that must come through the scrubber unchanged: what operators need to read. */
+static void check_kept(const char *text)
+{
+    char buf[512];
+
+    snprintf(buf, sizeof(buf), "%s", text);
+    aws_error_scrub(buf, sizeof(buf), NULL, 0);
+    assert_string_equal(buf, text);
+}
+
+static void check_scrubbed(const char *text, const char *want)
+{
+    char buf[512];
+
+    snprintf(buf, sizeof(buf), "%s", text);
+    aws_error_scrub(buf, sizeof(buf), NULL, 0);
+    assert_string_equal(buf, want);
+}
+
 static void test_scrub(void **state)
 {
+    const char *both[] = {SECRET, NULL, TOKEN};
     char text[128];
     char small[24];
 
     (void)state;
     snprintf(text, sizeof(text), "bad key " SECRET " and\ttoken " TOKEN "\n");
-    aws_error_scrub(text, sizeof(text), SECRET);
-    aws_error_scrub(text, sizeof(text), TOKEN);
+    aws_error_scrub(text, sizeof(text), both, 3);
     assert_string_equal(text, "bad key <redacted> and token <redacted> ");
     /* A secret that is part of the mark cannot loop; short "secrets" are ignored. */
     snprintf(text, sizeof(text), "dact dact");
-    aws_error_scrub(text, sizeof(text), "dact");
+    scrub_one(text, sizeof(text), "dact");
     assert_string_equal(text, "<redacted> <redacted>");
     snprintf(text, sizeof(text), "abc");
-    aws_error_scrub(text, sizeof(text), "ab");
+    scrub_one(text, sizeof(text), "ab");
     assert_string_equal(text, "abc");
-    aws_error_scrub(text, sizeof(text), NULL);
+    scrub_one(text, sizeof(text), NULL);
+    assert_string_equal(text, "abc");
     /* Replacing near the end of a small buffer stays inside it. */
     snprintf(small, sizeof(small), "0123456789abXYZW");
-    aws_error_scrub(small, sizeof(small), "XYZW");
+    scrub_one(small, sizeof(small), "XYZW");
     assert_string_equal(small, "0123456789ab<redacted>");
     assert_true(strlen(small) < sizeof(small));
+    /* A known value is also found in its form-urlencoded spelling (a request body echoed). */
+    snprintf(text, sizeof(text), "Action=X&WebIdentityToken=ab%%2Fcd%%2Bef%%3D&Version=1");
+    scrub_one(text, sizeof(text), "ab/cd+ef=");
+    assert_string_equal(text, "Action=X&WebIdentityToken=<redacted>&Version=1");
+
+    /* Unknown values that look like secrets: a secret key, a session token, a JWT. */
+    check_scrubbed("secret q3Lw9XbT2mVz8KcRf1NpYd5GhJs7UoAe4WiBn0Ct in the reply",
+                   "secret <redacted> in the reply");
+    check_scrubbed("X-Amz-Security-Token: IQoJb3JpZ2luX2VjEHUaCXVzLWVhc3QtMSJHMEUCIQD6dN0x"
+                   "kQ+9ZpL2wB7vG3r/Tj8s==, Host: sts",
+                   "X-Amz-Security-Token: <redacted>, Host: sts");
+    check_scrubbed("token=eyJhbGciOiJSUzI1NiIsImtpZCI6IjEyMyJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZSJ9."
+                   "c2lnbmF0dXJlX3ZhbHVlXzEyMw",
+                   "<redacted>");
+    /* What an operator needs stays: ARNs with role and session names, actions, access key ids,
+     * error names, request ids, shard ids, targets, hosts. */
+    check_kept("User: arn:aws:sts::123456789012:assumed-role/CdcReader/cdctop-1712345678 is not "
+               "authorized to perform: kinesis:GetRecords on resource: "
+               "arn:aws:kinesis:us-east-1:123456789012:stream/cdc-events");
+    check_kept("The security token included in the request is invalid: AKIAIOSFODNN7EXAMPLE");
+    check_kept("ProvisionedThroughputExceededException RequestId "
+               "c6104cbe-af31-11e0-8154-cbc7ccf896c7 shardId-000000000001");
+    check_kept("Kinesis_20131202.GetShardIterator at https://kinesis.eu-west-1.amazonaws.com/");
+    check_kept("role/CdcTopReaderRoleForProduction2024 Credential=AKIAIOSFODNN7EXAMPLE/20150830/"
+               "us-east-1/sts/aws4_request");
 }
 
 static void test_outcome_names(void **state)
@@ -291,6 +345,15 @@ static void test_ini(void **state)
                                "empty =\n"
                                "[sso-session corp]\n"
                                "sso_region = us-east-1\n"
+                               "[services local]\n"
+                               "sts =\n"
+                               "  endpoint_url = http://127.0.0.1:5000\n"
+                               "  # a comment inside\n"
+                               "\tRegion: eu-west-2\n"
+                               "kinesis=\n"
+                               "    endpoint_url = http://127.0.0.1:4567\n"
+                               "top = level\n"
+                               "    stray = not nested under a key with a value\n"
                                "[broken\n"
                                "=novalue\n"
                                "[empty-section]\n";
@@ -309,6 +372,18 @@ static void test_ini(void **state)
     assert_string_equal(ini_get(ini, "profile dev", "dup"), "2");
     assert_string_equal(ini_get(ini, "profile dev", "empty"), "");
     assert_string_equal(ini_get(ini, "sso-session corp", "sso_region"), "us-east-1");
+    /* Nested sub-sections are kept under "parent.key" and never leak to the top level. */
+    assert_string_equal(ini_get(ini, "profile dev", "s3.region"), "nested-ignored");
+    assert_string_equal(ini_get(ini, "profile dev", "s3.max_concurrent_requests"), "20");
+    assert_string_equal(ini_get(ini, "services local", "sts.endpoint_url"),
+                        "http://127.0.0.1:5000");
+    assert_string_equal(ini_get(ini, "services local", "sts.region"), "eu-west-2");
+    assert_string_equal(ini_get(ini, "services local", "kinesis.endpoint_url"),
+                        "http://127.0.0.1:4567");
+    assert_null(ini_get(ini, "services local", "endpoint_url"));
+    assert_null(ini_get(ini, "services local", "stray"));
+    assert_null(ini_get(ini, "services local", "top.stray"));
+    assert_string_equal(ini_get(ini, "services local", "top"), "level");
     assert_null(ini_get(ini, "default", "orphan"));
     assert_null(ini_get(ini, "nosuch", "region"));
     assert_true(ini_has_section(ini, "empty-section"));
@@ -372,39 +447,87 @@ static void test_shellwords(void **state)
     check_split_error("", "empty command");
 }
 
-static void test_process_output(void **state)
+static bool from_json(enum creds_json_kind kind, const char *json, struct aws_creds *c, char *err,
+                      size_t errsz)
+{
+    return creds_from_json(kind, json, strlen(json), c, err, errsz);
+}
+
+/* The three JSON credential documents through the one reader. */
+static void test_creds_from_json(void **state)
 {
     struct aws_creds c;
     char err[200];
 
     (void)state;
-    assert_true(creds_process_parse("{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
-                                    "\"SecretAccessKey\": \"" SECRET "\", \"SessionToken\": "
-                                    "\"" TOKEN "\", \"Expiration\": \"2030-01-01T00:00:00Z\"}",
-                                    strlen("{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", "
-                                           "\"SecretAccessKey\": \"" SECRET "\", "
-                                           "\"SessionToken\": \"" TOKEN "\", \"Expiration\": "
-                                           "\"2030-01-01T00:00:00Z\"}"),
-                                    &c, err, sizeof(err)));
+    assert_true(from_json(CREDS_JSON_PROCESS,
+                          "{\"Version\": 1, \"AccessKeyId\": \"AKIDPROC\", \"SecretAccessKey\": "
+                          "\"" SECRET "\", \"SessionToken\": \"" TOKEN "\", \"Expiration\": "
+                          "\"2030-01-01T00:00:00Z\"}",
+                          &c, err, sizeof(err)));
     assert_string_equal(c.access_key, "AKIDPROC");
     assert_string_equal(c.secret_key, SECRET);
     assert_string_equal(c.session_token, TOKEN);
     assert_int_equal(c.expires_ms, INT64_C(1893456000000));
+    assert_string_equal(c.source, "");
+    /* IMDS and the container agent call the token "Token"; escapes are decoded. */
+    assert_true(from_json(CREDS_JSON_IMDS,
+                          "{\"Code\":\"Success\",\"Type\":\"AWS-HMAC\",\"AccessKeyId\":\"ASIA1\","
+                          "\"SecretAccessKey\":\"s\\/1\",\"Token\":\"t\\u00e9\","
+                          "\"Expiration\":\"2030-01-01T00:00:00Z\"}",
+                          &c, err, sizeof(err)));
+    assert_string_equal(c.secret_key, "s/1");
+    assert_string_equal(c.session_token, "t\xc3\xa9");
+    assert_true(from_json(CREDS_JSON_CONTAINER,
+                          "{\"AccessKeyId\":\"ASIA2\",\"SecretAccessKey\":\"s2\",\"Token\":null}",
+                          &c, err, sizeof(err)));
+    assert_string_equal(c.access_key, "ASIA2");
+    assert_string_equal(c.session_token, "");
+    assert_int_equal(c.expires_ms, 0);
 
-#define BAD(json, want)                                                                            \
+#define BAD(kind, json, want)                                                                      \
     do {                                                                                           \
-        assert_false(creds_process_parse(json, strlen(json), &c, err, sizeof(err)));               \
-        assert_non_null(strstr(err, want));                                                        \
+        assert_false(from_json(kind, json, &c, err, sizeof(err)));                                 \
+        if (strstr(err, want) == NULL)                                                             \
+            fail_msg("'%s' gave '%s', not '%s'", json, err, want);                                 \
         assert_null(strstr(err, SECRET));                                                          \
+        assert_string_equal(c.secret_key, "");                                                     \
     } while (0)
-    BAD("{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\"}", "Version");
-    BAD("{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\"}", "Version");
-    BAD("{\"Version\":1,\"AccessKeyId\":\"A\"}", "SecretAccessKey");
-    BAD("{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\","
+    BAD(CREDS_JSON_PROCESS,
+        "{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\"}", "Version");
+    BAD(CREDS_JSON_PROCESS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\"}",
+        "Version");
+    BAD(CREDS_JSON_PROCESS, "{\"Version\":1,\"AccessKeyId\":\"A\"}", "SecretAccessKey");
+    BAD(CREDS_JSON_CONTAINER, "{\"AccessKeyId\":\"\",\"SecretAccessKey\":\"" SECRET "\"}",
+        "no AccessKeyId or SecretAccessKey");
+    BAD(CREDS_JSON_PROCESS,
+        "{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\","
         "\"Expiration\":\"tomorrow\"}",
         "Expiration");
-    BAD("Version=1 " SECRET, "not a JSON object");
-    BAD("[1]", "not a JSON object");
+    BAD(CREDS_JSON_IMDS, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"" SECRET "\",\"Token\":7}",
+        "not a string");
+    BAD(CREDS_JSON_PROCESS, "Version=1 " SECRET, "not a JSON object");
+    BAD(CREDS_JSON_PROCESS, "[1]", "not a JSON object");
+    BAD(CREDS_JSON_IMDS, "{\"AccessKeyId\":\"A\", \"SecretAccessKey\":\"" SECRET "\"",
+        "not a JSON object");
+    /* IMDS: a 200 with a Code other than Success is an error that says why, scrubbed. */
+    BAD(CREDS_JSON_IMDS,
+        "{\"Code\":\"AssumeRoleUnauthorizedAccess\",\"Message\":\"EC2 cannot assume the role "
+        "q3Lw9XbT2mVz8KcRf1NpYd5GhJs7UoAe4WiBn0Ct\"}",
+        "AssumeRoleUnauthorizedAccess: EC2 cannot assume the role <redacted>");
+    /* A credential longer than the struct holds is refused, not cut. */
+    {
+        struct buf b;
+
+        buf_init(&b);
+        buf_puts(&b, "{\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"");
+        for (int i = 0; i < 200; i++)
+            buf_putc(&b, 'x');
+        buf_puts(&b, "\"}");
+        assert_false(from_json(CREDS_JSON_CONTAINER, b.data, &c, err, sizeof(err)));
+        assert_non_null(strstr(err, "longer than supported"));
+        buf_free(&b);
+    }
 #undef BAD
     creds_wipe(&c);
 }
@@ -977,7 +1100,17 @@ static void clear_aws_env(void)
                                        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
                                        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
                                        "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                                       "AWS_EC2_METADATA_DISABLED"};
+                                       "AWS_EC2_METADATA_DISABLED",
+                                       "AWS_ENDPOINT_URL",
+                                       "AWS_ENDPOINT_URL_STS",
+                                       "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+                                       "AWS_CA_BUNDLE",
+                                       "http_proxy",
+                                       "HTTP_PROXY",
+                                       "https_proxy",
+                                       "HTTPS_PROXY",
+                                       "no_proxy",
+                                       "NO_PROXY"};
 
     for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
         unsetenv(vars[i]);
@@ -1527,6 +1660,235 @@ static void test_aws_free_client_in_callback(void **state)
     ev_loop_destroy(loop);
 }
 
+/* --- where STS calls go ---------------------------------------------------------------------- */
+
+static void check_sts(const char *profile, const char *region, const char *want_url,
+                      const char *want_origin)
+{
+    struct creds_chain_cfg cfg = {profile, region};
+    char url[256], origin[128];
+
+    creds_chain_sts_endpoint(&cfg, url, sizeof(url), origin, sizeof(origin));
+    assert_string_equal(url, want_url);
+    assert_string_equal(origin, want_origin);
+}
+
+static char *write_temp(const char *text)
+{
+    char *path = xstrdup("/tmp/cdctop-aws-test.XXXXXX");
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    return path;
+}
+
+/* The AWS CLI's order for a service endpoint; --endpoint-url (the data services') never counts. */
+static void test_sts_endpoint(void **state)
+{
+    char *conf = write_temp("[default]\n"
+                            "region = eu-west-1\n"
+                            "[profile svc]\n"
+                            "services = local\n"
+                            "endpoint_url = http://127.0.0.1:7000\n"
+                            "[profile global]\n"
+                            "endpoint_url = http://127.0.0.1:7001\n"
+                            "[profile ignore]\n"
+                            "endpoint_url = http://127.0.0.1:7002\n"
+                            "ignore_configured_endpoint_urls = true\n"
+                            "[profile kinesisonly]\n"
+                            "services = kin\n"
+                            "[services local]\n"
+                            "sts =\n"
+                            "  endpoint_url = http://127.0.0.1:7003\n"
+                            "[services kin]\n"
+                            "kinesis =\n"
+                            "  endpoint_url = http://127.0.0.1:7004\n");
+
+    (void)state;
+    clear_aws_env();
+    setenv("HOME", "/nonexistent-home-for-test", 1);
+    setenv("AWS_CONFIG_FILE", conf, 1);
+    setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent-home-for-test/credentials", 1);
+    check_sts(NULL, NULL, "https://sts.eu-west-1.amazonaws.com/", "the regional endpoint");
+    check_sts(NULL, "cn-north-1", "https://sts.cn-north-1.amazonaws.com.cn/",
+              "the regional endpoint");
+    check_sts("svc", "us-east-2", "http://127.0.0.1:7003", "the profile's services section");
+    check_sts("global", "us-east-2", "http://127.0.0.1:7001", "the profile's endpoint_url");
+    check_sts("kinesisonly", "us-east-2", "https://sts.us-east-2.amazonaws.com/",
+              "the regional endpoint");
+    check_sts("ignore", "us-east-2", "https://sts.us-east-2.amazonaws.com/",
+              "the regional endpoint");
+    setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:7005", 1);
+    check_sts("svc", "us-east-2", "http://127.0.0.1:7005", "AWS_ENDPOINT_URL");
+    setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:7006", 1);
+    check_sts("svc", "us-east-2", "http://127.0.0.1:7006", "AWS_ENDPOINT_URL_STS");
+    check_sts("ignore", "us-east-2", "https://sts.us-east-2.amazonaws.com/",
+              "the regional endpoint");
+    setenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true", 1);
+    check_sts("svc", "us-east-2", "https://sts.us-east-2.amazonaws.com/", "the regional endpoint");
+    clear_aws_env();
+    unlink(conf);
+    free(conf);
+}
+
+/* --- proxies, unencrypted credentials, CA bundles --------------------------------------------- */
+
+struct warned {
+    int count;
+    char last[256];
+};
+
+static void warned_cb(void *ctx, const char *host, const char *text)
+{
+    struct warned *w = ctx;
+
+    assert_non_null(strstr(text, host));
+    w->count++;
+    snprintf(w->last, sizeof(w->last), "%s", text);
+}
+
+/* Sends one request and runs the loop until it is answered. */
+static void send_and_wait(struct http *h, struct got *g, const char *url,
+                          const struct http_header *hd, size_t n, bool secret, bool direct)
+{
+    struct http_request req = {.method = "GET",
+                               .url = url,
+                               .headers = hd,
+                               .nheaders = n,
+                               .secret = secret,
+                               .direct = direct,
+                               .timeout_ms = 5000};
+    int before = g->calls;
+
+    http_send(h, &req, got_http, g);
+    ev_run(g->loop, 0);
+    assert_int_equal(g->calls, before + 1);
+}
+
+static void test_http_proxy_and_cleartext(void **state)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    struct stub proxy, direct;
+    struct got g = {0};
+    struct warned w = {0};
+    struct http_header auth[] = {{"Authorization", "AWS4-HMAC-SHA256 Credential=x"}};
+    struct http_header plain[] = {{"X-Test", "1"}};
+    struct http *h;
+    char proxy_url[64], direct_url[128];
+
+    (void)state;
+    clear_aws_env();
+    stub_start(&proxy, loop);
+    stub_start(&direct, loop);
+    stub_reply(&proxy, "200 OK", "via proxy"); /* the last reply repeats */
+    stub_reply(&direct, "200 OK", "direct");
+    g.loop = loop;
+    snprintf(proxy_url, sizeof(proxy_url), "http://127.0.0.1:%d", proxy.port);
+    stub_url(&direct, direct_url, sizeof(direct_url), "/latest/api/token");
+
+    /* HTTP_PROXY in upper case (which libcurl alone would ignore) carries http calls; the host
+     * named in the URL is only ever seen by the proxy. */
+    setenv("HTTP_PROXY", proxy_url, 1);
+    setenv("HTTPS_PROXY", "http://127.0.0.1:1", 1);
+    h = http_new(loop, NULL);
+    http_set_warn(h, warned_cb, &w);
+    send_and_wait(h, &g, "http://kinesis.cdctop.test/", auth, 1, false, false);
+    assert_string_equal(g.body, "via proxy");
+    assert_int_equal(proxy.nrequests, 1);
+    assert_true(strncmp(proxy.requests[0], "GET http://kinesis.cdctop.test/ HTTP/1.1\r\n", 42) ==
+                0);
+    /* A signed request to a host that is not local: one warning naming it. */
+    assert_int_equal(w.count, 1);
+    assert_string_equal(w.last, "credentials sent unencrypted to kinesis.cdctop.test (http://)");
+    /* Once per host: again for the same host, nothing; a secret body to another host, once. */
+    send_and_wait(h, &g, "http://kinesis.cdctop.test/", auth, 1, false, false);
+    assert_int_equal(w.count, 1);
+    send_and_wait(h, &g, "http://sts.cdctop.test:8080/", NULL, 0, true, false);
+    assert_int_equal(w.count, 2);
+    assert_string_equal(w.last, "credentials sent unencrypted to sts.cdctop.test:8080 (http://)");
+    /* No credential, no warning; nor for loopback hosts, however they are spelled. */
+    send_and_wait(h, &g, "http://other.cdctop.test/", plain, 1, false, false);
+    send_and_wait(h, &g, "http://[::1]:1/", auth, 1, true, false);
+    send_and_wait(h, &g, "http://localhost:1/", auth, 1, true, false);
+    send_and_wait(h, &g, "http://127.0.0.2:1/", auth, 1, true, false);
+    assert_int_equal(w.count, 2);
+    /* Calls marked direct (instance metadata) never go through the proxy; loopback and
+     * link-local targets are not warned about. */
+    send_and_wait(h, &g, direct_url, auth, 1, true, true);
+    assert_string_equal(g.body, "direct");
+    assert_int_equal(direct.nrequests, 1);
+    assert_int_equal(proxy.nrequests, 7);
+    assert_int_equal(w.count, 2);
+    http_free(h);
+
+    /* The lower-case spelling wins; NO_PROXY sends a host direct. */
+    setenv("http_proxy", "http://127.0.0.1:1", 1);
+    setenv("NO_PROXY", "127.0.0.1", 1);
+    stub_reply(&direct, "200 OK", "direct again");
+    h = http_new(loop, NULL);
+    send_and_wait(h, &g, direct_url, plain, 1, false, false);
+    assert_string_equal(g.body, "direct again");
+    send_and_wait(h, &g, "http://kinesis.cdctop.test/", plain, 1, false, false);
+    assert_int_equal(g.status, 0); /* through the dead lower-case proxy */
+    assert_int_equal(proxy.nrequests, 7);
+    http_free(h);
+
+    /* HTTPS_PROXY alone does not carry http calls. */
+    unsetenv("http_proxy");
+    unsetenv("HTTP_PROXY");
+    unsetenv("NO_PROXY");
+    stub_reply(&direct, "200 OK", "direct, https proxy unused");
+    h = http_new(loop, NULL);
+    send_and_wait(h, &g, direct_url, plain, 1, false, false);
+    assert_string_equal(g.body, "direct, https proxy unused");
+    http_free(h);
+
+    stub_stop(&proxy);
+    stub_stop(&direct);
+    ev_loop_destroy(loop);
+    clear_aws_env();
+}
+
+/* A CA bundle that cannot be read is an error for every https call, never a silent fallback to
+ * the system's CAs; http calls are unaffected. */
+static void test_http_ca_bundle(void **state)
+{
+    struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+    struct http *h = http_new(loop, NULL);
+    struct got g = {0};
+    struct stub s;
+    char err[512], url[128];
+    char *empty = write_temp("");
+
+    (void)state;
+    clear_aws_env();
+    g.loop = loop;
+    stub_start(&s, loop);
+    stub_reply(&s, "200 OK", "plain");
+    stub_url(&s, url, sizeof(url), "/");
+    assert_false(http_set_ca_bundle(h, "/nonexistent/ca.pem", "AWS_CA_BUNDLE", err, sizeof(err)));
+    assert_string_equal(err, "the CA bundle /nonexistent/ca.pem (AWS_CA_BUNDLE) cannot be used: "
+                             "No such file or directory");
+    send_and_wait(h, &g, "https://127.0.0.1:1/", NULL, 0, false, false);
+    assert_int_equal(g.status, 0);
+    assert_string_equal(g.error, err);
+    send_and_wait(h, &g, url, NULL, 0, false, false);
+    assert_string_equal(g.body, "plain");
+    assert_false(http_set_ca_bundle(h, empty, "the ca_bundle of profile p", err, sizeof(err)));
+    assert_non_null(strstr(err, "cannot be used: the file is empty"));
+    assert_false(http_set_ca_bundle(h, "/tmp", "AWS_CA_BUNDLE", err, sizeof(err)));
+    assert_non_null(strstr(err, "not a regular file"));
+    assert_true(http_set_ca_bundle(h, "/etc/hostname", "AWS_CA_BUNDLE", err, sizeof(err)) ||
+                access("/etc/hostname", R_OK) != 0);
+    http_free(h);
+    stub_stop(&s);
+    unlink(empty);
+    free(empty);
+    ev_loop_destroy(loop);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1537,7 +1899,7 @@ int main(void)
         cmocka_unit_test(test_outcome_names),
         cmocka_unit_test(test_ini),
         cmocka_unit_test(test_shellwords),
-        cmocka_unit_test(test_process_output),
+        cmocka_unit_test(test_creds_from_json),
         cmocka_unit_test(test_xmltext),
         cmocka_unit_test(test_sts_parse),
         cmocka_unit_test(test_time),
@@ -1546,6 +1908,9 @@ int main(void)
         cmocka_unit_test(test_http_get_put_headers),
         cmocka_unit_test(test_http_refused_and_bad_input),
         cmocka_unit_test(test_http_reentrancy),
+        cmocka_unit_test(test_sts_endpoint),
+        cmocka_unit_test(test_http_proxy_and_cleartext),
+        cmocka_unit_test(test_http_ca_bundle),
         cmocka_unit_test(test_aws_call_signed_and_classified),
         cmocka_unit_test(test_aws_call_expired_retry),
         cmocka_unit_test(test_aws_call_no_creds),
