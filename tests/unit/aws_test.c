@@ -1,9 +1,12 @@
 /*
  * Unit tests for the AWS plumbing: error names, classes and hints for real error replies
- * (wire-formats §2.1, §2.6, §3.1), secret scrubbing, the profile file reader, shell-style
- * splitting for credential_process, STS XML extraction, credential_process output, the
- * refresh schedule, URL splitting, and http.c/aws.c end to end against a tiny HTTP server
- * that runs inside this process on 127.0.0.1.
+ * (the JSON protocol's errors, https://smithy.io/2.0/aws/protocols/aws-json-1_1-protocol.html;
+ * the errors common to all services,
+ * https://docs.aws.amazon.com/kinesis/latest/APIReference/CommonErrors.html; SQS's JSON errors,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-json-api-responses.html),
+ * secret scrubbing, the profile file reader, shell-style splitting for credential_process, STS
+ * XML extraction, credential_process output, the refresh schedule, URL splitting, and
+ * http.c/aws.c end to end against a tiny HTTP server that runs inside this process on 127.0.0.1.
  */
 #include "config.h"
 
@@ -129,7 +132,7 @@ static void test_classify_real_replies(void **state)
          "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Stream cdc under account "
          "111122223333 not found.\"}",
          NULL, NULL, AWS_NOT_FOUND, "ResourceNotFoundException", "not found"},
-        /* SQS JSON (§3.1): the query-compatible code of the header wins, as in the SDKs. */
+        /* SQS's JSON protocol: the query-compatible code of the header wins, as in the SDKs. */
         {400,
          "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\",\"message\":\"The specified queue "
          "does not exist.\"}",
