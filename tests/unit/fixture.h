@@ -6,8 +6,8 @@
  * The record format is the one on
  * https://docs.aws.amazon.com/aurora-dsql/latest/userguide/cdc-record-format.html
  *
- * fixture.c links only libcdccore.a (the benchmark uses it without cmocka); the FX_ASSERT_*
- * checks at the end expand to cmocka calls, so a test includes <cmocka.h> before this header.
+ * fixture.c needs nothing but libcdccore.a, so the benchmark links it without cmocka; the
+ * FX_ASSERT_* checks at the end expand to cmocka calls, so a test includes <cmocka.h> first.
  */
 #ifndef CDCTOP_TEST_FIXTURE_H
 #define CDCTOP_TEST_FIXTURE_H
