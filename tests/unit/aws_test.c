@@ -131,7 +131,7 @@ static void test_classify_real_replies(void **state)
          "{\"__type\":\"ResourceNotFoundException\",\"message\":\"Stream cdc under account "
          "111122223333 not found.\"}",
          NULL, NULL, AWS_NOT_FOUND, "ResourceNotFoundException", "not found"},
-        /* SQS JSON (§3.1): the query-compatible code of the header wins, as in the SDKs. */
+        /* SQS's JSON protocol: the query-compatible code of the header wins, as in the SDKs. */
         {400,
          "{\"__type\":\"com.amazonaws.sqs#QueueDoesNotExist\",\"message\":\"The specified queue "
          "does not exist.\"}",

@@ -1,5 +1,6 @@
-/* Unit tests for decode.c, chunks.c and crc32c.c: the DSQL CDC record format (wire-formats §1),
- * split-change reassembly, and the handling of malformed records. */
+/* Unit tests for decode.c, chunks.c and crc32c.c: the DSQL CDC record format
+ * (https://docs.aws.amazon.com/aurora-dsql/latest/userguide/cdc-record-format.html), split-change
+ * reassembly, and the handling of malformed records. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -19,14 +20,14 @@
 #include "chunks.h"
 #include "crc32c.h"
 #include "decode.h"
-#include "heap.h"
+#include "fixture.h"
 #include "jscan.h"
 
-#define SEQ   "49590338271490256608559692538361571095921575989136588898"
 #define PKEY  "7f3a5c1e-partition"
 #define SHARD 3u
 
-/* The examples of wire-formats §1.3, byte for byte. */
+/* The record format page's example INSERT and DELETE, byte for byte, and the UPDATE it describes
+ * (the INSERT's shape with op "u"). */
 static const char doc_insert[] =
     "{\"type\":\"full\",\"op\":\"c\",\"before\":null,\n"
     " \"after\":{\"order_id\":1001,\"item_id\":42,\"quantity\":5,\"price\":\"29.99\"},\n"
@@ -51,7 +52,9 @@ static const char doc_delete[] =
     "   \"db\":\"postgres\",\"cluster\":\"kmabugltfmjdaj2siqr2qbxgju\"},\n"
     " \"ts_ms\":1705318400125,\"ts_ns\":1705318400125483291}";
 
-/* The PostgreSQL update payload of wire-formats §6 (Debezium, integer txId). */
+/* The update event in the documentation of Debezium's PostgreSQL connector, whose envelope DSQL
+ * follows (an integer txId here):
+ * https://debezium.io/documentation/reference/stable/connectors/postgresql.html */
 static const char doc_debezium[] =
     "{\"before\":{\"id\":1},\n"
     " \"after\":{\"id\":1,\"first_name\":\"Anne "
@@ -66,24 +69,25 @@ static const char doc_debezium[] =
     " \"transaction\":{\"id\":\"571:53195832\",\"total_order\":\"1\","
     "\"data_collection_order\":\"1\"}}";
 
+/* The example INSERT's source and emit time, for records written out here; fx_record writes the
+ * same for the same change. */
 #define SRC                                                                                        \
     "\"source\":{\"version\":\"1.0\",\"ts_ms\":1705318200000,\"ts_ns\":1705318200000000000,"       \
-    "\"txId\":\"ffthunp5stx6ffs2vyfqoatmfu\",\"schema\":\"public\",\"table\":\"order_items\","     \
-    "\"db\":\"postgres\",\"cluster\":\"kmabugltfmjdaj2siqr2qbxgju\"}"
-#define EMIT "\"ts_ms\":1705318200125,\"ts_ns\":1705318200125483291"
+    "\"txId\":\"" FX_TXID "\",\"schema\":\"public\",\"table\":\"order_items\","                    \
+    "\"db\":\"postgres\",\"cluster\":\"" FX_CLUSTER "\"}"
+#define EMIT    "\"ts_ms\":1705318200125,\"ts_ns\":1705318200125483291"
+#define EMIT_NS INT64_C(1705318200125483291)
 
+/* Every record here comes from one shard, with a sequence number and a partition key: errors
+ * keep the first two, and the key counts in a record's size. */
 static struct cdc_raw raw_of(const char *data, size_t len)
 {
-    struct cdc_raw raw = {
-        .data = data,
-        .len = len,
-        .shard = SHARD,
-        .seq = SEQ,
-        .seq_len = strlen(SEQ),
-        .pkey = PKEY,
-        .pkey_len = strlen(PKEY),
-        .arrival_ms = CDC_TIME_NONE,
-    };
+    struct cdc_raw raw = fx_raw(data, len);
+    raw.shard = SHARD;
+    raw.seq = FX_SEQ;
+    raw.seq_len = strlen(FX_SEQ);
+    raw.pkey = PKEY;
+    raw.pkey_len = strlen(PKEY);
     return raw;
 }
 
@@ -97,53 +101,6 @@ static enum decode_status feed_n(struct decoder *d, const char *data, size_t len
 static enum decode_status feed(struct decoder *d, const char *text, struct cdc_change *out)
 {
     return feed_n(d, text, strlen(text), 1000, out);
-}
-
-static void assert_span_eq(struct jspan v, const char *want)
-{
-    assert_non_null(v.p);
-    if (v.n != strlen(want) || memcmp(v.p, want, v.n) != 0)
-        fail_msg("span <%.*s> != <%s>", (int)v.n, v.p, want);
-}
-
-static uint64_t total_errors(const struct decoder *d)
-{
-    const struct decode_stats *st = decoder_stats(d);
-    uint64_t n = 0;
-    for (int i = 0; i < DERR_COUNT; i++)
-        n += st->errors[i];
-    return n;
-}
-
-/* Appends s as the contents of a JSON string (without quotes). */
-static void json_escape(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\')
-            buf_printf(b, "\\%c", c);
-        else if (c < 0x20)
-            buf_printf(b, "\\u%04x", c);
-        else
-            buf_putc(b, (char)c);
-    }
-}
-
-/* A fragment record: {"type":"fragment","chunk_id":id,"index":index,"data":<text>}. */
-static char *make_fragment(const char *id, unsigned index, const char *text, size_t n)
-{
-    struct buf b;
-    buf_init(&b);
-    buf_printf(&b, "{\"type\":\"fragment\",\"chunk_id\":\"%s\",\"index\":%u,\"data\":\"", id,
-               index);
-    json_escape(&b, text, n);
-    buf_puts(&b, "\"}");
-    return buf_steal(&b);
-}
-
-static uint32_t crc_of(const char *s)
-{
-    return crc32c(0, s, strlen(s));
 }
 
 /* --- CRC32C --- */
@@ -187,13 +144,13 @@ static void test_doc_insert(void **state)
     assert_true(c.commit_ns == INT64_C(1705318200000000000));
     assert_true(c.emit_ns == INT64_C(1705318200125483291));
     assert_null(c.before.p);
-    assert_span_eq(c.after,
+    FX_ASSERT_SPAN(c.after,
                    "{\"order_id\":1001,\"item_id\":42,\"quantity\":5,\"price\":\"29.99\"}");
     assert_int_equal(c.record_bytes, strlen(doc_insert) + strlen(PKEY));
     assert_false(c.reassembled);
     /* The span points into the record itself: nothing is copied or re-serialised. */
     assert_true(c.after.p > doc_insert && c.after.p < doc_insert + sizeof doc_insert);
-    assert_int_equal(total_errors(d), 0);
+    assert_int_equal(fx_decode_errors(d), 0);
     decoder_free(d);
 }
 
@@ -208,7 +165,7 @@ static void test_doc_update(void **state)
     assert_string_equal(c.op_text, "u");
     assert_string_equal(c.table, "order_items");
     assert_null(c.before.p); /* DSQL sends no old image for updates */
-    assert_span_eq(c.after,
+    FX_ASSERT_SPAN(c.after,
                    "{\"order_id\":1001,\"item_id\":42,\"quantity\":5,\"price\":\"29.99\"}");
     assert_true(c.commit_ns == INT64_C(1705318200000000000));
     assert_true(c.emit_ns == INT64_C(1705318200125483291));
@@ -227,7 +184,7 @@ static void test_doc_delete(void **state)
     assert_string_equal(c.schema, "public");
     assert_string_equal(c.table, "order_items");
     assert_string_equal(c.txid, "xyzabc123def456ghi789jklmno");
-    assert_span_eq(c.before, "{\"order_id\":1001,\"item_id\":42}"); /* the PK columns only */
+    FX_ASSERT_SPAN(c.before, "{\"order_id\":1001,\"item_id\":42}"); /* the PK columns only */
     assert_null(c.after.p);
     assert_true(c.commit_ns == INT64_C(1705318400000000000));
     assert_true(c.emit_ns == INT64_C(1705318400125483291));
@@ -249,8 +206,8 @@ static void test_doc_debezium_integer_txid(void **state)
     assert_true(c.commit_ns == INT64_C(1559033904863000000));
     /* The processing time is earlier than the commit here: kept as it is, not clamped. */
     assert_true(c.emit_ns == INT64_C(1465584025523000000));
-    assert_span_eq(c.before, "{\"id\":1}");
-    assert_span_eq(c.after, "{\"id\":1,\"first_name\":\"Anne Marie\",\"last_name\":\"Kretchmar\","
+    FX_ASSERT_SPAN(c.before, "{\"id\":1}");
+    FX_ASSERT_SPAN(c.after, "{\"id\":1,\"first_name\":\"Anne Marie\",\"last_name\":\"Kretchmar\","
                             "\"email\":\"annek@noanswer.org\"}");
     decoder_free(d);
 }
@@ -312,7 +269,7 @@ static void test_timestamps(void **state)
     assert_true(c.commit_ns == INT64_C(1705318200125000001));
     assert_true(c.emit_ns == INT64_C(1705318200121000001));
     assert_true(c.emit_ns - c.commit_ns == -INT64_C(4000000));
-    assert_int_equal(total_errors(d), 0);
+    assert_int_equal(fx_decode_errors(d), 0);
     decoder_free(d);
 }
 
@@ -352,7 +309,7 @@ static void test_ops(void **state)
         assert_int_equal(c.op, cases[i].op);
         assert_string_equal(c.op_text, cases[i].text);
         if (cases[i].op != CDC_OP_DELETE)
-            assert_span_eq(c.after, "{\"id\":1}");
+            FX_ASSERT_SPAN(c.after, "{\"id\":1}");
     }
     /* An unknown op is an upsert of after: it needs one. */
     assert_int_equal(
@@ -454,7 +411,7 @@ static void test_values_lossless(void **state)
         "\"tiny\":-1.0E-400,\"nul\":\"a\\u0000b\",\"big\":9223372036854775808,"
         "\"esc\":\"\\ud83d\\ude00 \\\"q\\\" \\\\\",\"utf8\":\"caf\xc3\xa9\",\"nan\":\"NaN\","
         "\"arr\":[],\"obj\":{},\"t\":true,\"n\":null,"
-        /* the encodings of wire-formats §1.4: µs timestamps and their infinities, days, base64,
+        /* the documented column encodings: µs timestamps and their infinities, days, base64,
          * uuid, numeric as text, oidvector */
         "\"ts\":1710510600123456,\"ts_inf\":9223372036825200000,"
         "\"ts_ninf\":-9223372036832400000,\"day\":19797,\"bytes\":\"3q2+7w==\","
@@ -470,7 +427,7 @@ static void test_values_lossless(void **state)
                "{\"type\":\"full\",\"op\":\"c\",\"before\":null,\"after\":%s," SRC "," EMIT "}",
                after);
     assert_int_equal(feed_n(d, doc.data, doc.len, 1, &c), DECODE_CHANGE);
-    assert_span_eq(c.after, after);
+    FX_ASSERT_SPAN(c.after, after);
 
     /* A json column holds JSON text in a string: a big, deeply nested one (deeper than the
      * scanner's container limit, which does not apply inside a string) comes through intact. */
@@ -481,9 +438,9 @@ static void test_values_lossless(void **state)
     for (int i = 0; i < 5000; i++)
         buf_puts(&nested, "]}");
     buf_init(&inner);
-    buf_puts(&inner, "{\"id\":7,\"doc\":\"");
-    json_escape(&inner, nested.data, nested.len);
-    buf_puts(&inner, "\"}");
+    buf_puts(&inner, "{\"id\":7,\"doc\":");
+    buf_json_string(&inner, nested.data, nested.len);
+    buf_putc(&inner, '}');
     buf_reset(&doc);
     buf_printf(&doc,
                "{\"type\":\"full\",\"op\":\"u\",\"before\":null,\"after\":%s," SRC "," EMIT "}",
@@ -512,14 +469,6 @@ static void test_values_lossless(void **state)
 
 /* --- split changes --- */
 
-/* A change split into a head and fragments, as DSQL writes it. */
-struct split {
-    char *part[8]; /* [0] the head, then the fragment records */
-    size_t nparts;
-    size_t max_record; /* the largest record, partition key included */
-    const char *after;
-};
-
 #define HEX80 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static const char split_after[] =
@@ -527,48 +476,39 @@ static const char split_after[] =
     "\"note\":\"a \\\"quoted\\\" note, with caf\xc3\xa9 and \\u00e9\",\"blob\":\"" HEX80 HEX80 HEX80
         HEX80 HEX80 HEX80 "\",\"tail\":[1,2,3,{\"x\":null}]}";
 
-/* Splits after into three fragments at ASCII positions; the middle one is the largest record. */
-static void split_make(struct split *s, const char *id, const char *op, bool crc_ok)
+/* The largest record of s, partition key included: the size a reassembled change counts. */
+static size_t max_record(const struct fx_split *s)
 {
-    size_t n = strlen(split_after);
-    size_t cut[4] = {0, 20, n - 15, n};
-    char head[1024];
-
-    memset(s, 0, sizeof *s);
-    s->after = split_after;
-    snprintf(head, sizeof head,
-             "{\"type\":\"chunked\",\"op\":\"%s\",\"before\":null,\"after\":null," SRC
-             ",\"chunked\":{\"after\":{\"chunk_id\":\"%s\",\"total_fragments\":3,"
-             "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             op, id, crc_of(split_after) + (crc_ok ? 0 : 1));
-    s->part[0] = strdup(head);
-    for (unsigned i = 0; i < 3; i++)
-        s->part[1 + i] = make_fragment(id, i, split_after + cut[i], cut[i + 1] - cut[i]);
-    s->nparts = 4;
+    size_t max = 0;
     for (size_t i = 0; i < s->nparts; i++) {
         size_t r = strlen(s->part[i]) + strlen(PKEY);
-        if (r > s->max_record)
-            s->max_record = r;
+        if (r > max)
+            max = r;
     }
-    assert_int_equal(s->max_record, strlen(s->part[2]) + strlen(PKEY));
+    return max;
 }
 
-static void split_free(struct split *s)
+/* The example INSERT with split_after as its image, split into three fragments at ASCII
+ * positions; the middle one is the largest record. */
+static void split_make(struct fx_split *s, const char *id, const char *op, bool crc_ok)
 {
-    for (size_t i = 0; i < s->nparts; i++)
-        free(s->part[i]);
+    size_t n = strlen(split_after), cut[4] = {0, 20, n - 15, n};
+    struct fx_change c = {
+        op, NULL, split_after, FX_COMMIT_NS, EMIT_NS, FX_TXID, "public", "order_items",
+    };
+
+    fx_split(s, &c, id, cut, 3, crc_ok);
+    assert_int_equal(max_record(s), strlen(s->part[2]) + strlen(PKEY));
 }
 
 /* The data a part brings to the reassembly buffer: the head's record, a fragment's data (the
  * buffer also counts the bookkeeping around it). */
-static size_t part_bytes(const struct split *s, size_t i)
+static size_t part_bytes(const struct fx_split *s, size_t i)
 {
-    size_t n = strlen(split_after);
-    size_t cut[4] = {0, 20, n - 15, n};
-    return i == 0 ? strlen(s->part[0]) : cut[i] - cut[i - 1];
+    return i == 0 ? strlen(s->part[0]) : s->cut[i] - s->cut[i - 1];
 }
 
-static void check_reassembled(const struct cdc_change *c, const struct split *s)
+static void check_reassembled(const struct cdc_change *c, const struct fx_split *s)
 {
     assert_int_equal(c->op, CDC_OP_CREATE);
     assert_string_equal(c->schema, "public");
@@ -577,14 +517,14 @@ static void check_reassembled(const struct cdc_change *c, const struct split *s)
     assert_true(c->commit_ns == INT64_C(1705318200000000000));
     assert_true(c->emit_ns == INT64_C(1705318200125483291));
     assert_null(c->before.p);
-    assert_span_eq(c->after, s->after);
+    FX_ASSERT_SPAN(c->after, s->after);
     assert_true(c->reassembled);
-    assert_int_equal(c->record_bytes, s->max_record);
+    assert_int_equal(c->record_bytes, max_record(s));
 }
 
 static void test_split_all_orders(void **state)
 {
-    struct split s;
+    struct fx_split s;
     unsigned order[4] = {0, 1, 2, 3};
     unsigned perms = 0;
 
@@ -625,14 +565,15 @@ static void test_split_all_orders(void **state)
                             assert_int_equal(ds->fragments_buffered, 3);
                         }
                     }
-                    assert_int_equal(total_errors(d), 0);
+                    assert_int_equal(fx_decode_errors(d), 0);
                     decoder_free(d);
                 }
     assert_int_equal(perms, 24);
-    split_free(&s);
+    fx_split_free(&s);
 }
 
-/* The shapes of wire-formats §1.5: the chunked head and a fragment exactly as documented. */
+/* The documented shapes of a split change: the chunked head and a fragment exactly as the
+ * record format page shows them. */
 static void test_doc_split_example(void **state)
 {
     static const char fragment0[] = "{\"type\":\"fragment\",\"chunk_id\":\"<id>\",\"index\":0,"
@@ -647,18 +588,18 @@ static void test_doc_split_example(void **state)
     assert_int_equal(feed(d, fragment0, &c), DECODE_PENDING);
     assert_int_equal(decoder_stats(d)->chunks_pending, 1);
     /* Completed with the head's CRC over the concatenation, the text is still not JSON. */
-    f1 = make_fragment("<id>", 1, " more", 5);
-    f2 = make_fragment("<id>", 2, " text", 5);
+    f1 = fx_fragment("<id>", 1, " more", 5);
+    f2 = fx_fragment("<id>", 2, " text", 5);
     snprintf(head, sizeof head,
              "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
              ",\n \"chunked\":{\"after\":{\"chunk_id\":\"<id>\",\"total_fragments\":3,"
              "\"crc32c\":\"%" PRIu32 "\"}},\n " EMIT "}",
-             crc_of("<partial JSON text> more text"));
+             fx_crc("<partial JSON text> more text"));
     assert_int_equal(feed(d, head, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f2, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f1, &c), DECODE_ERROR);
     assert_int_equal(decoder_stats(d)->errors[DERR_REASSEMBLED_JSON], 1);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
     free(f1);
@@ -668,7 +609,7 @@ static void test_doc_split_example(void **state)
 
 static void test_split_repeats(void **state)
 {
-    struct split s;
+    struct fx_split s;
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
     unsigned changes = 0;
@@ -705,14 +646,14 @@ static void test_split_repeats(void **state)
     assert_int_equal(decoder_stats(d)->chunks_completed, 1);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
-    assert_int_equal(total_errors(d), 0);
-    split_free(&s);
+    assert_int_equal(fx_decode_errors(d), 0);
+    fx_split_free(&s);
     decoder_free(d);
 }
 
 static void test_split_crc_mismatch(void **state)
 {
-    struct split s;
+    struct fx_split s;
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
 
@@ -722,11 +663,11 @@ static void test_split_crc_mismatch(void **state)
         assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
     assert_int_equal(feed(d, s.part[3], &c), DECODE_ERROR);
     assert_int_equal(decoder_stats(d)->errors[DERR_CRC_MISMATCH], 1);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     assert_true(strlen(decoder_stats(d)->sample[DERR_CRC_MISMATCH].detail) > 0);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
-    split_free(&s);
+    fx_split_free(&s);
     decoder_free(d);
 }
 
@@ -735,18 +676,18 @@ static void test_split_crc_as_number(void **state)
     char head[1024];
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
-    char *f0 = make_fragment("n1", 0, "{\"id\":", 6), *f1 = make_fragment("n1", 1, "5}", 2);
+    char *f0 = fx_fragment("n1", 0, "{\"id\":", 6), *f1 = fx_fragment("n1", 1, "5}", 2);
 
     (void)state;
     snprintf(head, sizeof head,
              "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
              ",\"chunked\":{\"after\":{\"chunk_id\":\"n1\",\"total_fragments\":2,"
              "\"crc32c\":%" PRIu32 "}}," EMIT "}",
-             crc_of("{\"id\":5}"));
+             fx_crc("{\"id\":5}"));
     assert_int_equal(feed(d, f1, &c), DECODE_PENDING);
     assert_int_equal(feed(d, head, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f0, &c), DECODE_CHANGE);
-    assert_span_eq(c.after, "{\"id\":5}");
+    FX_ASSERT_SPAN(c.after, "{\"id\":5}");
     free(f0);
     free(f1);
     decoder_free(d);
@@ -757,20 +698,20 @@ static void test_split_not_object(void **state)
     char head[1024];
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
-    char *f0 = make_fragment("arr", 0, "[1,", 3), *f1 = make_fragment("arr", 1, "2]", 2);
+    char *f0 = fx_fragment("arr", 0, "[1,", 3), *f1 = fx_fragment("arr", 1, "2]", 2);
 
     (void)state;
     snprintf(head, sizeof head,
              "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
              ",\"chunked\":{\"after\":{\"chunk_id\":\"arr\",\"total_fragments\":2,"
              "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             crc_of("[1,2]"));
+             fx_crc("[1,2]"));
     assert_int_equal(feed(d, head, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f0, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f1, &c), DECODE_ERROR);
     assert_int_equal(decoder_stats(d)->errors[DERR_REASSEMBLED_JSON], 1);
     assert_true(strlen(decoder_stats(d)->sample[DERR_REASSEMBLED_JSON].detail) > 0);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     free(f0);
     free(f1);
     decoder_free(d);
@@ -792,20 +733,20 @@ static void test_split_before_and_after(void **state)
              ",\"chunked\":{\"before\":{\"chunk_id\":\"b-1\",\"total_fragments\":2,"
              "\"crc32c\":\"%" PRIu32 "\"},\"after\":{\"chunk_id\":\"a-1\","
              "\"total_fragments\":3,\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             crc_of(before), crc_of(after));
+             fx_crc(before), fx_crc(after));
     part[0] = strdup(head);
-    part[1] = make_fragment("a-1", 2, after + 30, na - 30);
-    part[2] = make_fragment("b-1", 1, before + 10, nb - 10);
-    part[3] = make_fragment("a-1", 0, after, 12);
-    part[4] = make_fragment("b-1", 0, before, 10);
-    part[5] = make_fragment("a-1", 1, after + 12, 18);
+    part[1] = fx_fragment("a-1", 2, after + 30, na - 30);
+    part[2] = fx_fragment("b-1", 1, before + 10, nb - 10);
+    part[3] = fx_fragment("a-1", 0, after, 12);
+    part[4] = fx_fragment("b-1", 0, before, 10);
+    part[5] = fx_fragment("a-1", 1, after + 12, 18);
     for (int i = 0; i < 5; i++)
         assert_int_equal(feed(d, part[i], &c), DECODE_PENDING);
     assert_int_equal(decoder_stats(d)->chunks_pending, 1);
     assert_int_equal(feed(d, part[5], &c), DECODE_CHANGE);
     assert_int_equal(c.op, CDC_OP_UPDATE);
-    assert_span_eq(c.before, before);
-    assert_span_eq(c.after, after);
+    FX_ASSERT_SPAN(c.before, before);
+    FX_ASSERT_SPAN(c.after, after);
     assert_true(c.reassembled);
     for (int i = 0; i < 6; i++) {
         assert_int_equal(feed(d, part[i], &c), i == 0 ? DECODE_DUPLICATE : DECODE_REPEAT);
@@ -813,7 +754,7 @@ static void test_split_before_and_after(void **state)
     }
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     assert_int_equal(decoder_stats(d)->pending_bytes, 0);
-    assert_int_equal(total_errors(d), 0);
+    assert_int_equal(fx_decode_errors(d), 0);
     decoder_free(d);
 }
 
@@ -823,18 +764,18 @@ static void test_split_inline_before(void **state)
     char head[1024];
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
-    char *f0 = make_fragment("il", 0, "{\"id\":9,\"v\":\"x\"}", 16);
+    char *f0 = fx_fragment("il", 0, "{\"id\":9,\"v\":\"x\"}", 16);
 
     (void)state;
     snprintf(head, sizeof head,
              "{\"type\":\"chunked\",\"op\":\"u\",\"before\":{\"id\":9},\"after\":null," SRC
              ",\"chunked\":{\"before\":null,\"after\":{\"chunk_id\":\"il\",\"total_fragments\":1,"
              "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             crc_of("{\"id\":9,\"v\":\"x\"}"));
+             fx_crc("{\"id\":9,\"v\":\"x\"}"));
     assert_int_equal(feed(d, head, &c), DECODE_PENDING);
     assert_int_equal(feed(d, f0, &c), DECODE_CHANGE);
-    assert_span_eq(c.before, "{\"id\":9}");
-    assert_span_eq(c.after, "{\"id\":9,\"v\":\"x\"}");
+    FX_ASSERT_SPAN(c.before, "{\"id\":9}");
+    FX_ASSERT_SPAN(c.after, "{\"id\":9,\"v\":\"x\"}");
     free(f0);
     decoder_free(d);
 }
@@ -887,17 +828,17 @@ static void test_split_malformed(void **state)
         assert_int_equal(decoder_stats(d)->errors[DERR_BAD_FRAGMENT], i + 1);
         assert_true(strlen(decoder_stats(d)->sample[DERR_BAD_FRAGMENT].detail) > 0);
     }
-    assert_int_equal(total_errors(d), sizeof bad / sizeof bad[0]);
+    assert_int_equal(fx_decode_errors(d), sizeof bad / sizeof bad[0]);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
     decoder_free(d);
 }
 
 static void test_split_index_out_of_range(void **state)
 {
-    struct split s;
+    struct fx_split s;
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
-    char *f3 = make_fragment("ck-range", 3, "x", 1);
+    char *f3 = fx_fragment("ck-range", 3, "x", 1);
 
     (void)state;
     split_make(&s, "ck-range", "c", true);
@@ -912,22 +853,22 @@ static void test_split_index_out_of_range(void **state)
 
     /* A fragment beyond the count that arrived before its head makes the head inconsistent. */
     {
-        struct split s2;
-        char *far = make_fragment("ck-far", 7, "x", 1);
+        struct fx_split s2;
+        char *far = fx_fragment("ck-far", 7, "x", 1);
         split_make(&s2, "ck-far", "c", true);
         assert_int_equal(feed(d, far, &c), DECODE_PENDING);
         assert_int_equal(feed(d, s2.part[0], &c), DECODE_ERROR);
         assert_int_equal(decoder_stats(d)->errors[DERR_BAD_FRAGMENT], 2);
         free(far);
-        split_free(&s2);
+        fx_split_free(&s2);
     }
     free(f3);
-    split_free(&s);
+    fx_split_free(&s);
     decoder_free(d);
 }
 
 /* Feeds part i of s at time t, expecting it to be buffered. */
-static void feed_pending(struct decoder *d, const struct split *s, size_t i, int64_t t)
+static void feed_pending(struct decoder *d, const struct fx_split *s, size_t i, int64_t t)
 {
     struct cdc_change c;
     assert_int_equal(feed_n(d, s->part[i], strlen(s->part[i]), t, &c), DECODE_PENDING);
@@ -938,7 +879,7 @@ static void test_split_timeout(void **state)
     struct decoder_limits lim = {.max_pending_bytes = 0, .fragment_timeout_ms = 1000};
     struct decoder *d;
     const struct decode_stats *st;
-    struct split a, b, e;
+    struct fx_split a, b, e;
     struct cdc_change c;
 
     (void)state;
@@ -959,7 +900,7 @@ static void test_split_timeout(void **state)
     assert_non_null(strstr(st->sample[DERR_FRAGMENT_TIMEOUT].detail, "expired"));
     assert_int_equal(st->chunks_pending, 0);
     assert_int_equal(st->pending_bytes, 0);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     decoder_free(d);
 
     /* Fragments without a head: one timeout for the image. */
@@ -1006,16 +947,16 @@ static void test_split_timeout(void **state)
         feed_pending(d, &a, i, 2000);
     assert_int_equal(feed_n(d, a.part[3], strlen(a.part[3]), 2000, &c), DECODE_CHANGE);
     check_reassembled(&c, &a);
-    assert_int_equal(total_errors(d), 3);
+    assert_int_equal(fx_decode_errors(d), 3);
     decoder_free(d);
 
-    split_free(&a);
-    split_free(&b);
-    split_free(&e);
+    fx_split_free(&a);
+    fx_split_free(&b);
+    fx_split_free(&e);
 }
 
 /* What a decoder without a cap holds after these parts of s. */
-static size_t held_after(const struct split *s, const size_t *parts, size_t n)
+static size_t held_after(const struct fx_split *s, const size_t *parts, size_t n)
 {
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
@@ -1029,7 +970,7 @@ static size_t held_after(const struct split *s, const size_t *parts, size_t n)
 static void test_split_byte_cap(void **state)
 {
     static const size_t three[] = {0, 1, 2}, head[] = {0};
-    struct split s, t;
+    struct fx_split s, t;
     struct decoder_limits lim = {.max_pending_bytes = 0};
     struct decoder *d;
     const struct decode_stats *st;
@@ -1070,7 +1011,7 @@ static void test_split_byte_cap(void **state)
     /* The dropped change's last fragment is an orphan now; it waits for a head like any. */
     assert_int_equal(feed(d, s.part[3], &c), DECODE_PENDING);
     assert_int_equal(st->chunks_pending, 1);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     decoder_free(d);
 
     /* A cap below one change: the change is dropped as a whole when it outgrows the cap. */
@@ -1091,8 +1032,8 @@ static void test_split_byte_cap(void **state)
         assert_true(st->pending_bytes <= lim.max_pending_bytes);
     }
     decoder_free(d);
-    split_free(&s);
-    split_free(&t);
+    fx_split_free(&s);
+    fx_split_free(&t);
 }
 
 /* Both images' fragments before their head, the after image's first: the two waiting images
@@ -1106,8 +1047,8 @@ static void test_split_both_images_first(void **state)
     struct decoder *d = decoder_new(&lim);
     const struct decode_stats *st = decoder_stats(d);
     struct cdc_change c;
-    char *a0 = make_fragment("a-2", 0, after, 10), *a1 = make_fragment("a-2", 1, after + 10, 28);
-    char *b0 = make_fragment("b-2", 0, before, 30);
+    char *a0 = fx_fragment("a-2", 0, after, 10), *a1 = fx_fragment("a-2", 1, after + 10, 28);
+    char *b0 = fx_fragment("b-2", 0, before, 30);
 
     (void)state;
     snprintf(head, sizeof head,
@@ -1115,7 +1056,7 @@ static void test_split_both_images_first(void **state)
              ",\"chunked\":{\"before\":{\"chunk_id\":\"b-2\",\"total_fragments\":1,"
              "\"crc32c\":\"%" PRIu32 "\"},\"after\":{\"chunk_id\":\"a-2\","
              "\"total_fragments\":2,\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             crc_of(before), crc_of(after));
+             fx_crc(before), fx_crc(after));
     assert_int_equal(strlen(after), 38);
     assert_int_equal(feed_n(d, a0, strlen(a0), 0, &c), DECODE_PENDING);
     assert_int_equal(feed_n(d, b0, strlen(b0), 500, &c), DECODE_PENDING);
@@ -1132,8 +1073,8 @@ static void test_split_both_images_first(void **state)
     assert_int_equal(feed_n(d, a1, strlen(a1), 2000, &c), DECODE_PENDING);
     assert_int_equal(feed_n(d, head, strlen(head), 2000, &c), DECODE_PENDING);
     assert_int_equal(feed_n(d, a0, strlen(a0), 2000, &c), DECODE_CHANGE);
-    assert_span_eq(c.before, before);
-    assert_span_eq(c.after, after);
+    FX_ASSERT_SPAN(c.before, before);
+    FX_ASSERT_SPAN(c.after, after);
     assert_int_equal(st->chunks_pending, 0);
     assert_int_equal(st->pending_bytes, 0);
     /* A head naming one chunk id for both images is malformed. */
@@ -1153,7 +1094,7 @@ static void test_split_both_images_first(void **state)
 /* A change whose reassembly failed: its redelivered head is no duplicate of a change. */
 static void test_split_failed_head_repeat(void **state)
 {
-    struct split s;
+    struct fx_split s;
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
 
@@ -1166,9 +1107,9 @@ static void test_split_failed_head_repeat(void **state)
     for (size_t i = 0; i < s.nparts; i++)
         assert_int_equal(feed(d, s.part[i], &c), DECODE_REPEAT);
     assert_int_equal(decoder_stats(d)->fragment_repeats, 4);
-    assert_int_equal(total_errors(d), 1);
+    assert_int_equal(fx_decode_errors(d), 1);
     assert_int_equal(decoder_stats(d)->chunks_pending, 0);
-    split_free(&s);
+    fx_split_free(&s);
     decoder_free(d);
 }
 
@@ -1179,9 +1120,9 @@ static void test_fragment_index_sparse(void **state)
     char head[1024];
     struct decoder *lo = decoder_new(NULL), *hi = decoder_new(NULL);
     struct cdc_change c;
-    char *f0 = make_fragment("sp", 0, "{\"id\":", 6);
-    char *top = make_fragment("sp", CHUNK_MAX_FRAGMENTS - 1, "{\"id\":", 6);
-    char *over = make_fragment("sp", CHUNK_MAX_FRAGMENTS, "{\"id\":", 6);
+    char *f0 = fx_fragment("sp", 0, "{\"id\":", 6);
+    char *top = fx_fragment("sp", CHUNK_MAX_FRAGMENTS - 1, "{\"id\":", 6);
+    char *over = fx_fragment("sp", CHUNK_MAX_FRAGMENTS, "{\"id\":", 6);
 
     (void)state;
     assert_int_equal(feed(lo, f0, &c), DECODE_PENDING);
@@ -1194,15 +1135,15 @@ static void test_fragment_index_sparse(void **state)
              "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null," SRC
              ",\"chunked\":{\"after\":{\"chunk_id\":\"sp\",\"total_fragments\":2,"
              "\"crc32c\":\"%" PRIu32 "\"}}," EMIT "}",
-             crc_of("{\"id\":5}"));
+             fx_crc("{\"id\":5}"));
     assert_int_equal(feed(hi, head, &c), DECODE_ERROR);
     assert_int_equal(decoder_stats(hi)->errors[DERR_BAD_FRAGMENT], 2);
     /* The same head completes the change that started at index 0. */
     assert_int_equal(feed(lo, head, &c), DECODE_PENDING);
     free(f0);
-    f0 = make_fragment("sp", 1, "5}", 2);
+    f0 = fx_fragment("sp", 1, "5}", 2);
     assert_int_equal(feed(lo, f0, &c), DECODE_CHANGE);
-    assert_span_eq(c.after, "{\"id\":5}");
+    FX_ASSERT_SPAN(c.after, "{\"id\":5}");
     free(f0);
     free(top);
     free(over);
@@ -1215,7 +1156,7 @@ static char *hostile_fragment(unsigned n)
 {
     char id[16];
     snprintf(id, sizeof id, "b%08x", n);
-    return make_fragment(id, CHUNK_MAX_FRAGMENTS - 1 - n % 16, "0123456789abcdef", 16);
+    return fx_fragment(id, CHUNK_MAX_FRAGMENTS - 1 - n % 16, "0123456789abcdef", 16);
 }
 
 #define BOMB_BUDGET (1u << 20)
@@ -1231,10 +1172,10 @@ static void check_bomb(unsigned n)
     struct decoder_limits lim = {.max_pending_bytes = BOMB_BUDGET};
     struct decoder *d = decoder_new(&lim);
     const struct decode_stats *st = decoder_stats(d);
-    size_t heap0 = heap_in_use(), worst_heap = 0, worst_held = 0;
+    size_t heap0 = fx_heap_in_use(), worst_heap = 0, worst_held = 0;
     unsigned started = 0, completed = 0;
     size_t next = 0;
-    struct split s;
+    struct fx_split s;
     struct cdc_change c;
 
     for (unsigned i = 0; i < n; i++) {
@@ -1254,14 +1195,14 @@ static void check_bomb(unsigned n)
                 assert_int_equal(r, DECODE_CHANGE);
                 check_reassembled(&c, &s);
                 completed++;
-                split_free(&s);
+                fx_split_free(&s);
                 next = 0;
             }
         }
         if (st->pending_bytes > worst_held)
             worst_held = st->pending_bytes;
         if (heap0 != SIZE_MAX && (i % 64 == 0 || i + 1 == n)) {
-            size_t heap = heap_in_use() - heap0;
+            size_t heap = fx_heap_in_use() - heap0;
             if (heap > worst_heap)
                 worst_heap = heap;
         }
@@ -1282,7 +1223,7 @@ static void check_bomb(unsigned n)
     assert_int_equal(st->errors[DERR_FRAGMENT_OVERFLOW], 0);
     assert_int_equal(st->errors[DERR_BAD_FRAGMENT], 0);
     if (next)
-        split_free(&s);
+        fx_split_free(&s);
     decoder_free(d);
 }
 
@@ -1325,7 +1266,7 @@ static void test_fragment_repeats_amid_pending(void **state)
 /* A split change survives any amount of garbage between its parts. */
 static void test_split_amid_garbage(void **state)
 {
-    struct split s;
+    struct fx_split s;
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
 
@@ -1342,8 +1283,8 @@ static void test_split_amid_garbage(void **state)
     }
     assert_int_equal(feed(d, s.part[3], &c), DECODE_CHANGE);
     check_reassembled(&c, &s);
-    assert_int_equal(total_errors(d), 3 * 50 * 3);
-    split_free(&s);
+    assert_int_equal(fx_decode_errors(d), 3 * 50 * 3);
+    fx_split_free(&s);
     decoder_free(d);
 }
 
@@ -1381,7 +1322,7 @@ static void check_bad(struct decoder *d, const struct bad_record *b, int64_t now
         assert_string_equal(s->detail, b->detail);
     assert_true(s->at_ms == now);
     assert_int_equal(s->shard, SHARD);
-    assert_string_equal(s->seq, SEQ);
+    assert_string_equal(s->seq, FX_SEQ);
     assert_int_equal(s->bytes_len, len < DECODE_SAMPLE_MAX ? len : DECODE_SAMPLE_MAX);
     assert_memory_equal(s->bytes, b->text, s->bytes_len);
     free(copy);
@@ -1512,7 +1453,7 @@ static void test_sample_keeps_first_bytes(void **state)
 static void check_prefixes(struct decoder *d, const char *doc)
 {
     size_t n = strlen(doc);
-    uint64_t errors = total_errors(d);
+    uint64_t errors = fx_decode_errors(d);
     struct cdc_change c;
 
     for (size_t len = 0; len < n; len++) {
@@ -1522,7 +1463,7 @@ static void check_prefixes(struct decoder *d, const char *doc)
         if (feed_n(d, len ? copy : NULL, len, 1, &c) != DECODE_ERROR)
             fail_msg("prefix of %zu bytes accepted", len);
         free(copy);
-        assert_int_equal(total_errors(d), errors + len + 1);
+        assert_int_equal(fx_decode_errors(d), errors + len + 1);
     }
 }
 
@@ -1530,7 +1471,7 @@ static void test_every_prefix(void **state)
 {
     struct decoder *d = decoder_new(NULL);
     struct cdc_change c;
-    struct split s;
+    struct fx_split s;
     const struct decode_stats *st = decoder_stats(d);
 
     (void)state;
@@ -1546,14 +1487,14 @@ static void test_every_prefix(void **state)
     assert_int_equal(feed(d, doc_insert, &c), DECODE_CHANGE);
     assert_int_equal(c.op, CDC_OP_CREATE);
     assert_int_equal(feed(d, doc_delete, &c), DECODE_CHANGE);
-    assert_span_eq(c.before, "{\"order_id\":1001,\"item_id\":42}");
+    FX_ASSERT_SPAN(c.before, "{\"order_id\":1001,\"item_id\":42}");
     assert_int_equal(feed(d, doc_debezium, &c), DECODE_CHANGE);
     assert_string_equal(c.txid, "556");
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(feed(d, s.part[i], &c), DECODE_PENDING);
     assert_int_equal(feed(d, s.part[3], &c), DECODE_CHANGE);
     check_reassembled(&c, &s);
-    split_free(&s);
+    fx_split_free(&s);
     decoder_free(d);
 }
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hashidx.h"
+#include "rng.h"
 
 /* The reference key 00 01 02 ... 0f, as two little-endian words. */
 static const struct hashidx_key ref_key = {0x0706050403020100ull, 0x0f0e0d0c0b0a0908ull};
@@ -52,14 +53,6 @@ static bool item_is(const void *item, const void *id)
     return ((const struct item *)item)->id == *(const unsigned *)id;
 }
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Hashes folded to few bits make long probe chains, so backward-shift deletion is exercised. */
 static uint64_t weak_hash(unsigned id, unsigned bits)
 {
@@ -79,12 +72,12 @@ static void check_random(unsigned bits)
     for (unsigned i = 0; i < N; i++)
         items[i] = (struct item){i, false};
     for (unsigned step = 0; step < 200000; step++) {
-        unsigned id = (unsigned)(rng(&seed) % N);
+        unsigned id = (unsigned)(rng_splitmix64(&seed) % N);
         struct item *it = &items[id];
         uint64_t h = weak_hash(id, bits);
         void *found = hashidx_find(&x, h, item_is, &id);
         assert_true(found == (it->in ? it : NULL));
-        if (it->in && rng(&seed) % 3 == 0) {
+        if (it->in && rng_splitmix64(&seed) % 3 == 0) {
             hashidx_remove(&x, h, it);
             it->in = false;
             in--;

@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "jscan.h"
+#include "rng.h"
 
 /* The outcome of validating a document held in a buffer of exactly its size (so that any read
  * past the end is caught by the address sanitizer). */
@@ -50,19 +52,6 @@ static struct vres validate_n(const char *p, size_t n)
 static struct vres validate_s(const char *s)
 {
     return validate_n(s, strlen(s));
-}
-
-static struct jspan span_of(const char *s)
-{
-    struct jspan v = {s, strlen(s)};
-    return v;
-}
-
-static void assert_span_eq(struct jspan v, const char *want)
-{
-    assert_non_null(v.p);
-    assert_int_equal(v.n, strlen(want));
-    assert_memory_equal(v.p, want, v.n);
 }
 
 /* --- validation --- */
@@ -112,7 +101,7 @@ static void test_validate_value_span_excludes_whitespace(void **state)
 
     (void)state;
     assert_true(jscan_validate(doc, strlen(doc), &v, NULL));
-    assert_span_eq(v, "{\"a\" : 1 }");
+    FX_ASSERT_SPAN(v, "{\"a\" : 1 }");
     assert_ptr_equal(v.p, doc + 5);
     r = validate_s("  42  ");
     assert_true(r.ok);
@@ -120,7 +109,7 @@ static void test_validate_value_span_excludes_whitespace(void **state)
     assert_int_equal(r.value_len, 2);
     /* Only one value is validated, not a NUL-terminated string: the length is what counts. */
     assert_true(jscan_validate("[1]xyz", 3, &v, NULL));
-    assert_span_eq(v, "[1]");
+    FX_ASSERT_SPAN(v, "[1]");
 }
 
 struct bad_doc {
@@ -330,22 +319,22 @@ static void test_int64_exact(void **state)
     int64_t x = 0;
 
     (void)state;
-    assert_true(jscan_int64(span_of("1705318200125483291"), &x));
+    assert_true(jscan_int64(fx_span("1705318200125483291"), &x));
     assert_true(x == INT64_C(1705318200125483291));
-    assert_true(jscan_int64(span_of("9223372036854775807"), &x));
+    assert_true(jscan_int64(fx_span("9223372036854775807"), &x));
     assert_true(x == INT64_MAX);
-    assert_true(jscan_int64(span_of("-9223372036854775808"), &x));
+    assert_true(jscan_int64(fx_span("-9223372036854775808"), &x));
     assert_true(x == INT64_MIN);
-    assert_true(jscan_int64(span_of("-9223372036854775807"), &x));
+    assert_true(jscan_int64(fx_span("-9223372036854775807"), &x));
     assert_true(x == -INT64_MAX);
-    assert_true(jscan_int64(span_of("0"), &x));
+    assert_true(jscan_int64(fx_span("0"), &x));
     assert_true(x == 0);
-    assert_true(jscan_int64(span_of("-0"), &x));
+    assert_true(jscan_int64(fx_span("-0"), &x));
     assert_true(x == 0);
-    assert_true(jscan_int64(span_of("-1"), &x));
+    assert_true(jscan_int64(fx_span("-1"), &x));
     assert_true(x == -1);
     /* 2^53 + 1: not representable as a double. */
-    assert_true(jscan_int64(span_of("9007199254740993"), &x));
+    assert_true(jscan_int64(fx_span("9007199254740993"), &x));
     assert_true(x == INT64_C(9007199254740993));
 }
 
@@ -372,7 +361,7 @@ static void test_int64_rejects(void **state)
     (void)state;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t x = 77;
-        if (jscan_int64(span_of(bad[i]), &x))
+        if (jscan_int64(fx_span(bad[i]), &x))
             fail_msg("accepted <%s> as %" PRId64, bad[i], x);
         assert_true(x == 77); /* untouched on failure */
     }
@@ -383,14 +372,6 @@ static void test_int64_rejects(void **state)
     }
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 static void test_int64_roundtrip(void **state)
 {
     uint64_t seed = 12345;
@@ -398,10 +379,10 @@ static void test_int64_roundtrip(void **state)
 
     (void)state;
     for (int i = 0; i < 20000; i++) {
-        uint64_t u = splitmix(&seed);
+        uint64_t u = rng_splitmix64(&seed);
         int64_t want = (int64_t)(u >> (u & 63)) * ((u & 64) ? -1 : 1), got = 0;
         snprintf(text, sizeof text, "%" PRId64, want);
-        assert_true(jscan_int64(span_of(text), &got));
+        assert_true(jscan_int64(fx_span(text), &got));
         assert_true(got == want);
     }
 }
@@ -411,14 +392,14 @@ static void test_double(void **state)
     double d = 0;
 
     (void)state;
-    assert_true(jscan_double(span_of("1.5"), &d));
+    assert_true(jscan_double(fx_span("1.5"), &d));
     assert_true(d == 1.5);
-    assert_true(jscan_double(span_of("-2e3"), &d));
+    assert_true(jscan_double(fx_span("-2e3"), &d));
     assert_true(d == -2000.0);
-    assert_true(jscan_double(span_of("1779000000.25"), &d));
+    assert_true(jscan_double(fx_span("1779000000.25"), &d));
     assert_true(d == 1779000000.25);
-    assert_false(jscan_double(span_of("\"1.5\""), &d));
-    assert_false(jscan_double(span_of("null"), &d));
+    assert_false(jscan_double(fx_span("\"1.5\""), &d));
+    assert_false(jscan_double(fx_span("null"), &d));
 }
 
 /* --- strings --- */
@@ -427,7 +408,7 @@ static void check_string(const char *json, const char *want, size_t want_len)
 {
     char buf[64];
     size_t len = 999;
-    struct jspan v = span_of(json);
+    struct jspan v = fx_span(json);
 
     assert_true(jscan_validate(v.p, v.n, NULL, NULL));
     if (!jscan_string(v, buf, sizeof buf, &len))
@@ -470,25 +451,25 @@ static void test_string_buffer_too_small(void **state)
 
     (void)state;
     /* Five bytes need a buffer of six for the NUL. */
-    assert_false(jscan_string(span_of("\"hello\""), buf, 5, &len));
-    assert_true(jscan_string(span_of("\"hello\""), buf, 6, &len));
+    assert_false(jscan_string(fx_span("\"hello\""), buf, 5, &len));
+    assert_true(jscan_string(fx_span("\"hello\""), buf, 6, &len));
     assert_int_equal(len, 5);
     assert_string_equal(buf, "hello");
     /* An escape expands: \u00e9 needs two bytes plus the NUL. */
-    assert_false(jscan_string(span_of("\"\\u00e9\""), buf, 2, &len));
-    assert_true(jscan_string(span_of("\"\\u00e9\""), buf, 3, &len));
+    assert_false(jscan_string(fx_span("\"\\u00e9\""), buf, 2, &len));
+    assert_true(jscan_string(fx_span("\"\\u00e9\""), buf, 3, &len));
     assert_int_equal(len, 2);
-    assert_false(jscan_string(span_of("\"\\ud83d\\ude00\""), buf, 4, &len));
-    assert_true(jscan_string(span_of("\"\\ud83d\\ude00\""), buf, 5, &len));
-    assert_false(jscan_string(span_of("\"x\""), buf, 0, &len));
-    assert_true(jscan_string(span_of("\"\""), buf, 1, &len));
+    assert_false(jscan_string(fx_span("\"\\ud83d\\ude00\""), buf, 4, &len));
+    assert_true(jscan_string(fx_span("\"\\ud83d\\ude00\""), buf, 5, &len));
+    assert_false(jscan_string(fx_span("\"x\""), buf, 0, &len));
+    assert_true(jscan_string(fx_span("\"\""), buf, 1, &len));
     assert_int_equal(len, 0);
     /* Not a string. */
-    assert_false(jscan_string(span_of("42"), buf, sizeof buf, &len));
-    assert_false(jscan_string(span_of("null"), buf, sizeof buf, &len));
-    assert_false(jscan_string(span_of("{\"a\":1}"), buf, sizeof buf, &len));
-    assert_true(jscan_string_len(span_of("42")) == (size_t)-1);
-    assert_true(jscan_string_len(span_of("[\"a\"]")) == (size_t)-1);
+    assert_false(jscan_string(fx_span("42"), buf, sizeof buf, &len));
+    assert_false(jscan_string(fx_span("null"), buf, sizeof buf, &len));
+    assert_false(jscan_string(fx_span("{\"a\":1}"), buf, sizeof buf, &len));
+    assert_true(jscan_string_len(fx_span("42")) == (size_t)-1);
+    assert_true(jscan_string_len(fx_span("[\"a\"]")) == (size_t)-1);
 }
 
 /* --- lookup and iteration --- */
@@ -502,21 +483,21 @@ static void test_get_escaped_keys(void **state)
     (void)state;
     assert_true(jscan_validate(doc, strlen(doc), &obj, NULL));
     assert_true(jscan_get(obj, "abc", &v));
-    assert_span_eq(v, "1");
+    FX_ASSERT_SPAN(v, "1");
     assert_true(jscan_get(obj, "x\"y", &v));
-    assert_span_eq(v, "2");
+    FX_ASSERT_SPAN(v, "2");
     assert_true(jscan_get(obj, "tab\tkey", &v));
-    assert_span_eq(v, "3");
+    FX_ASSERT_SPAN(v, "3");
     assert_true(jscan_get(obj, "\xc3\xa9t\xc3\xa9", &v));
-    assert_span_eq(v, "4");
+    FX_ASSERT_SPAN(v, "4");
     assert_true(jscan_get(obj, "plain", &v));
-    assert_span_eq(v, "5");
+    FX_ASSERT_SPAN(v, "5");
     /* The key "a\\b" in JSON is the three characters a, backslash, b. */
     assert_true(jscan_get(obj, "a\\b", &v));
-    assert_span_eq(v, "6");
+    FX_ASSERT_SPAN(v, "6");
     assert_false(jscan_get(obj, "a\\\\b", &v));
     assert_true(jscan_get(obj, "\xf0\x9f\x98\x80", &v));
-    assert_span_eq(v, "7");
+    FX_ASSERT_SPAN(v, "7");
     /* Near misses. */
     assert_false(jscan_get(obj, "ab", &v));
     assert_false(jscan_get(obj, "abcd", &v));
@@ -535,37 +516,37 @@ static void test_get_top_level_only(void **state)
     (void)state;
     assert_true(jscan_validate(doc, strlen(doc), &obj, NULL));
     assert_true(jscan_get(obj, "target", &v));
-    assert_span_eq(v, "2");
+    FX_ASSERT_SPAN(v, "2");
     assert_true(jscan_get(obj, "outer", &inner));
     assert_true(jscan_get(inner, "target", &v));
-    assert_span_eq(v, "1");
+    FX_ASSERT_SPAN(v, "1");
     assert_true(jscan_validate(nested, strlen(nested), &obj, NULL));
     assert_false(jscan_get(obj, "target", &v));
     /* Not an object. */
-    assert_false(jscan_get(span_of("[\"target\",1]"), "target", &v));
-    assert_false(jscan_get(span_of("\"target\""), "target", &v));
+    assert_false(jscan_get(fx_span("[\"target\",1]"), "target", &v));
+    assert_false(jscan_get(fx_span("\"target\""), "target", &v));
     /* Duplicate names: the first one. */
-    assert_true(jscan_get(span_of("{\"k\":1,\"k\":2}"), "k", &v));
-    assert_span_eq(v, "1");
+    assert_true(jscan_get(fx_span("{\"k\":1,\"k\":2}"), "k", &v));
+    FX_ASSERT_SPAN(v, "1");
     /* Empty object. */
-    assert_false(jscan_get(span_of("{}"), "k", &v));
-    assert_false(jscan_get(span_of("{ }"), "k", &v));
+    assert_false(jscan_get(fx_span("{}"), "k", &v));
+    assert_false(jscan_get(fx_span("{ }"), "k", &v));
 }
 
 static void test_key_eq(void **state)
 {
     (void)state;
-    assert_true(jscan_key_eq(span_of("\"id\""), "id"));
-    assert_false(jscan_key_eq(span_of("\"id\""), "i"));
-    assert_false(jscan_key_eq(span_of("\"id\""), "idx"));
-    assert_true(jscan_key_eq(span_of("\"\\u0069d\""), "id"));
-    assert_true(jscan_key_eq(span_of("\"\""), ""));
-    assert_false(jscan_key_eq(span_of("\"a\\\\b\""), "a\\\\b"));
-    assert_true(jscan_key_eq(span_of("\"a\\\\b\""), "a\\b"));
-    assert_false(jscan_key_eq(span_of("\"a\\/b\""), "a\\/b"));
-    assert_true(jscan_key_eq(span_of("\"a\\/b\""), "a/b"));
-    assert_false(jscan_key_eq(span_of("null"), "null"));
-    assert_false(jscan_key_eq(span_of("1"), ""));
+    assert_true(jscan_key_eq(fx_span("\"id\""), "id"));
+    assert_false(jscan_key_eq(fx_span("\"id\""), "i"));
+    assert_false(jscan_key_eq(fx_span("\"id\""), "idx"));
+    assert_true(jscan_key_eq(fx_span("\"\\u0069d\""), "id"));
+    assert_true(jscan_key_eq(fx_span("\"\""), ""));
+    assert_false(jscan_key_eq(fx_span("\"a\\\\b\""), "a\\\\b"));
+    assert_true(jscan_key_eq(fx_span("\"a\\\\b\""), "a\\b"));
+    assert_false(jscan_key_eq(fx_span("\"a\\/b\""), "a\\/b"));
+    assert_true(jscan_key_eq(fx_span("\"a\\/b\""), "a/b"));
+    assert_false(jscan_key_eq(fx_span("null"), "null"));
+    assert_false(jscan_key_eq(fx_span("1"), ""));
 }
 
 static void test_iterate_whitespace_heavy(void **state)
@@ -593,8 +574,8 @@ static void test_iterate_whitespace_heavy(void **state)
     jscan_iter_init(&it, obj);
     while (jscan_iter_next(&it, &k, &v)) {
         assert_true(n < 8);
-        assert_span_eq(k, keys[n]);
-        assert_span_eq(v, vals[n]);
+        FX_ASSERT_SPAN(k, keys[n]);
+        FX_ASSERT_SPAN(v, vals[n]);
         if (n == 0)
             a = v;
         n++;
@@ -610,15 +591,15 @@ static void test_iterate_whitespace_heavy(void **state)
         k = sentinel;
         jscan_iter_init(&ai, a);
         assert_true(jscan_iter_next(&ai, &k, &e));
-        assert_span_eq(e, "1");
+        FX_ASSERT_SPAN(e, "1");
         assert_true(k.p == sentinel.p && k.n == sentinel.n);
         assert_true(jscan_iter_next(&ai, &k, &e));
-        assert_span_eq(e, "{ \"b\" : \"}]\\\"\" }");
+        FX_ASSERT_SPAN(e, "{ \"b\" : \"}]\\\"\" }");
         assert_false(jscan_iter_next(&ai, &k, &v));
         jscan_iter_init(&oi, e);
         assert_true(jscan_iter_next(&oi, &k, &b));
-        assert_span_eq(k, "\"b\"");
-        assert_span_eq(b, "\"}]\\\"\"");
+        FX_ASSERT_SPAN(k, "\"b\"");
+        FX_ASSERT_SPAN(b, "\"}]\\\"\"");
         assert_false(jscan_iter_next(&oi, &k, &b));
     }
 }
@@ -638,7 +619,7 @@ static void test_iterate_arrays_and_empty(void **state)
     jscan_iter_init(&it, arr);
     while (jscan_iter_next(&it, NULL, &v)) {
         assert_true(n < 9);
-        assert_span_eq(v, want[n]);
+        FX_ASSERT_SPAN(v, want[n]);
         n++;
     }
     assert_int_equal(n, 9);
@@ -646,11 +627,11 @@ static void test_iterate_arrays_and_empty(void **state)
     /* Empty containers, with and without whitespace. */
     static const char *const empty[] = {"{}", "[]", "{ \n }", "[\t]"};
     for (size_t i = 0; i < 4; i++) {
-        jscan_iter_init(&it, span_of(empty[i]));
+        jscan_iter_init(&it, fx_span(empty[i]));
         assert_false(jscan_iter_next(&it, NULL, &v));
     }
     /* Scalars and NULL spans cannot be iterated. */
-    jscan_iter_init(&it, span_of("42"));
+    jscan_iter_init(&it, fx_span("42"));
     assert_false(jscan_iter_next(&it, NULL, &v));
     {
         struct jspan none = {NULL, 0};
@@ -664,14 +645,14 @@ static void test_types(void **state)
     struct jspan none = {NULL, 0};
 
     (void)state;
-    assert_int_equal(jscan_type(span_of("{}")), JT_OBJECT);
-    assert_int_equal(jscan_type(span_of("[]")), JT_ARRAY);
-    assert_int_equal(jscan_type(span_of("\"\"")), JT_STRING);
-    assert_int_equal(jscan_type(span_of("-1")), JT_NUMBER);
-    assert_int_equal(jscan_type(span_of("7")), JT_NUMBER);
-    assert_int_equal(jscan_type(span_of("true")), JT_TRUE);
-    assert_int_equal(jscan_type(span_of("false")), JT_FALSE);
-    assert_int_equal(jscan_type(span_of("null")), JT_NULL);
+    assert_int_equal(jscan_type(fx_span("{}")), JT_OBJECT);
+    assert_int_equal(jscan_type(fx_span("[]")), JT_ARRAY);
+    assert_int_equal(jscan_type(fx_span("\"\"")), JT_STRING);
+    assert_int_equal(jscan_type(fx_span("-1")), JT_NUMBER);
+    assert_int_equal(jscan_type(fx_span("7")), JT_NUMBER);
+    assert_int_equal(jscan_type(fx_span("true")), JT_TRUE);
+    assert_int_equal(jscan_type(fx_span("false")), JT_FALSE);
+    assert_int_equal(jscan_type(fx_span("null")), JT_NULL);
     assert_int_equal(jscan_type(none), JT_INVALID);
     assert_string_equal(jscan_type_name(JT_OBJECT), "object");
     assert_string_equal(jscan_type_name(JT_ARRAY), "array");
@@ -679,9 +660,9 @@ static void test_types(void **state)
     assert_string_equal(jscan_type_name(JT_STRING), "string");
     assert_string_equal(jscan_type_name((enum jtype)99), "invalid");
     assert_true(jscan_is_null(none));
-    assert_true(jscan_is_null(span_of("null")));
-    assert_false(jscan_is_null(span_of("0")));
-    assert_false(jscan_is_null(span_of("\"null\"")));
+    assert_true(jscan_is_null(fx_span("null")));
+    assert_false(jscan_is_null(fx_span("0")));
+    assert_false(jscan_is_null(fx_span("\"null\"")));
 }
 
 /* Random byte strings: the validator never reads out of bounds, and whatever it accepts can be
@@ -714,10 +695,11 @@ static void test_random_mutations(void **state)
         struct jspan v;
         assert_true(n <= sizeof work);
         memcpy(work, seed_doc, n);
-        int edits = 1 + (int)(splitmix(&seed) % 3);
+        int edits = 1 + (int)(rng_splitmix64(&seed) % 3);
         for (int e = 0; e < edits; e++)
-            work[splitmix(&seed) % n] = alphabet[splitmix(&seed) % (sizeof alphabet - 1)];
-        size_t len = (size_t)(splitmix(&seed) % (n + 1));
+            work[rng_splitmix64(&seed) % n] =
+                alphabet[rng_splitmix64(&seed) % (sizeof alphabet - 1)];
+        size_t len = (size_t)(rng_splitmix64(&seed) % (n + 1));
         char *doc = malloc(len ? len : 1);
         assert_non_null(doc);
         memcpy(doc, work, len);

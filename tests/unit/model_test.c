@@ -17,49 +17,20 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "crc32c.h"
-#include "heap.h"
+#include "fixture.h"
 #include "jscan.h"
 #include "model.h"
 #include "pk.h"
 #include "report.h"
+#include "rng.h"
 #include "rowstore.h"
 
-#define CLUSTER "kmabugltfmjdaj2siqr2qbxgju"
-#define BASE_NS INT64_C(1705318200000000000)
+#define BASE_NS FX_COMMIT_NS
 
-static uint64_t rng(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
+/* 0 <= result < n, drawn by splitmix64 from *s. */
 static unsigned rnd(uint64_t *s, unsigned n)
 {
-    return (unsigned)(rng(s) % n);
-}
-
-static void ingest(struct model *m, const char *text, int64_t now)
-{
-    struct cdc_raw raw = {text, strlen(text), 0, NULL, 0, NULL, 0, CDC_TIME_NONE};
-    model_ingest(m, &raw, now);
-}
-
-/* A full DSQL record (wire-formats §1.3) from its parts; before/after are JSON text or "null". */
-static void make_record(struct buf *b, const char *op, const char *before, const char *after,
-                        int64_t commit_ns, int64_t emit_ns, const char *txid, const char *schema,
-                        const char *table)
-{
-    buf_reset(b);
-    buf_printf(b,
-               "{\"type\":\"full\",\"op\":\"%s\",\"before\":%s,\"after\":%s,\"source\":{"
-               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
-               "\"schema\":\"%s\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"" CLUSTER
-               "\"},\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
-               op, before, after, commit_ns / 1000000, commit_ns, txid, schema, table,
-               emit_ns / 1000000, emit_ns);
+    return (unsigned)(rng_splitmix64(s) % n);
 }
 
 /* --- random change histories --- */
@@ -164,8 +135,8 @@ static void record_of(struct buf *b, const struct change *c)
         before_text(before, sizeof before, c);
     else
         after_text(after, sizeof after, c);
-    make_record(b, c->op, del ? before : "null", del ? "null" : after, c->commit_ns, c->emit_ns,
-                c->txid, schema_of[c->table], table_of[c->table]);
+    fx_record(b, &(struct fx_change){c->op, del ? before : NULL, del ? NULL : after, c->commit_ns,
+                                     c->emit_ns, c->txid, schema_of[c->table], table_of[c->table]});
 }
 
 static int op_class(const char *op)
@@ -179,7 +150,6 @@ static int op_class(const char *op)
  * region is fixed per account unless moving_regions. */
 static void gen_history(struct history *h, uint64_t seed, size_t n, bool moving_regions)
 {
-    static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
     static const char *const ops[] = {"c", "c", "c", "u", "u", "u", "u", "d", "d", "r", "x", ""};
     uint64_t s = seed;
     unsigned serial = 0;
@@ -192,9 +162,7 @@ static void gen_history(struct history *h, uint64_t seed, size_t n, bool moving_
         unsigned rows = 1 + rnd(&s, 3);
         int64_t commit = BASE_NS + (int64_t)rnd(&s, (unsigned)(n / 3)) * 1000000 + rnd(&s, 3);
         char txid[27];
-        for (int i = 0; i < 26; i++)
-            txid[i] = b32[rnd(&s, 32)];
-        txid[26] = '\0';
+        fx_txid(&s, txid);
         for (unsigned r = 0; r < rows && h->n < n; r++) {
             struct change *c = &h->ch[h->n];
             bool clash = false;
@@ -294,7 +262,7 @@ static void gen_delivery(struct delivery *d, const struct history *h, uint64_t s
     }
     if (kind == ORDER_RANDOM || kind == ORDER_DELETES_LAST) {
         for (size_t i = d->n - 1; i > 0; i--) {
-            size_t j = (size_t)(rng(&s) % (i + 1));
+            size_t j = (size_t)(rng_splitmix64(&s) % (i + 1));
             unsigned tmp = d->idx[i];
             d->idx[i] = d->idx[j];
             d->idx[j] = tmp;
@@ -356,7 +324,7 @@ static struct model *run(const struct history *h, const struct delivery *d, bool
     buf_init(&rec);
     for (size_t i = 0; i < d->n; i++) {
         record_of(&rec, &h->ch[d->idx[i]]);
-        struct cdc_raw raw = {rec.data, rec.len, 0, NULL, 0, NULL, 0, CDC_TIME_NONE};
+        struct cdc_raw raw = fx_raw(rec.data, rec.len);
         model_ingest(m, &raw, 2000 + (int64_t)i);
     }
     buf_free(&rec);
@@ -384,11 +352,8 @@ static void check_rows(const struct model *m, const struct oracle *o, struct buf
             const struct change *w = o->winner[key_slot(t, k)];
             char key[64], img[256];
             const struct rs_row *r;
-            struct jspan ks;
             key_text(key, sizeof key, t, k);
-            ks.p = key;
-            ks.n = strlen(key);
-            r = rs_table_find(mt->rows, ks);
+            r = fx_row(mt->rows, key);
             if (!w) {
                 assert_null(r);
                 continue;
@@ -536,28 +501,6 @@ static void test_sql_agreement_learned_merge(void **state)
 
 /* --- key learning through the pipeline --- */
 
-static const struct rs_row *row_at(const struct model_table *t, const char *key)
-{
-    struct jspan k = {key, strlen(key)};
-    return rs_table_find(t->rows, k);
-}
-
-static void assert_row(const struct model_table *t, const char *key, const char *image)
-{
-    const struct rs_row *r = row_at(t, key);
-    struct jspan im;
-    if (!r)
-        fail_msg("no row %s", key);
-    im = rs_row_image(r);
-    if (!image) {
-        assert_false(rs_row_live(r));
-        return;
-    }
-    assert_true(rs_row_live(r));
-    if (im.n != strlen(image) || memcmp(im.p, image, im.n) != 0)
-        fail_msg("row %s is <%.*s>, want <%s>", key, (int)im.n, im.p, image);
-}
-
 /* Guessed as the leading *_id run (warehouse_id, bin_id, sku_id); the real key is
  * (warehouse_id, sku_id). Rows of one real key under several guessed keys merge on learning. */
 static void test_learn_composite_key_merges(void **state)
@@ -570,53 +513,62 @@ static void test_learn_composite_key_merges(void **state)
     for (int order = 0; order < 2; order++) {
         struct model *m = model_new(NULL, 0);
         struct model_table *t;
-        struct buf rec;
-        buf_init(&rec);
         /* The move to bin 6 (commit +20) arrives before or after the insert (commit +10). */
         for (int i = 0; i < 2; i++) {
             bool first_a1 = (i == 0) == (order == 0);
-            make_record(&rec, first_a1 ? "c" : "u", "null", first_a1 ? a1 : a2,
-                        BASE_NS + (first_a1 ? 10 : 20), BASE_NS + 100, first_a1 ? "tx1" : "tx2",
-                        "public", "stock");
-            ingest(m, rec.data, 1);
+            fx_ingest_change(m,
+                             &(struct fx_change){first_a1 ? "c" : "u", "null", first_a1 ? a1 : a2,
+                                                 BASE_NS + (first_a1 ? 10 : 20), BASE_NS + 100,
+                                                 first_a1 ? "tx1" : "tx2", "public", "stock"},
+                             1);
         }
-        make_record(&rec, "c", "null", b1, BASE_NS + 15, BASE_NS + 100, "tx3", "public", "stock");
-        ingest(m, rec.data, 2);
-        make_record(&rec, "c", "null", c1, BASE_NS + 16, BASE_NS + 100, "tx4", "public", "stock");
-        ingest(m, rec.data, 3);
+        fx_ingest_change(m,
+                         &(struct fx_change){"c", "null", b1, BASE_NS + 15, BASE_NS + 100, "tx3",
+                                             "public", "stock"},
+                         2);
+        fx_ingest_change(m,
+                         &(struct fx_change){"c", "null", c1, BASE_NS + 16, BASE_NS + 100, "tx4",
+                                             "public", "stock"},
+                         3);
         t = model_table_find(m, "public", "stock");
         assert_non_null(t);
         assert_pk(t, "warehouse_id,bin_id,sku_id", PK_GUESSED);
         assert_int_equal(rowstore_stats(m->rs)->keys, 4);
-        assert_row(t, "[1,5,100]", a1);
-        assert_row(t, "[1,6,100]", a2);
+        FX_ASSERT_ROW(t->rows, "[1,5,100]", a1);
+        FX_ASSERT_ROW(t->rows, "[1,6,100]", a2);
 
         /* A delete shows the real key. */
-        make_record(&rec, "d", "{\"warehouse_id\":1,\"sku_id\":200}", "null", BASE_NS + 30,
-                    BASE_NS + 100, "tx5", "public", "stock");
-        ingest(m, rec.data, 4);
+        fx_ingest_change(m,
+                         &(struct fx_change){"d", "{\"warehouse_id\":1,\"sku_id\":200}", "null",
+                                             BASE_NS + 30, BASE_NS + 100, "tx5", "public", "stock"},
+                         4);
         assert_pk(t, "warehouse_id,sku_id", PK_LEARNED);
-        assert_row(t, "[1,100]", a2); /* the newer of the two wins */
-        assert_row(t, "[1,200]", NULL);
-        assert_row(t, "[2,100]", c1);
-        assert_null(row_at(t, "[1,5,100]"));
-        assert_null(row_at(t, "[1,6,100]"));
-        assert_null(row_at(t, "[1,5,200]"));
+        FX_ASSERT_ROW(t->rows, "[1,100]", a2); /* the newer of the two wins */
+        FX_ASSERT_ROW(t->rows, "[1,200]", NULL);
+        FX_ASSERT_ROW(t->rows, "[2,100]", c1);
+        assert_null(fx_row(t->rows, "[1,5,100]"));
+        assert_null(fx_row(t->rows, "[1,6,100]"));
+        assert_null(fx_row(t->rows, "[1,5,200]"));
         assert_int_equal(rowstore_stats(m->rs)->keys, 3);
         assert_int_equal(rs_table_live(t->rows), 2);
         assert_int_equal(rs_table_tombstones(t->rows), 1);
         assert_int_equal(t->unkeyed, 0);
         /* Later changes use the learned key. */
-        make_record(&rec, "u", "null", "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}",
-                    BASE_NS + 40, BASE_NS + 100, "tx6", "public", "stock");
-        ingest(m, rec.data, 5);
-        assert_row(t, "[2,100]", "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}");
+        fx_ingest_change(
+            m,
+            &(struct fx_change){"u", "null",
+                                "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}",
+                                BASE_NS + 40, BASE_NS + 100, "tx6", "public", "stock"},
+            5);
+        FX_ASSERT_ROW(t->rows, "[2,100]",
+                      "{\"warehouse_id\":2,\"bin_id\":3,\"sku_id\":100,\"qty\":0}");
         assert_int_equal(rowstore_stats(m->rs)->keys, 3);
         /* A redelivered change the merge kept is still known. */
-        make_record(&rec, "u", "null", a2, BASE_NS + 20, BASE_NS + 100, "tx2", "public", "stock");
-        ingest(m, rec.data, 6);
+        fx_ingest_change(m,
+                         &(struct fx_change){"u", "null", a2, BASE_NS + 20, BASE_NS + 100, "tx2",
+                                             "public", "stock"},
+                         6);
         assert_int_equal(m->totals.duplicates, 1);
-        buf_free(&rec);
         model_free(m);
     }
 }
@@ -629,60 +581,59 @@ static void test_learn_composite_key_first_column(void **state)
     static const char r3[] = "{\"tenant\":\"initech\",\"sku\":\"C-3\",\"qty\":1}";
     struct model *m = model_new(NULL, 0);
     struct model_table *t;
-    struct buf rec;
     struct rs_version v[8];
 
     (void)state;
-    buf_init(&rec);
-    make_record(&rec, "c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus");
-    ingest(m, rec.data, 1);
-    make_record(&rec, "c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus");
-    ingest(m, rec.data, 2);
-    make_record(&rec, "c", "null", r3, BASE_NS + 30, BASE_NS + 31, "c", "inv", "skus");
-    ingest(m, rec.data, 3);
+    fx_ingest_change(
+        m, &(struct fx_change){"c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus"}, 1);
+    fx_ingest_change(
+        m, &(struct fx_change){"c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus"}, 2);
+    fx_ingest_change(
+        m, &(struct fx_change){"c", "null", r3, BASE_NS + 30, BASE_NS + 31, "c", "inv", "skus"}, 3);
     t = model_table_find(m, "inv", "skus");
     assert_pk(t, "tenant", PK_GUESSED);
-    assert_row(t, "[\"acme\"]", r1);
+    FX_ASSERT_ROW(t->rows, "[\"acme\"]", r1);
 
-    make_record(&rec, "d", "{\"tenant\":\"globex\",\"sku\":\"B-2\"}", "null", BASE_NS + 40,
-                BASE_NS + 41, "d", "inv", "skus");
-    ingest(m, rec.data, 4);
+    fx_ingest_change(m,
+                     &(struct fx_change){"d", "{\"tenant\":\"globex\",\"sku\":\"B-2\"}", "null",
+                                         BASE_NS + 40, BASE_NS + 41, "d", "inv", "skus"},
+                     4);
     assert_pk(t, "tenant,sku", PK_LEARNED);
-    assert_row(t, "[\"acme\",\"A-1\"]", r1);
-    assert_row(t, "[\"globex\",\"B-2\"]", NULL);
-    assert_row(t, "[\"initech\",\"C-3\"]", r3);
-    assert_null(row_at(t, "[\"acme\"]"));
+    FX_ASSERT_ROW(t->rows, "[\"acme\",\"A-1\"]", r1);
+    FX_ASSERT_ROW(t->rows, "[\"globex\",\"B-2\"]", NULL);
+    FX_ASSERT_ROW(t->rows, "[\"initech\",\"C-3\"]", r3);
+    assert_null(fx_row(t->rows, "[\"acme\"]"));
     assert_int_equal(rs_table_live(t->rows), 2);
     assert_int_equal(rs_table_tombstones(t->rows), 1);
     /* The re-keyed row keeps its history. */
-    assert_int_equal(rs_row_versions(m->rs, row_at(t, "[\"acme\",\"A-1\"]"), v, 8), 1);
+    assert_int_equal(rs_row_versions(m->rs, fx_row(t->rows, "[\"acme\",\"A-1\"]"), v, 8), 1);
     assert_string_equal(v[0].txid, "a");
-    assert_int_equal(rs_row_versions(m->rs, row_at(t, "[\"globex\",\"B-2\"]"), v, 8), 2);
+    assert_int_equal(rs_row_versions(m->rs, fx_row(t->rows, "[\"globex\",\"B-2\"]"), v, 8), 2);
     assert_int_equal(v[0].op, CDC_OP_DELETE);
     /* And redeliveries of pre-learning changes are still recognised. */
-    make_record(&rec, "c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus");
-    ingest(m, rec.data, 5);
-    make_record(&rec, "c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus");
-    ingest(m, rec.data, 6);
+    fx_ingest_change(
+        m, &(struct fx_change){"c", "null", r1, BASE_NS + 10, BASE_NS + 11, "a", "inv", "skus"}, 5);
+    fx_ingest_change(
+        m, &(struct fx_change){"c", "null", r2, BASE_NS + 20, BASE_NS + 21, "b", "inv", "skus"}, 6);
     assert_int_equal(m->totals.duplicates, 2);
     assert_int_equal(m->totals.stale, 0);
-    assert_row(t, "[\"globex\",\"B-2\"]", NULL);
+    FX_ASSERT_ROW(t->rows, "[\"globex\",\"B-2\"]", NULL);
     /* A configured key wins over the learned one and re-keys the rows. */
     {
         const char *err = NULL;
         assert_true(model_configure_pk(m, "inv.skus=sku", &err));
         assert_pk(t, "sku", PK_CONFIGURED);
-        assert_row(t, "[\"A-1\"]", r1);
-        assert_row(t, "[\"C-3\"]", r3);
-        make_record(&rec, "d", "{\"tenant\":\"acme\",\"sku\":\"A-1\"}", "null", BASE_NS + 50,
-                    BASE_NS + 51, "e", "inv", "skus");
-        ingest(m, rec.data, 7);
+        FX_ASSERT_ROW(t->rows, "[\"A-1\"]", r1);
+        FX_ASSERT_ROW(t->rows, "[\"C-3\"]", r3);
+        fx_ingest_change(m,
+                         &(struct fx_change){"d", "{\"tenant\":\"acme\",\"sku\":\"A-1\"}", "null",
+                                             BASE_NS + 50, BASE_NS + 51, "e", "inv", "skus"},
+                         7);
         assert_pk(t, "sku", PK_CONFIGURED);
-        assert_row(t, "[\"A-1\"]", NULL);
+        FX_ASSERT_ROW(t->rows, "[\"A-1\"]", NULL);
         assert_false(model_configure_pk(m, "inv.skus=", &err));
         assert_non_null(err);
     }
-    buf_free(&rec);
     model_free(m);
 }
 
@@ -692,25 +643,25 @@ static void test_unkeyed(void **state)
 {
     struct model *m = model_new(NULL, 0);
     struct model_table *t;
-    struct buf rec;
     const char *err = NULL;
 
     (void)state;
     assert_true(model_configure_pk(m, "public.events=event_id", &err));
-    buf_init(&rec);
-    make_record(&rec, "c", "null", "{\"event_id\":1,\"v\":1}", BASE_NS, BASE_NS, "a", "public",
-                "events");
-    ingest(m, rec.data, 1);
-    make_record(&rec, "c", "null", "{\"id\":2,\"v\":1}", BASE_NS, BASE_NS, "b", "public", "events");
-    ingest(m, rec.data, 2);
-    make_record(&rec, "d", "null", "null", BASE_NS, BASE_NS, "c", "public", "events");
-    ingest(m, rec.data, 3);
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null", "{\"event_id\":1,\"v\":1}", BASE_NS, BASE_NS,
+                                         "a", "public", "events"},
+                     1);
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null", "{\"id\":2,\"v\":1}", BASE_NS, BASE_NS, "b",
+                                         "public", "events"},
+                     2);
+    fx_ingest_change(
+        m, &(struct fx_change){"d", "null", "null", BASE_NS, BASE_NS, "c", "public", "events"}, 3);
     t = model_table_find(m, "public", "events");
     assert_int_equal(t->unkeyed, 2);
     assert_int_equal(m->totals.unkeyed, 2);
     assert_int_equal(m->totals.decoded, 3);
     assert_int_equal(rs_table_live(t->rows), 1);
-    buf_free(&rec);
     model_free(m);
 }
 
@@ -727,11 +678,12 @@ static void test_mixed_stream(void **state)
         char after[64], tx[16];
         snprintf(after, sizeof after, "{\"id\":%d,\"v\":%d}", i % 20, i);
         snprintf(tx, sizeof tx, "t%04d", i);
-        make_record(&rec, "u", "null", after, BASE_NS + i, BASE_NS + i + 5, tx, "public", "t");
-        ingest(m, "{\"type\":\"full\"", i);
-        ingest(m, "", i);
-        ingest(m, rec.data, i);
-        ingest(m, "[1,2]", i);
+        fx_record(&rec, &(struct fx_change){"u", "null", after, BASE_NS + i, BASE_NS + i + 5, tx,
+                                            "public", "t"});
+        fx_ingest(m, "{\"type\":\"full\"", i);
+        fx_ingest(m, "", i);
+        fx_ingest(m, rec.data, i);
+        fx_ingest(m, "[1,2]", i);
     }
     t = model_table_find(m, "public", "t");
     assert_non_null(t);
@@ -743,7 +695,7 @@ static void test_mixed_stream(void **state)
         char key[16], after[64];
         snprintf(key, sizeof key, "[%d]", k);
         snprintf(after, sizeof after, "{\"id\":%d,\"v\":%d}", k, 180 + k);
-        assert_row(t, key, after);
+        FX_ASSERT_ROW(t->rows, key, after);
     }
     buf_free(&rec);
     model_free(m);
@@ -765,12 +717,6 @@ static struct jspan get_path(struct jspan v, ...)
     }
     va_end(ap);
     return v;
-}
-
-static void assert_span(struct jspan v, const char *want)
-{
-    if (v.n != strlen(want) || memcmp(v.p, want, v.n) != 0)
-        fail_msg("<%.*s> != <%s>", (int)v.n, v.p, want);
 }
 
 /* The row of rows[] whose key span is key_json. */
@@ -796,7 +742,7 @@ static void test_report(void **state)
                                   "\"weight\":1.50,\"json\":\"{\\\"a\\\":[1,2]}\"}";
     struct model *m = model_new(NULL, INT64_C(1705318200000));
     struct report_opts opts = {REPORT_ROWS_ALL, "cdctop-test"};
-    struct buf rec, out;
+    struct buf out;
     struct jspan doc, row, v;
     struct jscan_error err = {0, NULL};
     const char *perr = NULL;
@@ -806,27 +752,32 @@ static void test_report(void **state)
     assert_true(model_configure_pk(m, "public.order_items=order_id,item_id", &perr));
     model_shard(m, "shardId-000000000000");
     model_set_source(m, "demo \"quoted\"\n");
-    buf_init(&rec);
     buf_init(&out);
     /* Emitted 4 ms before the commit: a negative commit-to-emit latency. */
-    make_record(&rec, "c", "null", after42, INT64_C(1705318200000000001),
-                INT64_C(1705318199996000001), "ffthunp5stx6ffs2vyfqoatmfu", "public",
-                "order_items");
-    ingest(m, rec.data, INT64_C(1705318400100));
-    make_record(&rec, "c", "null", "{\"order_id\":1001,\"item_id\":43,\"quantity\":1}",
-                INT64_C(1705318300000000002), INT64_C(1705318300000000102), "aaa", "public",
-                "order_items");
-    ingest(m, rec.data, INT64_C(1705318400200));
-    make_record(&rec, "d", "{\"order_id\":1001,\"item_id\":43}", "null",
-                INT64_C(1705318400000000003), INT64_C(1705318400125483291),
-                "xyzabc123def456ghi789jklmno", "public", "order_items");
-    ingest(m, rec.data, INT64_C(1705318400300));
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null", after42, INT64_C(1705318200000000001),
+                                         INT64_C(1705318199996000001), "ffthunp5stx6ffs2vyfqoatmfu",
+                                         "public", "order_items"},
+                     INT64_C(1705318400100));
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null",
+                                         "{\"order_id\":1001,\"item_id\":43,\"quantity\":1}",
+                                         INT64_C(1705318300000000002), INT64_C(1705318300000000102),
+                                         "aaa", "public", "order_items"},
+                     INT64_C(1705318400200));
+    fx_ingest_change(m,
+                     &(struct fx_change){"d", "{\"order_id\":1001,\"item_id\":43}", "null",
+                                         INT64_C(1705318400000000003), INT64_C(1705318400125483291),
+                                         "xyzabc123def456ghi789jklmno", "public", "order_items"},
+                     INT64_C(1705318400300));
     /* Names and values that need escaping in the snapshot. */
-    make_record(&rec, "c", "null", "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}",
-                INT64_C(1705318400000000004), INT64_C(1705318400000000005), "t\\\"x", "odd",
-                "t\\\"ab\\u0001le");
-    ingest(m, rec.data, INT64_C(1705318400600));
-    ingest(m, "{\"op\":\"c\"", INT64_C(1705318400700));
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null",
+                                         "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}",
+                                         INT64_C(1705318400000000004), INT64_C(1705318400000000005),
+                                         "t\\\"x", "odd", "t\\\"ab\\u0001le"},
+                     INT64_C(1705318400600));
+    fx_ingest(m, "{\"op\":\"c\"", INT64_C(1705318400700));
     assert_int_equal(m->totals.decoded, 4);
 
     report_json(m, &opts, INT64_C(1705318401000), &out);
@@ -839,22 +790,22 @@ static void test_report(void **state)
     /* The configured key, as an object of columns. */
     assert_non_null(strstr(out.data, "\"key\":{\"order_id\":1001,\"item_id\":42}"));
     assert_true(find_report_row(doc, "{\"order_id\":1001,\"item_id\":42}", &row));
-    assert_span(get_path(row, "state", NULL), "\"live\"");
-    assert_span(get_path(row, "row", NULL), after42); /* byte for byte, 30 digits included */
-    assert_span(get_path(row, "commit_ts_ns", NULL), "1705318200000000001");
+    FX_ASSERT_SPAN(get_path(row, "state", NULL), "\"live\"");
+    FX_ASSERT_SPAN(get_path(row, "row", NULL), after42); /* byte for byte, 30 digits included */
+    FX_ASSERT_SPAN(get_path(row, "commit_ts_ns", NULL), "1705318200000000001");
     assert_true(jscan_int64(get_path(row, "commit_ts_ns", NULL), &x));
     assert_true(x == INT64_C(1705318200000000001));
-    assert_span(get_path(row, "txid", NULL), "\"ffthunp5stx6ffs2vyfqoatmfu\"");
-    assert_span(get_path(row, "schema", NULL), "\"public\"");
-    assert_span(get_path(row, "table", NULL), "\"order_items\"");
-    assert_span(get_path(row, "versions", NULL), "1");
+    FX_ASSERT_SPAN(get_path(row, "txid", NULL), "\"ffthunp5stx6ffs2vyfqoatmfu\"");
+    FX_ASSERT_SPAN(get_path(row, "schema", NULL), "\"public\"");
+    FX_ASSERT_SPAN(get_path(row, "table", NULL), "\"order_items\"");
+    FX_ASSERT_SPAN(get_path(row, "versions", NULL), "1");
 
     /* A deleted row: a tombstone with a null row. */
     assert_true(find_report_row(doc, "{\"order_id\":1001,\"item_id\":43}", &row));
-    assert_span(get_path(row, "state", NULL), "\"deleted\"");
-    assert_span(get_path(row, "row", NULL), "null");
-    assert_span(get_path(row, "commit_ts_ns", NULL), "1705318400000000003");
-    assert_span(get_path(row, "versions", NULL), "2");
+    FX_ASSERT_SPAN(get_path(row, "state", NULL), "\"deleted\"");
+    FX_ASSERT_SPAN(get_path(row, "row", NULL), "null");
+    FX_ASSERT_SPAN(get_path(row, "commit_ts_ns", NULL), "1705318400000000003");
+    FX_ASSERT_SPAN(get_path(row, "versions", NULL), "2");
 
     /* The escaped table: guessed key, strings decoded back to what the record said. */
     {
@@ -864,7 +815,8 @@ static void test_report(void **state)
         assert_string_equal(name, "t\"ab\x01le");
         assert_true(jscan_string(get_path(row, "txid", NULL), name, sizeof name, NULL));
         assert_string_equal(name, "t\"x");
-        assert_span(get_path(row, "row", NULL), "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}");
+        FX_ASSERT_SPAN(get_path(row, "row", NULL),
+                       "{\"id\":\"x\\\"y\\u0001\",\"v\":\"\\u001b[2J\"}");
         assert_true(jscan_string(get_path(doc, "source", NULL), name, sizeof name, NULL));
         assert_string_equal(name, "demo \"quoted\"\n");
     }
@@ -877,25 +829,27 @@ static void test_report(void **state)
         jscan_iter_init(&it, get_path(doc, "tables", NULL));
         while (jscan_iter_next(&it, NULL, &tbl)) {
             if (n++ == 0) {
-                assert_span(get_path(tbl, "table", NULL), "\"order_items\"");
-                assert_span(get_path(tbl, "pk", NULL),
-                            "{\"columns\":[\"order_id\",\"item_id\"],\"source\":\"configured\"}");
-                assert_span(get_path(tbl, "rows_live", NULL), "1");
-                assert_span(get_path(tbl, "rows_deleted", NULL), "1");
-                assert_span(get_path(tbl, "changes", NULL),
-                            "{\"insert\":2,\"update\":0,\"delete\":1,\"upsert\":0}");
-                assert_span(get_path(tbl, "latency_ms", "commit_to_emit", "negative", NULL), "1");
+                FX_ASSERT_SPAN(get_path(tbl, "table", NULL), "\"order_items\"");
+                FX_ASSERT_SPAN(
+                    get_path(tbl, "pk", NULL),
+                    "{\"columns\":[\"order_id\",\"item_id\"],\"source\":\"configured\"}");
+                FX_ASSERT_SPAN(get_path(tbl, "rows_live", NULL), "1");
+                FX_ASSERT_SPAN(get_path(tbl, "rows_deleted", NULL), "1");
+                FX_ASSERT_SPAN(get_path(tbl, "changes", NULL),
+                               "{\"insert\":2,\"update\":0,\"delete\":1,\"upsert\":0}");
+                FX_ASSERT_SPAN(get_path(tbl, "latency_ms", "commit_to_emit", "negative", NULL),
+                               "1");
             }
         }
         assert_int_equal(n, 2);
     }
-    assert_span(get_path(doc, "totals", "records", NULL), "5");
-    assert_span(get_path(doc, "totals", "decoded", NULL), "4");
-    assert_span(get_path(doc, "totals", "undecodable", NULL), "1");
-    assert_span(get_path(doc, "totals", "keys", NULL), "3");
-    assert_span(get_path(doc, "undecodable_by_reason", "not_json", "count", NULL), "1");
-    assert_span(get_path(doc, "all", "latency_ms", "commit_to_emit", "negative", NULL), "1");
-    assert_span(get_path(doc, "all", "latency_ms", "commit_to_emit", "count", NULL), "4");
+    FX_ASSERT_SPAN(get_path(doc, "totals", "records", NULL), "5");
+    FX_ASSERT_SPAN(get_path(doc, "totals", "decoded", NULL), "4");
+    FX_ASSERT_SPAN(get_path(doc, "totals", "undecodable", NULL), "1");
+    FX_ASSERT_SPAN(get_path(doc, "totals", "keys", NULL), "3");
+    FX_ASSERT_SPAN(get_path(doc, "undecodable_by_reason", "not_json", "count", NULL), "1");
+    FX_ASSERT_SPAN(get_path(doc, "all", "latency_ms", "commit_to_emit", "negative", NULL), "1");
+    FX_ASSERT_SPAN(get_path(doc, "all", "latency_ms", "commit_to_emit", "count", NULL), "4");
 
     /* rows[] bounded per table. */
     opts.max_rows = 1;
@@ -910,7 +864,6 @@ static void test_report(void **state)
             n++;
         assert_int_equal(n, 2); /* one per table */
     }
-    buf_free(&rec);
     buf_free(&out);
     model_free(m);
 }
@@ -952,52 +905,14 @@ static void test_report_random(void **state)
 
 /* --- split changes, redelivered --- */
 
-/* A change split as DSQL splits it: a head naming its after image, then its fragments. */
-struct split {
-    char *part[4];
-    size_t nparts;
-};
-
-/* Appends s as the contents of a JSON string (the images here hold only printable ASCII). */
-static void json_escape(struct buf *b, const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '"' || s[i] == '\\')
-            buf_putc(b, '\\');
-        buf_putc(b, s[i]);
-    }
-}
-
-static void split_of(struct split *sp, const char *id, const char *table, const char *after,
+/* An insert into public.<table>, emitted 5 ms after its commit, split into three fragments of
+ * about a third of its after image each. */
+static void split_of(struct fx_split *sp, const char *id, const char *table, const char *after,
                      const char *txid, int64_t commit_ns)
 {
     size_t n = strlen(after), cut[4] = {0, n / 3, 2 * n / 3, n};
-    struct buf b;
-
-    buf_init(&b);
-    buf_printf(&b,
-               "{\"type\":\"chunked\",\"op\":\"c\",\"before\":null,\"after\":null,\"source\":{"
-               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
-               "\"schema\":\"public\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"" CLUSTER
-               "\"},\"chunked\":{\"after\":{\"chunk_id\":\"%s\",\"total_fragments\":3,"
-               "\"crc32c\":\"%" PRIu32 "\"}},\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
-               commit_ns / 1000000, commit_ns, txid, table, id, crc32c(0, after, n),
-               commit_ns / 1000000 + 5, commit_ns + 5000000);
-    sp->part[0] = buf_steal(&b);
-    for (unsigned i = 0; i < 3; i++) {
-        buf_printf(&b, "{\"type\":\"fragment\",\"chunk_id\":\"%s\",\"index\":%u,\"data\":\"", id,
-                   i);
-        json_escape(&b, after + cut[i], cut[i + 1] - cut[i]);
-        buf_puts(&b, "\"}");
-        sp->part[1 + i] = buf_steal(&b);
-    }
-    sp->nparts = 4;
-}
-
-static void split_free(struct split *sp)
-{
-    for (size_t i = 0; i < sp->nparts; i++)
-        free(sp->part[i]);
+    struct fx_change c = {"c", NULL, after, commit_ns, commit_ns + 5000000, txid, "public", table};
+    fx_split(sp, &c, id, cut, 3, true);
 }
 
 /* A split change whose head comes again while it is pending and after it completed: every
@@ -1008,23 +923,23 @@ static void test_split_redelivered_heads(void **state)
     static const char after[] = "{\"id\":7,\"doc\":\"a long text that DSQL split in three\"}";
     struct model *m = model_new(NULL, 0);
     struct model_table *t;
-    struct split sp;
+    struct fx_split sp;
     int64_t now = 10;
 
     (void)state;
     split_of(&sp, "ck-heads", "big", after, "tx-big", BASE_NS);
-    ingest(m, sp.part[0], now++);
-    ingest(m, sp.part[1], now++);
-    ingest(m, sp.part[0], now++); /* pending: a duplicate */
-    ingest(m, sp.part[0], now++); /* again */
-    ingest(m, sp.part[2], now++);
-    ingest(m, sp.part[3], now++); /* complete */
+    fx_ingest(m, sp.part[0], now++);
+    fx_ingest(m, sp.part[1], now++);
+    fx_ingest(m, sp.part[0], now++); /* pending: a duplicate */
+    fx_ingest(m, sp.part[0], now++); /* again */
+    fx_ingest(m, sp.part[2], now++);
+    fx_ingest(m, sp.part[3], now++); /* complete */
     for (int round = 0; round < 3; round++)
         for (size_t i = 0; i < sp.nparts; i++)
-            ingest(m, sp.part[i], now++); /* three more heads, nine fragments */
+            fx_ingest(m, sp.part[i], now++); /* three more heads, nine fragments */
     t = model_table_find(m, "public", "big");
     assert_non_null(t);
-    assert_row(t, "[7]", after);
+    FX_ASSERT_ROW(t->rows, "[7]", after);
     assert_int_equal(metrics_total_changes(&t->m), 1);
     assert_int_equal(t->m.changes[CDC_INSERT], 1);
     assert_int_equal(t->m.duplicates, 5);
@@ -1042,11 +957,11 @@ static void test_split_redelivered_heads(void **state)
         buf_init(&out);
         report_json(m, NULL, now, &out);
         assert_true(jscan_validate(out.data, out.len, &doc, NULL));
-        assert_span(get_path(doc, "totals", "duplicates", NULL), "5");
-        assert_span(get_path(doc, "all", "duplicates", NULL), "5");
+        FX_ASSERT_SPAN(get_path(doc, "totals", "duplicates", NULL), "5");
+        FX_ASSERT_SPAN(get_path(doc, "all", "duplicates", NULL), "5");
         buf_free(&out);
     }
-    split_free(&sp);
+    fx_split_free(&sp);
     model_free(m);
 }
 
@@ -1072,7 +987,7 @@ static void test_table_flood(void **state)
 {
     enum { NAMES = 3000 };
     struct model *m = small_model();
-    size_t heap0 = heap_in_use(), worst_heap = 0;
+    size_t heap0 = fx_heap_in_use(), worst_heap = 0;
     struct buf rec;
     struct model_table *other;
     uint64_t changes = 0, records = 0;
@@ -1084,16 +999,18 @@ static void test_table_flood(void **state)
         char table[32], after[64];
         snprintf(table, sizeof table, "t%04u", i);
         snprintf(after, sizeof after, "{\"id\":1,\"v\":%u}", i);
-        make_record(&rec, "c", "null", after, BASE_NS + i, BASE_NS + i, "a", "public", table);
-        ingest(m, rec.data, i);
-        ingest(m, rec.data, i); /* redelivered */
+        fx_record(&rec, &(struct fx_change){"c", "null", after, BASE_NS + i, BASE_NS + i, "a",
+                                            "public", table});
+        fx_ingest(m, rec.data, i);
+        fx_ingest(m, rec.data, i); /* redelivered */
         snprintf(after, sizeof after, "{\"id\":1,\"v\":%u}", i + 1);
-        make_record(&rec, "u", "null", after, BASE_NS + i + 1, BASE_NS + i + 1, "b", "public",
-                    table);
-        ingest(m, rec.data, i);
+        fx_ingest_change(m,
+                         &(struct fx_change){"u", "null", after, BASE_NS + i + 1, BASE_NS + i + 1,
+                                             "b", "public", table},
+                         i);
         assert_true(model_memory(m) <= SMALL_CAP);
         if (heap0 != SIZE_MAX && i % 100 == 0) {
-            size_t heap = heap_in_use() - heap0;
+            size_t heap = fx_heap_in_use() - heap0;
             if (heap > worst_heap)
                 worst_heap = heap;
         }
@@ -1122,7 +1039,7 @@ static void test_table_flood(void **state)
     assert_int_equal(m->totals.decoded, 3 * NAMES);
     assert_int_equal(m->totals.unkeyed, 0);
     /* A folded table's row is kept under its own name, with its newest image. */
-    assert_row(other, "[\"public\",\"t2999\",[1]]", "{\"id\":1,\"v\":3000}");
+    FX_ASSERT_ROW(other->rows, "[\"public\",\"t2999\",[1]]", "{\"id\":1,\"v\":3000}");
     if (heap0 != SIZE_MAX && worst_heap > SMALL_CAP + MODEL_HEAP_SLACK)
         fail_msg("the heap grew by %zu bytes under a %u-byte cap", worst_heap, SMALL_CAP);
     /* The snapshot names the bucket and its count, and its rows under their tables' names. */
@@ -1140,12 +1057,12 @@ static void test_table_flood(void **state)
             if (!jscan_key_eq(get_path(t, "table", NULL), MODEL_OTHER_TABLES))
                 continue;
             found = true;
-            assert_span(get_path(t, "schema", NULL), "null");
-            assert_span(get_path(t, "other", NULL), "true");
+            FX_ASSERT_SPAN(get_path(t, "schema", NULL), "null");
+            FX_ASSERT_SPAN(get_path(t, "other", NULL), "true");
             buf_reset(&rec);
             buf_printf(&rec, "%" PRIu64, other->folded);
-            assert_span(get_path(t, "folded_names", NULL), rec.data);
-            assert_span(get_path(t, "folded_names_exact", NULL), "true");
+            FX_ASSERT_SPAN(get_path(t, "folded_names", NULL), rec.data);
+            FX_ASSERT_SPAN(get_path(t, "folded_names_exact", NULL), "true");
         }
         assert_true(found);
         assert_true(find_report_row(doc, "{\"_key\":[1]}", &row));
@@ -1154,9 +1071,9 @@ static void test_table_flood(void **state)
         while (jscan_iter_next(&it, NULL, &v))
             if (jscan_key_eq(get_path(v, "table", NULL), "t2999")) {
                 found = true;
-                assert_span(get_path(v, "schema", NULL), "\"public\"");
-                assert_span(get_path(v, "key", NULL), "{\"_key\":[1]}");
-                assert_span(get_path(v, "row", NULL), "{\"id\":1,\"v\":3000}");
+                FX_ASSERT_SPAN(get_path(v, "schema", NULL), "\"public\"");
+                FX_ASSERT_SPAN(get_path(v, "key", NULL), "{\"_key\":[1]}");
+                FX_ASSERT_SPAN(get_path(v, "row", NULL), "{\"id\":1,\"v\":3000}");
             }
         assert_true(found);
         buf_free(&out);
@@ -1169,42 +1086,42 @@ static void test_table_flood(void **state)
 static void test_folded_table_keys(void **state)
 {
     struct model *m = small_model();
-    struct buf rec;
     const char *err = NULL;
     struct model_table *other;
 
     (void)state;
-    buf_init(&rec);
     assert_true(model_configure_pk(m, "public.late=code", &err));
     for (unsigned i = 0; i + 1 < m->max_tables; /* one place is the bucket's */ i++) {
         char table[32];
         snprintf(table, sizeof table, "early%u", i);
-        make_record(&rec, "c", "null", "{\"id\":1}", BASE_NS, BASE_NS, "a", "public", table);
-        ingest(m, rec.data, 1);
+        fx_ingest_change(
+            m,
+            &(struct fx_change){"c", "null", "{\"id\":1}", BASE_NS, BASE_NS, "a", "public", table},
+            1);
     }
     assert_null(m->other_tables);
-    make_record(&rec, "c", "null", "{\"id\":5,\"code\":\"X\"}", BASE_NS, BASE_NS, "a", "public",
-                "late");
-    ingest(m, rec.data, 2);
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null", "{\"id\":5,\"code\":\"X\"}", BASE_NS, BASE_NS,
+                                         "a", "public", "late"},
+                     2);
     other = m->other_tables;
     assert_non_null(other);
-    assert_row(other, "[\"public\",\"late\",[\"X\"]]", "{\"id\":5,\"code\":\"X\"}");
-    make_record(&rec, "c", "null", "{\"order_id\":9,\"item_id\":2,\"q\":1}", BASE_NS, BASE_NS, "a",
-                "public", "guessed");
-    ingest(m, rec.data, 3);
-    make_record(&rec, "d", "{\"order_id\":9,\"item_id\":2}", "null", BASE_NS + 1, BASE_NS + 1, "b",
-                "public", "guessed");
-    ingest(m, rec.data, 4);
+    FX_ASSERT_ROW(other->rows, "[\"public\",\"late\",[\"X\"]]", "{\"id\":5,\"code\":\"X\"}");
+    fx_ingest_change(m,
+                     &(struct fx_change){"c", "null", "{\"order_id\":9,\"item_id\":2,\"q\":1}",
+                                         BASE_NS, BASE_NS, "a", "public", "guessed"},
+                     3);
+    fx_ingest_change(m,
+                     &(struct fx_change){"d", "{\"order_id\":9,\"item_id\":2}", "null", BASE_NS + 1,
+                                         BASE_NS + 1, "b", "public", "guessed"},
+                     4);
     {
-        struct jspan key = {"[\"public\",\"guessed\",[9,2]]", 0};
-        key.n = strlen(key.p);
-        const struct rs_row *r = rs_table_find(other->rows, key);
+        const struct rs_row *r = fx_row(other->rows, "[\"public\",\"guessed\",[9,2]]");
         assert_non_null(r);
         assert_false(rs_row_live(r));
     }
     assert_int_equal(other->folded, 2);
     assert_int_equal(m->totals.unkeyed, 0);
-    buf_free(&rec);
     model_free(m);
 }
 

@@ -12,15 +12,9 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "jscan.h"
 #include "pk.h"
-
-static struct jspan obj(const char *s)
-{
-    struct jspan v;
-    assert_true(jscan_validate(s, strlen(s), &v, NULL));
-    return v;
-}
 
 /* Checks def against a comma-separated column list. */
 static void assert_cols(const struct pk_def *def, const char *want)
@@ -35,7 +29,7 @@ static void assert_cols(const struct pk_def *def, const char *want)
 static void check_guess(const char *after, const char *want)
 {
     struct pk_def def;
-    if (!pk_guess(&def, obj(after)))
+    if (!pk_guess(&def, fx_json(after)))
         fail_msg("no guess for %s", after);
     assert_int_equal(def.source, PK_GUESSED);
     assert_cols(&def, want);
@@ -78,15 +72,15 @@ static void test_guess_limits(void **state)
     size_t o = 0;
 
     (void)state;
-    assert_false(pk_guess(&def, obj("{}")));
-    assert_false(pk_guess(&def, obj("[\"id\"]")));
-    assert_false(pk_guess(&def, obj("null")));
+    assert_false(pk_guess(&def, fx_json("{}")));
+    assert_false(pk_guess(&def, fx_json("[\"id\"]")));
+    assert_false(pk_guess(&def, fx_json("null")));
     /* More id-like columns than a key can hold: the first PK_MAX_COLS. */
     o += (size_t)snprintf(doc + o, sizeof doc - o, "{");
     for (int i = 0; i < PK_MAX_COLS + 4; i++)
         o += (size_t)snprintf(doc + o, sizeof doc - o, "%s\"c%d_id\":%d", i ? "," : "", i, i);
     snprintf(doc + o, sizeof doc - o, "}");
-    assert_true(pk_guess(&def, obj(doc)));
+    assert_true(pk_guess(&def, fx_json(doc)));
     assert_int_equal(def.ncols, PK_MAX_COLS);
     assert_string_equal(def.cols[0], "c0_id");
     assert_string_equal(def.cols[PK_MAX_COLS - 1], "c15_id");
@@ -98,34 +92,34 @@ static void test_learn(void **state)
 
     (void)state;
     /* A DSQL delete's before image holds exactly the key columns. */
-    assert_true(pk_learn(&def, obj("{\"order_id\":1001,\"item_id\":42}")));
+    assert_true(pk_learn(&def, fx_json("{\"order_id\":1001,\"item_id\":42}")));
     assert_int_equal(def.source, PK_LEARNED);
     assert_cols(&def, "order_id,item_id");
     /* Whatever their names. */
-    assert_true(pk_learn(&def, obj("{\"tenant\":\"acme\",\"sku\":\"A-1\"}")));
+    assert_true(pk_learn(&def, fx_json("{\"tenant\":\"acme\",\"sku\":\"A-1\"}")));
     assert_cols(&def, "tenant,sku");
-    assert_true(pk_learn(&def, obj("{\"k\\u00e9y\":1}")));
+    assert_true(pk_learn(&def, fx_json("{\"k\\u00e9y\":1}")));
     assert_cols(&def, "k\xc3\xa9y");
     /* Same columns as a guess: equal definitions, whatever the source. */
-    assert_true(pk_learn(&def, obj("{\"order_id\":1,\"item_id\":2}")));
-    assert_true(pk_guess(&guessed, obj("{\"order_id\":1,\"item_id\":2,\"qty\":3}")));
+    assert_true(pk_learn(&def, fx_json("{\"order_id\":1,\"item_id\":2}")));
+    assert_true(pk_guess(&guessed, fx_json("{\"order_id\":1,\"item_id\":2,\"qty\":3}")));
     assert_true(pk_def_equal(&def, &guessed));
-    assert_true(pk_learn(&def, obj("{\"item_id\":2,\"order_id\":1}")));
+    assert_true(pk_learn(&def, fx_json("{\"item_id\":2,\"order_id\":1}")));
     assert_false(pk_def_equal(&def, &guessed)); /* column order is part of the key */
-    assert_true(pk_learn(&def, obj("{\"order_id\":1}")));
+    assert_true(pk_learn(&def, fx_json("{\"order_id\":1}")));
     assert_false(pk_def_equal(&def, &guessed));
     /* Nothing to learn from. */
-    assert_false(pk_learn(&def, obj("{}")));
-    assert_false(pk_learn(&def, obj("null")));
-    assert_false(pk_learn(&def, obj("[1,2]")));
-    assert_false(pk_learn(&def, obj("{\"\":1}")));
+    assert_false(pk_learn(&def, fx_json("{}")));
+    assert_false(pk_learn(&def, fx_json("null")));
+    assert_false(pk_learn(&def, fx_json("[1,2]")));
+    assert_false(pk_learn(&def, fx_json("{\"\":1}")));
 }
 
 static void check_key(const struct pk_def *def, const char *image, const char *want)
 {
     struct buf b;
     buf_init(&b);
-    if (!pk_key(def, obj(image), &b))
+    if (!pk_key(def, fx_json(image), &b))
         fail_msg("no key in %s", image);
     assert_non_null(b.data);
     assert_string_equal(b.data, want);
@@ -143,7 +137,7 @@ static void test_key_text(void **state)
     struct buf b;
 
     (void)state;
-    assert_true(pk_learn(&def, obj("{\"order_id\":1001,\"item_id\":42}")));
+    assert_true(pk_learn(&def, fx_json("{\"order_id\":1001,\"item_id\":42}")));
     /* Key-column order, whatever the column order in the image. */
     check_key(&def, "{\"order_id\":1001,\"item_id\":42,\"quantity\":5,\"price\":\"29.99\"}",
               "[1001,42]");
@@ -160,25 +154,25 @@ static void test_key_text(void **state)
     check_key(&def, "{\"region\":\"eu\",\"account_id\":\"9f1c-77\"}", "[\"9f1c-77\"]");
 
     /* A missing key column is no key. */
-    assert_true(pk_learn(&def, obj("{\"order_id\":1001,\"item_id\":42}")));
+    assert_true(pk_learn(&def, fx_json("{\"order_id\":1001,\"item_id\":42}")));
     buf_init(&b);
-    assert_false(pk_key(&def, obj("{\"order_id\":1001,\"quantity\":5}"), &b));
+    assert_false(pk_key(&def, fx_json("{\"order_id\":1001,\"quantity\":5}"), &b));
     buf_reset(&b);
-    assert_false(pk_key(&def, obj("{\"item_id\":42}"), &b));
+    assert_false(pk_key(&def, fx_json("{\"item_id\":42}"), &b));
     buf_reset(&b);
-    assert_false(pk_key(&def, obj("{}"), &b));
+    assert_false(pk_key(&def, fx_json("{}"), &b));
     buf_reset(&b);
-    assert_false(pk_key(&def, obj("[1001,42]"), &b));
+    assert_false(pk_key(&def, fx_json("[1001,42]"), &b));
     buf_reset(&b);
     /* Names match exactly: no case folding, escapes decoded. */
-    assert_false(pk_key(&def, obj("{\"Order_id\":1001,\"item_id\":42}"), &b));
+    assert_false(pk_key(&def, fx_json("{\"Order_id\":1001,\"item_id\":42}"), &b));
     buf_reset(&b);
-    assert_true(pk_key(&def, obj("{\"order\\u005fid\":1001,\"item_id\":42}"), &b));
+    assert_true(pk_key(&def, fx_json("{\"order\\u005fid\":1001,\"item_id\":42}"), &b));
     assert_string_equal(b.data, "[1001,42]");
     buf_reset(&b);
     /* An empty definition gives no key. */
     memset(&def, 0, sizeof def);
-    assert_false(pk_key(&def, obj("{\"id\":1}"), &b));
+    assert_false(pk_key(&def, fx_json("{\"id\":1}"), &b));
     buf_free(&b);
 }
 

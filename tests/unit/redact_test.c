@@ -2,7 +2,6 @@
  * at ingestion in model.c: rows, keys, versions and the JSON never hold a redacted value. */
 #include "config.h"
 
-#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -15,6 +14,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "jscan.h"
 #include "model.h"
 #include "pk.h"
@@ -22,7 +22,7 @@
 #include "report.h"
 #include "rowstore.h"
 
-#define BASE_NS INT64_C(1705318200000000000)
+#define BASE_NS FX_COMMIT_NS
 
 static const unsigned char test_key[REDACT_KEY_BYTES] = "0123456789abcdef0123456789abcde";
 
@@ -36,13 +36,6 @@ static void hex(const unsigned char *p, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
-static struct jspan span(const char *s)
-{
-    struct jspan v;
-    assert_true(jscan_validate(s, strlen(s), &v, NULL));
-    return v;
-}
-
 /* The JSON text of a redacted image, as a C string (a static buffer). */
 static const char *redacted(const struct redact *r, const char *schema, const char *table,
                             const struct pk_def *pk, const char *image)
@@ -50,7 +43,7 @@ static const char *redacted(const struct redact *r, const char *schema, const ch
     static char text[4096];
     struct buf out;
     buf_init(&out);
-    if (redact_image(r, schema, table, pk, span(image), &out))
+    if (redact_image(r, schema, table, pk, fx_json(image), &out))
         snprintf(text, sizeof text, "%s", out.data);
     else
         snprintf(text, sizeof text, "%s", image);
@@ -63,7 +56,7 @@ static const char *member(const char *object, const char *name)
 {
     static char text[256];
     struct jspan v;
-    assert_true(jscan_get(span(object), name, &v));
+    assert_true(jscan_get(fx_json(object), name, &v));
     snprintf(text, sizeof text, "%.*s", (int)v.n, v.p);
     return text;
 }
@@ -134,19 +127,19 @@ static void test_value_hash_stable(void **state)
     char a[REDACT_TEXT_LEN + 1], b[REDACT_TEXT_LEN + 1];
     (void)state;
 
-    redact_value(r, span("\"alice@example.com\""), a);
+    redact_value(r, fx_json("\"alice@example.com\""), a);
     assert_true(is_hash(a));
-    redact_value(r, span("\"alice@example.com\""), b);
+    redact_value(r, fx_json("\"alice@example.com\""), b);
     assert_string_equal(a, b);
-    redact_value(r, span("\"alice\\u0040example.com\""), b); /* the same string, escaped */
+    redact_value(r, fx_json("\"alice\\u0040example.com\""), b); /* the same string, escaped */
     assert_string_equal(a, b);
-    redact_value(r, span("\"bob@example.com\""), b);
+    redact_value(r, fx_json("\"bob@example.com\""), b);
     assert_string_not_equal(a, b);
-    redact_value(r, span("1"), a);
-    redact_value(r, span("\"1\""), b); /* the number and the string differ */
+    redact_value(r, fx_json("1"), a);
+    redact_value(r, fx_json("\"1\""), b); /* the number and the string differ */
     assert_string_not_equal(a, b);
-    redact_value(r, span("\"alice@example.com\""), a);
-    redact_value(o, span("\"alice@example.com\""), b);
+    redact_value(r, fx_json("\"alice@example.com\""), a);
+    redact_value(o, fx_json("\"alice@example.com\""), b);
     assert_string_not_equal(a, b);
     redact_free(r);
     redact_free(o);
@@ -180,9 +173,9 @@ static void test_only_named_columns(void **state)
     /* nothing to redact: the original bytes stay as they are */
     struct buf b;
     buf_init(&b);
-    assert_false(redact_image(r, "public", "orders", &pk, span("{\"id\":1,  \"x\":2}"), &b));
+    assert_false(redact_image(r, "public", "orders", &pk, fx_json("{\"id\":1,  \"x\":2}"), &b));
     /* null stays null */
-    assert_false(redact_image(r, "public", "t", &pk, span("{\"id\":1,\"email\":null}"), &b));
+    assert_false(redact_image(r, "public", "t", &pk, fx_json("{\"id\":1,\"email\":null}"), &b));
     buf_free(&b);
     redact_free(r);
 }
@@ -251,21 +244,13 @@ static void test_output_is_json(void **state)
     redact_free(r);
 }
 
+/* A change to public.<table>, emitted as it commits, handed to the model. */
 static void ingest(struct model *m, const char *op, const char *before, const char *after,
                    int64_t commit_ns, const char *txid, const char *table, int64_t now)
 {
-    struct buf b;
-    buf_init(&b);
-    buf_printf(&b,
-               "{\"type\":\"full\",\"op\":\"%s\",\"before\":%s,\"after\":%s,\"source\":{"
-               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
-               "\"schema\":\"public\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"c\"},"
-               "\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
-               op, before, after, commit_ns / 1000000, commit_ns, txid, table, commit_ns / 1000000,
-               commit_ns);
-    struct cdc_raw raw = {b.data, b.len, 0, NULL, 0, NULL, 0, CDC_TIME_NONE};
-    model_ingest(m, &raw, now);
-    buf_free(&b);
+    fx_ingest_change(
+        m, &(struct fx_change){op, before, after, commit_ns, commit_ns, txid, "public", table},
+        now);
 }
 
 /* A redacted key column: rows stay distinct, a delete finds its row, and no original value is

@@ -2,7 +2,6 @@
  * drawn, and in which nothing from the data can become markup or a control character. */
 #include "config.h"
 
-#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,24 +15,26 @@
 #include <cmocka.h>
 
 #include "buf.h"
+#include "fixture.h"
 #include "model.h"
 #include "report-html.h"
 
 #define BASE_MS INT64_C(1705318200000)
 
+/* A change to public.<table>, emitted 40 ms after its commit, arriving 20 ms before `now`. */
 static void ingest(struct model *m, const char *table, const char *op, const char *before,
                    const char *after, int64_t commit_ms, const char *txid, int64_t now)
 {
     struct buf b;
     int64_t ns = commit_ms * 1000000;
     buf_init(&b);
-    buf_printf(&b,
-               "{\"type\":\"full\",\"op\":\"%s\",\"before\":%s,\"after\":%s,\"source\":{"
-               "\"version\":\"1.0\",\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 ",\"txId\":\"%s\","
-               "\"schema\":\"public\",\"table\":\"%s\",\"db\":\"postgres\",\"cluster\":\"c\"},"
-               "\"ts_ms\":%" PRId64 ",\"ts_ns\":%" PRId64 "}",
-               op, before, after, commit_ms, ns, txid, table, commit_ms + 40, ns + 40000000);
-    struct cdc_raw raw = {b.data, b.len, 0, "1", 1, "pk", 2, now - 20};
+    fx_record(&b, &(struct fx_change){op, before, after, ns, ns + 40000000, txid, "public", table});
+    struct cdc_raw raw = fx_raw(b.data, b.len);
+    raw.seq = "1";
+    raw.seq_len = 1;
+    raw.pkey = "pk";
+    raw.pkey_len = 2;
+    raw.arrival_ms = now - 20;
     model_ingest(m, &raw, now);
     buf_free(&b);
 }

@@ -15,11 +15,10 @@
 #include <cmocka.h>
 
 #include "change.h"
+#include "fixture.h"
 #include "jscan.h"
 #include "pk.h"
 #include "rowstore.h"
-
-#define SEQ_TEXT "49590338271490256608559692538361571095921575989136588898"
 
 /* Applies one change. The image is copied through a scratch buffer that is wiped afterwards,
  * so a store that kept a pointer to it would be caught. */
@@ -47,38 +46,14 @@ static struct rs_result put(struct rowstore *rs, struct rs_table *t, const char 
         c.image.n = strlen(imgbuf);
     }
     c.shard = 2;
-    c.seq = SEQ_TEXT;
-    c.seq_len = strlen(SEQ_TEXT);
+    c.seq = FX_SEQ;
+    c.seq_len = strlen(FX_SEQ);
     c.arrival_ms = now - 5;
     r = rowstore_apply(rs, t, &c, now);
     memset(keybuf, '#', sizeof keybuf);
     memset(imgbuf, '#', sizeof imgbuf);
     memset(txbuf, '#', sizeof txbuf);
     return r;
-}
-
-static const struct rs_row *find(const struct rs_table *t, const char *key)
-{
-    struct jspan k = {key, strlen(key)};
-    return rs_table_find(t, k);
-}
-
-static void assert_image(const struct rs_table *t, const char *key, const char *want)
-{
-    const struct rs_row *r = find(t, key);
-    struct jspan img;
-    if (!r)
-        fail_msg("no row for %s", key);
-    img = rs_row_image(r);
-    if (!want) {
-        assert_false(rs_row_live(r));
-        assert_null(img.p);
-        return;
-    }
-    assert_true(rs_row_live(r));
-    assert_non_null(img.p);
-    if (img.n != strlen(want) || memcmp(img.p, want, img.n) != 0)
-        fail_msg("row %s is <%.*s>, want <%s>", key, (int)img.n, img.p, want);
 }
 
 #define ASSERT_RESULT(res, out, k)                                                                 \
@@ -105,14 +80,14 @@ static void test_kinds(void **state)
                   CDC_UPDATE);
     ASSERT_RESULT(put(rs, t, "[1]", CDC_OP_OTHER, 40, "t4", "{\"id\":1,\"v\":4}", 4), RS_APPLIED,
                   CDC_UPSERT);
-    assert_image(t, "[1]", "{\"id\":1,\"v\":4}");
+    FX_ASSERT_ROW(t, "[1]", "{\"id\":1,\"v\":4}");
     ASSERT_RESULT(put(rs, t, "[1]", CDC_OP_DELETE, 50, "t5", NULL, 5), RS_APPLIED, CDC_DELETE);
-    assert_image(t, "[1]", NULL);
+    FX_ASSERT_ROW(t, "[1]", NULL);
     /* A newer insert after the delete resurrects the row, counted as an insert. */
     ASSERT_RESULT(put(rs, t, "[1]", CDC_OP_CREATE, 60, "t6", "{\"id\":1,\"v\":6}", 6), RS_APPLIED,
                   CDC_INSERT);
-    assert_image(t, "[1]", "{\"id\":1,\"v\":6}");
-    assert_int_equal(rs_row_changes(find(t, "[1]")), 6);
+    FX_ASSERT_ROW(t, "[1]", "{\"id\":1,\"v\":6}");
+    assert_int_equal(rs_row_changes(fx_row(t, "[1]")), 6);
 
     /* Unseen keys: u is an update, d a delete (a tombstone), anything else an upsert. */
     ASSERT_RESULT(put(rs, t, "[2]", CDC_OP_UPDATE, 10, "t1", "{\"id\":2}", 7), RS_APPLIED,
@@ -124,13 +99,13 @@ static void test_kinds(void **state)
     ASSERT_RESULT(put(rs, t, "[3]", CDC_OP_DELETE, 20, "t2", NULL, 10), RS_APPLIED, CDC_DELETE);
     ASSERT_RESULT(put(rs, t, "[3]", CDC_OP_UPDATE, 30, "t3", "{\"id\":3}", 11), RS_APPLIED,
                   CDC_UPDATE);
-    assert_image(t, "[3]", "{\"id\":3}");
+    FX_ASSERT_ROW(t, "[3]", "{\"id\":3}");
 
     assert_int_equal(rs_table_live(t), 4);
     assert_int_equal(rs_table_tombstones(t), 0);
     assert_int_equal(rowstore_stats(rs)->keys, 4);
     assert_int_equal(rowstore_stats(rs)->live, 4);
-    assert_null(find(t, "[5]"));
+    assert_null(fx_row(t, "[5]"));
     rowstore_free(rs);
 }
 
@@ -146,7 +121,7 @@ static void test_duplicates(void **state)
     for (int i = 0; i < 5; i++)
         ASSERT_OUTCOME(put(rs, t, "[7]", CDC_OP_CREATE, 100, "ffthunp5", "{\"id\":7}", 2 + i),
                        RS_DUPLICATE);
-    r = find(t, "[7]");
+    r = fx_row(t, "[7]");
     assert_int_equal(rs_row_changes(r), 1);
     assert_true(rs_row_changed_ms(r) == 1); /* a redelivery is not a change */
     assert_true(rs_row_commit_ns(r) == 100);
@@ -174,10 +149,10 @@ static void test_reordering(void **state)
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_UPDATE, 200, "b", "{\"v\":200}", 2), RS_STALE);
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_CREATE, 100, "a", "{\"v\":100}", 3), RS_STALE);
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_DELETE, 250, "d", NULL, 4), RS_STALE);
-    assert_image(t, "[1]", "{\"v\":300}");
-    assert_true(rs_row_commit_ns(find(t, "[1]")) == 300);
-    assert_string_equal(rs_row_txid(find(t, "[1]")), "c");
-    assert_int_equal(rs_row_changes(find(t, "[1]")), 4);
+    FX_ASSERT_ROW(t, "[1]", "{\"v\":300}");
+    assert_true(rs_row_commit_ns(fx_row(t, "[1]")) == 300);
+    assert_string_equal(rs_row_txid(fx_row(t, "[1]")), "c");
+    assert_int_equal(rs_row_changes(fx_row(t, "[1]")), 4);
     /* Commit times far apart, beyond double precision. */
     ASSERT_OUTCOME(
         put(rs, t, "[2]", CDC_OP_UPDATE, INT64_C(1705318200000000001), "a", "{\"v\":1}", 5),
@@ -185,7 +160,7 @@ static void test_reordering(void **state)
     ASSERT_OUTCOME(
         put(rs, t, "[2]", CDC_OP_UPDATE, INT64_C(1705318200000000000), "z", "{\"v\":0}", 6),
         RS_STALE);
-    assert_image(t, "[2]", "{\"v\":1}");
+    FX_ASSERT_ROW(t, "[2]", "{\"v\":1}");
     rowstore_free(rs);
 }
 
@@ -201,17 +176,17 @@ static void test_tombstone_blocks_resurrection(void **state)
     ASSERT_OUTCOME(put(rs, t, "[1001,42]", CDC_OP_UPDATE, 20, "b", "{\"q\":2}", 3), RS_STALE);
     ASSERT_OUTCOME(put(rs, t, "[1001,42]", CDC_OP_OTHER, 29, "b2", "{\"q\":3}", 4), RS_STALE);
     ASSERT_OUTCOME(put(rs, t, "[1001,42]", CDC_OP_CREATE, 25, "b3", "{\"q\":4}", 5), RS_STALE);
-    assert_image(t, "[1001,42]", NULL);
+    FX_ASSERT_ROW(t, "[1001,42]", NULL);
     assert_int_equal(rs_table_tombstones(t), 1);
     assert_int_equal(rs_table_live(t), 0);
     /* A delete for a key never seen leaves a tombstone that blocks an older insert too. */
     ASSERT_OUTCOME(put(rs, t, "[1001,43]", CDC_OP_DELETE, 50, "e", NULL, 6), RS_APPLIED);
     ASSERT_OUTCOME(put(rs, t, "[1001,43]", CDC_OP_CREATE, 40, "d", "{\"q\":5}", 7), RS_STALE);
-    assert_image(t, "[1001,43]", NULL);
+    FX_ASSERT_ROW(t, "[1001,43]", NULL);
     /* Only a newer write resurrects. */
     ASSERT_RESULT(put(rs, t, "[1001,42]", CDC_OP_CREATE, 31, "f", "{\"q\":6}", 8), RS_APPLIED,
                   CDC_INSERT);
-    assert_image(t, "[1001,42]", "{\"q\":6}");
+    FX_ASSERT_ROW(t, "[1001,42]", "{\"q\":6}");
     assert_int_equal(rs_table_tombstones(t), 1);
     assert_int_equal(rs_table_live(t), 1);
     rowstore_free(rs);
@@ -250,9 +225,9 @@ static void test_ties_broken_by_txid(void **state)
             struct rs_result r = put(rs, t, "[1]", ch[k].op, 500, ch[k].txid, ch[k].image, i);
             assert_int_not_equal(r.outcome, RS_DUPLICATE);
         }
-        assert_image(t, "[1]", "{\"v\":\"z\"}");
-        assert_string_equal(rs_row_txid(find(t, "[1]")), "zzz");
-        assert_int_equal(rs_row_changes(find(t, "[1]")), 4);
+        FX_ASSERT_ROW(t, "[1]", "{\"v\":\"z\"}");
+        assert_string_equal(rs_row_txid(fx_row(t, "[1]")), "zzz");
+        assert_int_equal(rs_row_changes(fx_row(t, "[1]")), 4);
         rowstore_free(rs);
     }
     /* A delete in a tie: the larger txId wins, in both orders. */
@@ -266,7 +241,7 @@ static void test_ties_broken_by_txid(void **state)
             put(rs, t, "[9]", CDC_OP_UPDATE, 7, "a", "{\"v\":1}", 1);
             put(rs, t, "[9]", CDC_OP_DELETE, 7, "b", NULL, 2);
         }
-        assert_image(t, "[9]", NULL);
+        FX_ASSERT_ROW(t, "[9]", NULL);
         rowstore_free(rs);
     }
 }
@@ -288,8 +263,8 @@ static void test_old_redelivery_is_duplicate(void **state)
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_UPDATE, 15, "x", "{\"v\":15}", 7), RS_DUPLICATE);
     /* Same commit time as a seen version but another txId: a distinct (stale) change. */
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_UPDATE, 20, "a", "{\"v\":21}", 8), RS_STALE);
-    assert_image(t, "[1]", "{\"v\":30}");
-    assert_int_equal(rs_row_changes(find(t, "[1]")), 5);
+    FX_ASSERT_ROW(t, "[1]", "{\"v\":30}");
+    assert_int_equal(rs_row_changes(fx_row(t, "[1]")), 5);
     rowstore_free(rs);
 }
 
@@ -318,7 +293,7 @@ static void test_old_redelivery_deep_history(void **state)
         snprintf(tx, sizeof tx, "tx%03d", i);
         ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_UPDATE, 1000 + i, tx, "{}", 500 + i), RS_DUPLICATE);
     }
-    assert_int_equal(rs_row_changes(find(t, "[1]")), 200);
+    assert_int_equal(rs_row_changes(fx_row(t, "[1]")), 200);
     rowstore_free(rs);
 
     /* Once the shared log has moved on, an old version is no longer known: stale. */
@@ -344,7 +319,7 @@ static void test_version_history(void **state)
     (void)state;
     assert_int_equal(rowstore_limits(rs)->versions, 3);
     put(rs, t, "[1]", CDC_OP_CREATE, 10, "tx-a", "{\"v\":1}", 1000);
-    n = rs_row_versions(rs, find(t, "[1]"), v, 8);
+    n = rs_row_versions(rs, fx_row(t, "[1]"), v, 8);
     assert_int_equal(n, 1);
     assert_true(v[0].commit_ns == 10);
     assert_int_equal(v[0].op, CDC_OP_CREATE);
@@ -353,14 +328,14 @@ static void test_version_history(void **state)
     assert_int_equal(v[0].shard, 2);
     assert_true(v[0].seen_ms == 1000);
     assert_true(v[0].arrival_ms == 995);
-    assert_string_equal(v[0].seq, SEQ_TEXT);
+    assert_string_equal(v[0].seq, FX_SEQ);
 
     put(rs, t, "[1]", CDC_OP_UPDATE, 20, "tx-b", "{\"v\":2}", 1001);
     put(rs, t, "[1]", CDC_OP_UPDATE, 20, "tx-b", "{\"v\":2}", 1002); /* redelivery */
     put(rs, t, "[1]", CDC_OP_UPDATE, 15, "tx-c", "{\"v\":3}", 1003); /* late */
     put(rs, t, "[2]", CDC_OP_CREATE, 5, "other", "{\"v\":9}", 1004); /* another key */
     /* Newest first, with marks, at most `versions` entries whatever max says. */
-    n = rs_row_versions(rs, find(t, "[1]"), v, 8);
+    n = rs_row_versions(rs, fx_row(t, "[1]"), v, 8);
     assert_int_equal(n, 3);
     assert_int_equal(v[0].mark, RS_STALE);
     assert_true(v[0].commit_ns == 15);
@@ -371,10 +346,10 @@ static void test_version_history(void **state)
     assert_int_equal(v[2].mark, RS_APPLIED);
     assert_true(v[2].commit_ns == 20);
     assert_int_equal(v[2].op, CDC_OP_UPDATE);
-    n = rs_row_versions(rs, find(t, "[1]"), v, 2);
+    n = rs_row_versions(rs, fx_row(t, "[1]"), v, 2);
     assert_int_equal(n, 2);
     assert_int_equal(v[0].mark, RS_STALE);
-    n = rs_row_versions(rs, find(t, "[2]"), v, 8);
+    n = rs_row_versions(rs, fx_row(t, "[2]"), v, 8);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].txid, "other");
 
@@ -397,7 +372,7 @@ static void test_version_history(void **state)
         c.seq = seq;
         c.seq_len = CDC_SEQ_MAX;
         rowstore_apply(rs, t, &c, 2000);
-        assert_int_equal(rs_row_versions(rs, find(t, "[3]"), v, 8), 1);
+        assert_int_equal(rs_row_versions(rs, fx_row(t, "[3]"), v, 8), 1);
         sl = strlen(v[0].seq);
         assert_true(sl > 8 && sl < CDC_SEQ_MAX);
         assert_memory_equal(v[0].seq + sl - 8, seq + CDC_SEQ_MAX - 8, 8);
@@ -421,13 +396,13 @@ static void test_history_log_wraps(void **state)
         put(rs, t, key, CDC_OP_CREATE, i, "kx", "{}", i);
     }
     /* Key 0's only entry was overwritten. */
-    assert_int_equal(rs_row_versions(rs, find(t, "[0]"), v, 8), 0);
+    assert_int_equal(rs_row_versions(rs, fx_row(t, "[0]"), v, 8), 0);
     put(rs, t, "[0]", CDC_OP_UPDATE, 50, "k0b", "{}", 30);
-    assert_int_equal(rs_row_versions(rs, find(t, "[0]"), v, 8), 1);
+    assert_int_equal(rs_row_versions(rs, fx_row(t, "[0]"), v, 8), 1);
     assert_string_equal(v[0].txid, "k0b");
     for (int i = 0; i < 30; i++)
         put(rs, t, "[0]", CDC_OP_UPDATE, 100 + i, "k0c", "{}", 40 + i);
-    assert_int_equal(rs_row_versions(rs, find(t, "[0]"), v, 8), 4);
+    assert_int_equal(rs_row_versions(rs, fx_row(t, "[0]"), v, 8), 4);
     for (int i = 0; i < 4; i++)
         assert_true(v[i].commit_ns == 129 - i);
     rowstore_free(rs);
@@ -488,7 +463,7 @@ static bool has_key(const struct rs_table *t, int id)
 {
     char key[16];
     snprintf(key, sizeof key, "[%d]", id);
-    return find(t, key) != NULL;
+    return fx_row(t, key) != NULL;
 }
 
 static void test_eviction(void **state)
@@ -673,13 +648,6 @@ static void test_stats(void **state)
     rowstore_free(rs);
 }
 
-static struct jspan jobj(const char *s)
-{
-    struct jspan v;
-    assert_true(jscan_validate(s, strlen(s), &v, NULL));
-    return v;
-}
-
 /* Re-keying: rows move to their new keys; rows that now share a key merge by last write wins. */
 static void test_rekey(void **state)
 {
@@ -700,31 +668,31 @@ static void test_rekey(void **state)
     put(rs, t, "[4,1]", CDC_OP_CREATE, 30, "e", "{\"carrier_id\":1,\"s\":\"no id\"}", 5);
     assert_int_equal(rowstore_stats(rs)->keys, 5);
 
-    assert_true(pk_learn(&def, jobj("{\"shipment_id\":1}")));
+    assert_true(pk_learn(&def, fx_json("{\"shipment_id\":1}")));
     rowstore_rekey(rs, t, &def);
     /* [1,7] and [1,8] are both shipment 1: the newer (commit 20) wins. */
-    assert_image(t, "[1]", "{\"shipment_id\":1,\"carrier_id\":8,\"s\":\"z\"}");
-    assert_true(rs_row_commit_ns(find(t, "[1]")) == 20);
-    assert_image(t, "[2]", "{\"shipment_id\":2,\"carrier_id\":7,\"s\":\"y\"}");
-    assert_null(find(t, "[1,7]"));
-    assert_null(find(t, "[1,8]"));
-    assert_null(find(t, "[2,7]"));
+    FX_ASSERT_ROW(t, "[1]", "{\"shipment_id\":1,\"carrier_id\":8,\"s\":\"z\"}");
+    assert_true(rs_row_commit_ns(fx_row(t, "[1]")) == 20);
+    FX_ASSERT_ROW(t, "[2]", "{\"shipment_id\":2,\"carrier_id\":7,\"s\":\"y\"}");
+    assert_null(fx_row(t, "[1,7]"));
+    assert_null(fx_row(t, "[1,8]"));
+    assert_null(fx_row(t, "[2,7]"));
     /* Rows without the new key columns keep their old key. */
-    assert_image(t, "[3,9]", NULL);
-    assert_image(t, "[4,1]", "{\"carrier_id\":1,\"s\":\"no id\"}");
+    FX_ASSERT_ROW(t, "[3,9]", NULL);
+    FX_ASSERT_ROW(t, "[4,1]", "{\"carrier_id\":1,\"s\":\"no id\"}");
     assert_int_equal(rowstore_stats(rs)->keys, 4);
     assert_int_equal(rowstore_stats(rs)->live, 3);
     assert_int_equal(rowstore_stats(rs)->tombstones, 1);
     assert_int_equal(rs_table_live(t), 3);
     /* History follows the row. */
-    assert_int_equal(rs_row_versions(rs, find(t, "[2]"), v, 8), 1);
+    assert_int_equal(rs_row_versions(rs, fx_row(t, "[2]"), v, 8), 1);
     assert_string_equal(v[0].txid, "b");
     /* New changes land on the new keys, and old versions are still recognised. */
     ASSERT_OUTCOME(put(rs, t, "[2]", CDC_OP_CREATE, 15, "b", "{\"shipment_id\":2}", 6),
                    RS_DUPLICATE);
     ASSERT_RESULT(put(rs, t, "[2]", CDC_OP_DELETE, 40, "f", NULL, 7), RS_APPLIED, CDC_DELETE);
     ASSERT_OUTCOME(put(rs, t, "[1]", CDC_OP_UPDATE, 12, "g", "{\"shipment_id\":1}", 8), RS_STALE);
-    assert_image(t, "[1]", "{\"shipment_id\":1,\"carrier_id\":8,\"s\":\"z\"}");
+    FX_ASSERT_ROW(t, "[1]", "{\"shipment_id\":1,\"carrier_id\":8,\"s\":\"z\"}");
     /* Recency order survives: newest first. */
     {
         const struct rs_row *r = rs_table_newest(t);
@@ -750,9 +718,9 @@ static void test_rekey_merge_order(void **state)
             put(rs, t, "[\"a\",2]", CDC_OP_CREATE, 40, "y", "{\"k\":\"a\",\"n\":2}", 1);
             put(rs, t, "[\"a\",1]", CDC_OP_CREATE, 50, "x", "{\"k\":\"a\",\"n\":1}", 2);
         }
-        assert_true(pk_learn(&def, jobj("{\"k\":\"a\"}")));
+        assert_true(pk_learn(&def, fx_json("{\"k\":\"a\"}")));
         rowstore_rekey(rs, t, &def);
-        assert_image(t, "[\"a\"]", "{\"k\":\"a\",\"n\":1}");
+        FX_ASSERT_ROW(t, "[\"a\"]", "{\"k\":\"a\",\"n\":1}");
         assert_int_equal(rowstore_stats(rs)->keys, 1);
         assert_int_equal(rs_table_live(t), 1);
         rowstore_free(rs);

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "backoff.h"
+#include "rng.h"
 #include "shardplan.h"
 
 static struct shardplan *plan_latest(void)
@@ -204,16 +205,8 @@ struct sim_shard {
 struct sim {
     struct sim_shard shard[SIM_SHARDS];
     unsigned n;
-    uint64_t rng;
+    uint64_t rng; /* splitmix64's state (rng.h) */
 };
-
-static uint64_t sim_rand(struct sim *s)
-{
-    uint64_t z = (s->rng += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
 
 static unsigned sim_new_shard(struct sim *s, int p0, int p1)
 {
@@ -237,9 +230,9 @@ static void sim_build(struct sim *s, uint64_t seed)
     for (unsigned key = 0; key < SIM_KEYS; key++)
         home[key] = open[key % nopen];
     for (unsigned step = 0; step < 400; step++) {
-        unsigned r = (unsigned)(sim_rand(s) % 100);
+        unsigned r = (unsigned)(rng_splitmix64(&s->rng) % 100);
         if (r < 3 && s->n + 2 <= SIM_SHARDS && nopen < 8) { /* split */
-            unsigned k = (unsigned)(sim_rand(s) % nopen), parent = open[k];
+            unsigned k = (unsigned)(rng_splitmix64(&s->rng) % nopen), parent = open[k];
             unsigned c0 = sim_new_shard(s, (int)parent, -1), c1 = sim_new_shard(s, (int)parent, -1);
             open[k] = c0;
             open[nopen++] = c1;
@@ -255,7 +248,7 @@ static void sim_build(struct sim *s, uint64_t seed)
                 if (home[key] == a || home[key] == b)
                     home[key] = c;
         } else {
-            unsigned key = (unsigned)(sim_rand(s) % SIM_KEYS);
+            unsigned key = (unsigned)(rng_splitmix64(&s->rng) % SIM_KEYS);
             struct sim_shard *sh = &s->shard[home[key]];
             if (sh->nrec < SIM_RECORDS) {
                 sh->key[sh->nrec] = key;
@@ -311,7 +304,7 @@ static void sim_read(uint64_t seed)
     for (unsigned round = 0; round < 100000; round++) {
         unsigned i;
         enum shardplan_start st;
-        if (sim_rand(&s) % 40 == 0 && listed < s.n)
+        if (rng_splitmix64(&s.rng) % 40 == 0 && listed < s.n)
             sim_list(&s, p, plan_of, ++listed, false);
         while (shardplan_next(p, &i, &st) == SP_START)
             assert_int_equal(st, SP_START_TRIM_HORIZON);
@@ -322,11 +315,12 @@ static void sim_read(uint64_t seed)
                 active[nactive++] = k;
         if (nactive == 0)
             break;
-        struct sim_shard *sh = &s.shard[active[sim_rand(&s) % nactive]];
+        struct sim_shard *sh = &s.shard[active[rng_splitmix64(&s.rng) % nactive]];
         unsigned pi = (unsigned)plan_of[sh - s.shard];
-        if (sim_rand(&s) % 5 == 0 && sh->read_upto > 0) /* a re-read of up to 5 records */
-            sh->read_upto -= (unsigned)(sim_rand(&s) % (sh->read_upto < 5 ? sh->read_upto : 5)) + 1;
-        unsigned batch = (unsigned)(sim_rand(&s) % 4) + 1;
+        if (rng_splitmix64(&s.rng) % 5 == 0 && sh->read_upto > 0) /* a re-read of up to 5 records */
+            sh->read_upto -=
+                (unsigned)(rng_splitmix64(&s.rng) % (sh->read_upto < 5 ? sh->read_upto : 5)) + 1;
+        unsigned batch = (unsigned)(rng_splitmix64(&s.rng) % 4) + 1;
         for (unsigned b = 0; b < batch && sh->read_upto < sh->nrec; b++, sh->read_upto++) {
             unsigned r = sh->read_upto;
             seq_of((unsigned)(sh - s.shard), r, seq, sizeof seq);
@@ -338,7 +332,7 @@ static void sim_read(uint64_t seed)
                          sh->key[r], sh->version[r], fed_version[sh->key[r]]);
             fed_version[sh->key[r]] = sh->version[r];
         }
-        if (sh->read_upto == sh->nrec && sim_rand(&s) % 2) {
+        if (sh->read_upto == sh->nrec && rng_splitmix64(&s.rng) % 2) {
             /* the closing read names the children; closed only if no child is still open
              * for writing: a shard with children is closed, an open one keeps its records */
             bool has_child = false;
