@@ -192,6 +192,7 @@ struct model *model_new(const struct model_config *cfg, int64_t now_ms)
     series_init(&m->records_per_s);
     series_init(&m->undecodable_per_s);
     events_init(&m->events);
+    series_init(&m->throttles_per_s);
     m->record_size_limit = MODEL_DEFAULT_RECORD_LIMIT;
     m->started_ms = now_ms;
     snprintf(m->source, sizeof m->source, "none");
@@ -680,6 +681,7 @@ void model_tick(struct model *m, int64_t now_ms)
         metrics_tick(&m->tables[i]->m, now_ms);
     metrics_tick(&m->all, now_ms);
     note_undecodable(m, now_ms);
+    model_shard_tick(m, now_ms);
 }
 
 void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, const char *text,

@@ -134,6 +134,8 @@ struct model {
     struct series undecodable_per_s;     /* records counted under a decode reason */
     struct events events;                /* what happened, for the Events screen and the reports */
     bool undecodable_logged[DERR_COUNT]; /* the first record of each reason is in the log */
+    struct series throttles_per_s;       /* throttled calls, all shards */
+    bool throttle_storm;                 /* a throttling storm is on (model-shard.c) */
     struct dlq_state dlq;
     uint64_t record_size_limit; /* bytes */
     char source[256];           /* what is being read, for headers and snapshots */
@@ -185,6 +187,27 @@ struct model_table *model_table_find(const struct model *m, const char *schema, 
  * the model's thresholds, record size limit and latency window. */
 void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,
                    int64_t cursor_ms, struct readout *out);
+
+/* Readers report what they do (model-shard.c): a call sent (op names it), answered well (how far
+ * behind, -1 unknown), or failed (throttled, or an error: hard for credentials and permissions),
+ * a shard started, waiting for its parents, or closed (drained: read to its end; children names
+ * the shards that follow it). The model keeps states with their times and logs the events. */
+void model_shard_call_begin(struct model *m, unsigned shard, const char *op, int64_t now_ms);
+void model_shard_ok(struct model *m, unsigned shard, int64_t now_ms, int64_t behind_ms);
+/* A call answered with nothing to report (e.g. an iterator expired after a pause). */
+void model_shard_answered(struct model *m, unsigned shard, int64_t now_ms);
+void model_shard_failed(struct model *m, unsigned shard, int64_t now_ms, bool throttled, bool hard,
+                        const char *text);
+void model_shard_started(struct model *m, unsigned shard, int64_t now_ms);
+void model_shard_waiting(struct model *m, unsigned shard, int64_t now_ms);
+void model_shard_closed(struct model *m, unsigned shard, int64_t now_ms, bool drained,
+                        const char *children);
+/* Decides stalls (a call pending longer than the stall threshold or ten times its usual time)
+ * and throttling storms; model_tick calls it. */
+void model_shard_tick(struct model *m, int64_t now_ms);
+/* How far behind the shard is at now_ms: exact while its reader answers, else a lower bound
+ * (*exact false); -1 when never known. */
+int64_t model_shard_behind(const struct shard *s, int64_t now_ms, bool *exact);
 
 /* Decodes and applies one raw record. Never fails: problems are counted. */
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms);

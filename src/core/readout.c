@@ -3,6 +3,8 @@
 
 #include "readout.h"
 
+#include "model.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -284,4 +286,36 @@ void readout_fill(const struct metrics *mt, const struct readout_thresholds *th,
     }
     readout_size(mt, th, limit, &out->size);
     readout_freshness(mt, th, out);
+}
+
+/* A reader more than 10 s behind the tip is late; more than 5 minutes, far behind. */
+#define READOUT_BEHIND_WARN_MS 10000
+#define READOUT_BEHIND_BAD_MS  300000
+
+static enum readout_level readout_state_level(enum shard_state s)
+{
+    switch (s) {
+    case SHARD_ERROR:
+    case SHARD_STALLED:
+        return LEVEL_BAD;
+    case SHARD_BACKOFF:
+        return LEVEL_WARN;
+    default:
+        return LEVEL_OK;
+    }
+}
+
+void readout_shard(const struct shard *s, int64_t now_ms, struct readout_shard *out)
+{
+    memset(out, 0, sizeof *out);
+    out->state = shard_state_shown(s, &out->since_ms);
+    out->level = readout_state_level(out->state);
+    out->calls_per_s = series_rate(&s->calls_per_s, now_ms, 10);
+    out->read_per_s = series_rate(&s->rec_per_s, now_ms, 1);
+    out->bytes_per_s = series_rate(&s->bytes_per_s, now_ms, 1);
+    out->behind_ms = model_shard_behind(s, now_ms, &out->behind_exact);
+    out->behind_level = out->behind_ms >= READOUT_BEHIND_BAD_MS    ? LEVEL_BAD
+                        : out->behind_ms >= READOUT_BEHIND_WARN_MS ? LEVEL_WARN
+                                                                   : LEVEL_OK;
+    out->pending_ms = s->call_since_ms ? now_ms - s->call_since_ms : 0;
 }

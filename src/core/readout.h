@@ -14,6 +14,7 @@
 
 #include "change.h"
 #include "metrics.h"
+#include "shard.h"
 
 enum readout_level { LEVEL_OK, LEVEL_WARN, LEVEL_BAD, LEVEL_COUNT };
 
@@ -87,6 +88,21 @@ struct readout {
  * (0: now). limit is the stream's maximum record size, window_ms the latency window. */
 void readout_fill(const struct metrics *mt, const struct readout_thresholds *th, uint64_t limit,
                   int64_t window_ms, int64_t now_ms, int64_t cursor_ms, struct readout *out);
+
+/* One shard's reader at one moment: what the Shards screen, the Overview and the JSON show. */
+struct readout_shard {
+    enum shard_state state; /* as shown: "stalled" while a call hangs */
+    int64_t since_ms;       /* when that state began (0 unknown) */
+    enum readout_level level;
+    double calls_per_s; /* GetRecords calls, over 10 s (the read budget) */
+    double read_per_s;  /* records read per second, over 1 s: reader throughput */
+    double bytes_per_s; /* over 1 s */
+    int64_t behind_ms;  /* how far behind the tip; -1 never known */
+    bool behind_exact;  /* false: a lower bound (the reader is not answering) */
+    enum readout_level behind_level;
+    int64_t pending_ms; /* the call in flight has waited this long (0 none) */
+};
+void readout_shard(const struct shard *s, int64_t now_ms, struct readout_shard *out);
 
 /* The rate seconds: 1, 10, 60. */
 int readout_rate_secs(int i);

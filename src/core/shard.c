@@ -11,6 +11,7 @@
 static const char *const shard_state_names[SHARD_STATE_COUNT] = {
     [SHARD_PENDING] = "pending", [SHARD_READING] = "reading", [SHARD_LATEST] = "latest",
     [SHARD_BACKOFF] = "backoff", [SHARD_CLOSED] = "closed",   [SHARD_ERROR] = "error",
+    [SHARD_STALLED] = "stalled",
 };
 
 const char *shard_state_name(enum shard_state s)
@@ -18,6 +19,20 @@ const char *shard_state_name(enum shard_state s)
     if ((unsigned)s >= SHARD_STATE_COUNT)
         return "?";
     return shard_state_names[s];
+}
+
+enum shard_state shard_state_shown(const struct shard *s, int64_t *since_ms)
+{
+    if (s->stalled) {
+        *since_ms = s->stalled_since_ms;
+        return SHARD_STALLED;
+    }
+    if (s->failing_since_ms && (s->state == SHARD_ERROR || s->state == SHARD_BACKOFF)) {
+        *since_ms = s->failing_since_ms;
+        return s->state;
+    }
+    *since_ms = s->state_since_ms;
+    return s->state;
 }
 
 /* FNV-1a: the suffix must be the same in every run, so that a recording made of a replay, or

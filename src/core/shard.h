@@ -20,6 +20,7 @@ enum shard_state {
     SHARD_BACKOFF, /* waiting after a throttle or an error */
     SHARD_CLOSED,  /* closed and fully drained */
     SHARD_ERROR,   /* failing; retrying */
+    SHARD_STALLED, /* a call pending far longer than usual (shown; the reader's own state stays) */
     SHARD_STATE_COUNT
 };
 
@@ -50,6 +51,7 @@ struct shard {
     int64_t behind_at_ms;     /* when millis_behind was last known; 0 never */
     int64_t failing_since_ms; /* first failure of the current run of failures; 0 when fine */
     bool stalled;             /* a call pending far longer than usual (model_tick decides) */
+    int64_t stalled_since_ms; /* when the stalled call was sent */
     unsigned index;           /* its place in the model's shard table */
     /* The "(other shards)" bucket: records of every shard id beyond the cap (model.h) */
     bool other;
@@ -58,6 +60,9 @@ struct shard {
 };
 
 const char *shard_state_name(enum shard_state s); /* "pending", "reading", ... */
+/* The state to show: "stalled" while a call hangs, else the reader's own; *since_ms is when it
+ * began (for errors, the first failure of the run of them). */
+enum shard_state shard_state_shown(const struct shard *s, int64_t *since_ms);
 
 /* The form in which an id is stored and compared: the id itself when it fits SHARD_ID_MAX bytes;
  * otherwise its first bytes (cut between UTF-8 sequences), "~" and 16 hex digits of a hash of the

@@ -102,14 +102,13 @@ static void shard_poll(struct demo *d, struct demo_shard *sh, int64_t now_ms, bo
     /* unpaced, each batch is one call per shard it read from; paced, calls keep their own beat */
     if (behind ? sh->batch_records == 0 : now_ms < sh->next_poll_ms)
         return;
-    struct shard *s = d->m->shards[sh->model_index];
-    s->calls++;
-    series_add(&s->calls_per_s, now_ms, 1);
+    int64_t lag;
     if (behind) /* reading a backlog: as far behind as the last record read */
-        s->millis_behind = now_ms > sh->last_arrival_ms ? now_ms - sh->last_arrival_ms : 0;
+        lag = now_ms > sh->last_arrival_ms ? now_ms - sh->last_arrival_ms : 0;
     else
-        s->millis_behind = demo_gen_tip_lag_ms(d->gen);
-    s->state = s->millis_behind > 0 ? SHARD_READING : SHARD_LATEST;
+        lag = demo_gen_tip_lag_ms(d->gen);
+    model_shard_call_begin(d->m, sh->model_index, "GetRecords", now_ms);
+    model_shard_ok(d->m, sh->model_index, now_ms, lag);
     sh->batch_records = 0;
     sh->next_poll_ms = now_ms + demo_gen_poll_gap_ms(d->gen);
 }
@@ -141,13 +140,10 @@ static uint64_t deliver_due(struct demo *d, uint64_t max, int64_t due_ns, int64_
 }
 
 /* Once the limit is reached the stream has nothing more: every reader is at the tip. */
-static void shards_caught_up(struct demo *d)
+static void shards_caught_up(struct demo *d, int64_t now_ms)
 {
-    for (unsigned i = 0; i < d->nshards; i++) {
-        struct shard *s = d->m->shards[d->shards[i].model_index];
-        s->millis_behind = 0;
-        s->state = SHARD_LATEST;
-    }
+    for (unsigned i = 0; i < d->nshards; i++)
+        model_shard_ok(d->m, d->shards[i].model_index, now_ms, 0);
 }
 
 /* After each batch: reader figures, then tell the owner. behind: the batch left records due. */
@@ -159,7 +155,7 @@ static void batch_done(struct demo *d, uint64_t n, int64_t now_ms, bool behind)
         shard_poll(d, &d->shards[i], now_ms, behind);
     if (demo_finished(&d->base)) {
         demo_stop(&d->base);
-        shards_caught_up(d);
+        shards_caught_up(d, now_ms);
     }
     d->m->generation++;
     source_changed(&d->base);

@@ -57,8 +57,11 @@
 #define DEFAULT_LIMIT       1000
 #define MAX_LIMIT           10000
 
-/* Throttles, server and network errors: the ceiling doubles from 1 s up to 30 s. */
+/* Throttles: the ceiling doubles from 1 s up to 30 s, so that production keeps its share. */
 static const struct backoff_policy retry_policy = {.base_s = 1.0, .cap_s = 30.0, .min_s = 0.05};
+/* Network and server errors: capped low, so that reading resumes within seconds of the
+ * endpoint's return. */
+static const struct backoff_policy outage_policy = {.base_s = 0.5, .cap_s = 3.0, .min_s = 0.2};
 
 /* What an active reader is doing (shardplan.h says whether it is waiting, active or done). */
 enum reader_phase {
@@ -171,9 +174,9 @@ static double rand_unit(struct src_kinesis *k)
     return (double)((x * 2685821657736338717ull) >> 11) / 9007199254740992.0;
 }
 
-static double backoff_s(struct src_kinesis *k, unsigned failures)
+static double backoff_s(struct src_kinesis *k, const struct backoff_policy *p, unsigned failures)
 {
-    return backoff_delay(&retry_policy, failures, rand_unit(k));
+    return backoff_delay(p, failures, rand_unit(k));
 }
 
 static double slow_retry_s(struct src_kinesis *k)
@@ -358,34 +361,28 @@ static void reader_set_parents(struct reader *r, const char *parent, const char 
             shardplan_parent(r->k->plan, r->plan, 1));
 }
 
-static void reader_mark_closed(struct reader *r)
+/* children: the shards that follow it, named for the event log ("" when none known). */
+static void reader_mark_closed(struct reader *r, bool drained, const char *children)
 {
-    struct shard *s = shard_of(r);
     r->phase = PH_IDLE;
     free(r->iterator);
     r->iterator = NULL;
     ev_timer_stop(r->k->loop, &r->timer);
-    s->state = SHARD_CLOSED;
-    s->closed_ms = now_ms(r->k);
-    s->millis_behind = 0;
+    model_shard_closed(r->k->base.model, r->idx, now_ms(r->k), drained, children);
     clear_problem(r->k, &r->problem);
-    r->k->base.model->generation++;
 }
 
-static void reader_closed(struct reader *r, bool drained)
+static void reader_closed(struct reader *r, bool drained, const char *children)
 {
     shardplan_closed(r->k->plan, r->plan, drained);
-    reader_mark_closed(r);
+    reader_mark_closed(r, drained, children);
     wake_waiting(r->k);
 }
 
 static void reader_begin(struct reader *r)
 {
-    struct shard *s = shard_of(r);
     r->phase = PH_ITERATOR;
-    s->started_ms = now_ms(r->k);
-    s->state = SHARD_READING;
-    r->k->base.model->generation++;
+    model_shard_started(r->k->base.model, r->idx, now_ms(r->k));
     reader_get_iterator(r);
 }
 
@@ -399,20 +396,21 @@ static void wake_waiting(struct src_kinesis *k)
         return;
     while ((step = shardplan_next(k->plan, &i, &start)) != SP_NOTHING) {
         if (step == SP_SKIP_CLOSED)
-            reader_mark_closed(k->readers[i]);
+            reader_mark_closed(k->readers[i], false, "");
         else
             reader_begin(k->readers[i]);
     }
     /* what still waits shows as pending */
     for (i = 0; i < k->nreaders; i++)
         if (shardplan_phase(k->plan, i) == SP_WAIT)
-            shard_of(k->readers[i])->state = SHARD_PENDING;
+            model_shard_waiting(k->base.model, k->readers[i]->idx, now_ms(k));
 }
 
-static void reader_ok(struct reader *r)
+/* A call answered well; behind_ms is how far behind the tip (-1 when the answer does not say). */
+static void reader_ok(struct reader *r, int64_t behind_ms)
 {
     r->failures = 0;
-    shard_of(r)->last_error[0] = '\0';
+    model_shard_ok(r->k->base.model, r->idx, now_ms(r->k), behind_ms);
     clear_problem(r->k, &r->problem);
 }
 
@@ -424,27 +422,28 @@ static double reader_failed(struct reader *r, const char *op, const struct aws_r
     char text[256];
     enum model_alert level = ALERT_WARN;
     double delay;
+    char shard_text[sizeof s->last_error];
+    bool throttled = res->outcome == AWS_THROTTLED, hard = slow_outcome(res->outcome);
     r->failures++;
-    describe_failure(s->last_error, sizeof s->last_error, op, NULL, res);
+    describe_failure(shard_text, sizeof shard_text, op, NULL, res);
     describe_failure(text, sizeof text, op, s->id, res);
-    if (res->outcome == AWS_THROTTLED) {
-        s->throttles++;
-        s->state = SHARD_BACKOFF;
-        delay = backoff_s(k, r->failures);
-    } else if (slow_outcome(res->outcome)) {
-        s->errors++;
-        s->state = SHARD_ERROR;
+    if (throttled) {
+        delay = backoff_s(k, &retry_policy, r->failures);
+    } else if (hard) {
         level = ALERT_ERROR;
         delay = slow_retry_s(k);
     } else {
-        s->errors++;
-        s->state = SHARD_BACKOFF;
-        delay = backoff_s(k, r->failures);
+        /* the endpoint is away or failing: probe again soon, so that reading follows it back
+         * within seconds */
+        delay = backoff_s(k, &outage_policy, r->failures);
         if (r->failures >= ESCALATE_AFTER && res->outcome != AWS_EXPIRED_ITERATOR)
             level = ALERT_ERROR;
     }
+    if (res->outcome == AWS_EXPIRED_ITERATOR) /* routine after a long pause: not a failure */
+        model_shard_answered(k->base.model, r->idx, now_ms(k));
+    else
+        model_shard_failed(k->base.model, r->idx, now_ms(k), throttled, hard, shard_text);
     raise_problem(k, &r->problem, level, text, res->hint);
-    k->base.model->generation++;
     return delay;
 }
 
@@ -497,7 +496,7 @@ static void iterator_done(void *ctx, const struct aws_result *res)
         /* A closed shard past the retention period: nothing is left to read, and its children
          * must not wait for it. */
         reader_failed(r, "GetShardIterator", res);
-        reader_closed(r, false);
+        reader_closed(r, false, "");
         return;
     }
     if (res->outcome != AWS_OK) {
@@ -514,8 +513,7 @@ static void iterator_done(void *ctx, const struct aws_result *res)
     if (shardplan_start_of(r->k->plan, r->plan) == SP_START_LATEST && !r->latest_at_ms)
         r->latest_at_ms = r->asked_ms;
     r->phase = PH_READING;
-    shard_of(r)->state = SHARD_READING;
-    reader_ok(r);
+    reader_ok(r, -1);
     reader_schedule(r, 0);
 }
 
@@ -525,6 +523,7 @@ static void reader_get_iterator(struct reader *r)
     struct jwrite w;
     struct buf b;
     iterator_request(r, &w, &b);
+    model_shard_call_begin(r->k->base.model, r->idx, "GetShardIterator", now_ms(r->k));
     r->call = send_call(r->k, "GetShardIterator", &w, &b, iterator_done, r, &r->call_pending);
 }
 
@@ -590,7 +589,7 @@ static bool feed_record(struct reader *r, struct jspan rec, int64_t now)
 }
 
 /* Children named by the closing GetRecords; they start once all their parents are drained. */
-static void learn_children(struct reader *r, struct jspan children)
+static void learn_children(struct reader *r, struct jspan children, struct buf *names)
 {
     struct jscan_iter it;
     struct jspan c, parents, p;
@@ -610,6 +609,7 @@ static void learn_children(struct reader *r, struct jspan children)
                     parent[n][0] = '\0';
         }
         reader_set_parents(reader_add(r->k, id, false), parent[0], parent[1]);
+        buf_printf(names, "%s%s", names->len ? ", " : "", id);
     }
 }
 
@@ -636,7 +636,6 @@ static void records_done(void *ctx, const struct aws_result *res)
 {
     struct reader *r = ctx;
     struct src_kinesis *k = r->k;
-    struct shard *s = shard_of(r);
     int64_t now = now_ms(k);
     r->call = NULL;
     r->call_pending = false;
@@ -668,28 +667,29 @@ static void records_done(void *ctx, const struct aws_result *res)
         return;
     }
     records_feed(r, records, now);
-    if (jscan_get(res->reply, "MillisBehindLatest", &behind) && jscan_int64(behind, &millis))
-        s->millis_behind = millis;
-    reader_ok(r);
+    if (!jscan_get(res->reply, "MillisBehindLatest", &behind) || !jscan_int64(behind, &millis) ||
+        millis < 0)
+        millis = -1;
+    reader_ok(r, millis);
     char *it = has_next ? reply_strdup(res->reply, "NextShardIterator") : NULL;
     if (it) {
         free(r->iterator);
         r->iterator = it;
-        s->state = s->millis_behind == 0 ? SHARD_LATEST : SHARD_READING;
         reader_schedule(r, 0);
     } else {
+        struct buf names;
+        buf_init(&names);
         if (jscan_get(res->reply, "ChildShards", &children))
-            learn_children(r, children);
-        reader_closed(r, true);
+            learn_children(r, children, &names);
+        reader_closed(r, true, names.data ? names.data : "");
+        buf_free(&names);
     }
-    k->base.model->generation++;
     source_changed(&k->base);
 }
 
 static void reader_get_records(struct reader *r)
 {
     struct src_kinesis *k = r->k;
-    struct shard *s = shard_of(r);
     struct jwrite w;
     struct buf b;
     buf_init(&b);
@@ -697,8 +697,7 @@ static void reader_get_records(struct reader *r)
     jw_string(&w, "ShardIterator", r->iterator);
     jw_int(&w, "Limit", k->limit);
     r->next_read_at = now_s(k) + k->read_interval_s;
-    s->calls++;
-    series_add(&s->calls_per_s, now_ms(k), 1);
+    model_shard_call_begin(k->base.model, r->idx, "GetRecords", now_ms(k));
     r->call = send_call(k, "GetRecords", &w, &b, records_done, r, &r->call_pending);
 }
 
@@ -796,7 +795,10 @@ static void list_failed(struct src_kinesis *k, const struct aws_result *res)
     free(k->next_token);
     k->next_token = NULL;
     k->npage = 0;
-    double delay = slow ? slow_retry_s(k) : backoff_s(k, k->list_failures);
+    double delay =
+        slow ? slow_retry_s(k)
+             : backoff_s(k, res->outcome == AWS_THROTTLED ? &retry_policy : &outage_policy,
+                         k->list_failures);
     ev_timer_stop(k->loop, &k->list_retry);
     ev_timer_set(&k->list_retry, delay, 0);
     ev_timer_start(k->loop, &k->list_retry);

@@ -483,9 +483,8 @@ static void feed_next(struct replay *r)
     const struct src_replay_line *l = &r->next;
     int64_t now = record_time(r, l);
     unsigned idx = model_shard(r->m, l->shard.data ? l->shard.data : "");
-    struct shard *s = r->m->shards[idx];
-    if (s->state == SHARD_PENDING)
-        s->state = SHARD_READING;
+    if (r->m->shards[idx]->state == SHARD_PENDING)
+        model_shard_started(r->m, idx, now);
     if (now > r->clock_ms)
         r->clock_ms = now;
     struct cdc_raw raw = {
@@ -521,13 +520,9 @@ static void finish(struct replay *r)
     r->running = false;
     replay_stop(&r->base);
     r->done = true;
-    for (unsigned i = 0; i < r->m->nshards; i++) {
-        struct shard *s = r->m->shards[i];
-        if (s->state == SHARD_READING) {
-            s->state = SHARD_LATEST;
-            s->millis_behind = 0;
-        }
-    }
+    for (unsigned i = 0; i < r->m->nshards; i++)
+        if (r->m->shards[i]->state == SHARD_READING)
+            model_shard_ok(r->m, i, r->clock_ms, 0);
     char text[256];
     uint64_t skipped = r->bad_lines + r->truncated;
     int n = snprintf(text, sizeof text, "replay finished: %" PRIu64 " record%s", r->fed,

@@ -108,35 +108,36 @@ static void shards_order_free(struct shard_order *o)
     free(o->depth);
 }
 
-static enum ui_elem shards_state_elem(enum shard_state s)
+static attr_t shards_state_attr(enum shard_state s, enum readout_level level)
 {
-    switch (s) {
-    case SHARD_LATEST:
-        return UI_GOOD;
-    case SHARD_BACKOFF:
-        return UI_WARN;
-    case SHARD_ERROR:
-        return UI_BAD;
-    case SHARD_PENDING:
-    case SHARD_CLOSED:
-        return UI_DIM;
-    default:
-        return UI_NORMAL;
-    }
+    if (s == SHARD_LATEST)
+        return ui_attr(UI_GOOD);
+    if (s == SHARD_PENDING || s == SHARD_CLOSED)
+        return ui_attr(UI_DIM);
+    return ui_level_attr(level);
 }
 
-static char *shards_behind(char *out, size_t len, int64_t ms, enum ui_elem *elem)
+/* "250ms", "2m05s"; a lower bound when the reader is not answering: ">=25s". */
+static char *shards_behind(char *out, size_t len, const struct readout_shard *r)
 {
-    *elem = ms == 0 ? UI_GOOD : ms >= 300000 ? UI_BAD : ms >= 10000 ? UI_WARN : UI_NORMAL;
-    if (ms < 0) {
-        *elem = UI_DIM;
-        snprintf(out, len, "?");
-    } else if (ms < 1000) {
-        snprintf(out, len, "%lldms", (long long)ms);
-    } else {
-        fmt_age(out, len, ms);
-    }
+    char a[24];
+    if (r->behind_ms < 0)
+        snprintf(a, sizeof a, "?");
+    else if (r->behind_ms < 1000)
+        snprintf(a, sizeof a, "%lldms", (long long)r->behind_ms);
+    else
+        fmt_age(a, sizeof a, r->behind_ms);
+    snprintf(out, len, "%s%s", r->behind_exact || r->behind_ms < 0 ? "" : ">=", a);
     return out;
+}
+
+static attr_t shards_behind_attr(const struct readout_shard *r)
+{
+    if (r->behind_ms < 0)
+        return ui_attr(UI_DIM);
+    if (r->behind_exact && r->behind_ms == 0)
+        return ui_attr(UI_GOOD);
+    return ui_level_attr(r->behind_exact ? r->behind_level : LEVEL_WARN);
 }
 
 static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struct shard *s,
@@ -145,8 +146,9 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
     char a[FMT_LEN];
     attr_t sel = ui_attr(UI_SELECTED);
     attr_t plain = selected ? sel : A_NORMAL;
-    enum ui_elem elem;
+    struct readout_shard r;
 
+    readout_shard(s, now, &r);
     if (selected)
         ui_fill(w, y, 0, getmaxx(w), sel);
     if (cols[SC_ID].x >= 0) {
@@ -158,17 +160,15 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
         ui_put_raw_tail(w, y, x + indent, cols[SC_ID].width - indent, plain, s->id,
                         strnlen(s->id, sizeof s->id));
     }
-    ui_col_put(w, y, &cols[SC_STATE], selected ? sel : ui_attr(shards_state_elem(s->state)),
-               shard_state_name(s->state));
+    ui_col_put(w, y, &cols[SC_STATE], selected ? sel : shards_state_attr(r.state, r.level),
+               shard_state_name(r.state));
     /* Read calls against the shard's budget, averaged: at 1 call/s a 1 s window only flickers. */
-    snprintf(a, sizeof a, "%.1f", series_rate(&s->calls_per_s, now, 10));
+    snprintf(a, sizeof a, "%.1f", r.calls_per_s);
     ui_col_put(w, y, &cols[SC_CALLS], plain, a);
-    ui_col_put(w, y, &cols[SC_RATE], plain,
-               fmt_rate(a, sizeof a, series_rate(&s->rec_per_s, now, 1)));
-    ui_col_put(w, y, &cols[SC_BYTES], plain,
-               fmt_size(a, sizeof a, (uint64_t)series_rate(&s->bytes_per_s, now, 1)));
-    shards_behind(a, sizeof a, s->millis_behind, &elem);
-    ui_col_put(w, y, &cols[SC_BEHIND], selected ? sel : ui_attr(elem), a);
+    ui_col_put(w, y, &cols[SC_RATE], plain, fmt_rate(a, sizeof a, r.read_per_s));
+    ui_col_put(w, y, &cols[SC_BYTES], plain, fmt_size(a, sizeof a, (uint64_t)r.bytes_per_s));
+    ui_col_put(w, y, &cols[SC_BEHIND], selected ? sel : shards_behind_attr(&r),
+               shards_behind(a, sizeof a, &r));
     if (cols[SC_SEQ].x >= 0)
         ui_put_raw_tail(w, y, cols[SC_SEQ].x, cols[SC_SEQ].width, selected ? sel : ui_attr(UI_DIM),
                         s->last_seq, strnlen(s->last_seq, sizeof s->last_seq));
@@ -188,21 +188,27 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
 static void shards_summary(WINDOW *w, const struct model *m, int64_t now)
 {
     unsigned count[SHARD_STATE_COUNT] = {0};
+    enum readout_level level[SHARD_STATE_COUNT] = {LEVEL_OK};
     double rate = 0;
     char a[FMT_LEN];
 
     for (unsigned i = 0; i < m->nshards; i++) {
-        if ((unsigned)m->shards[i]->state < SHARD_STATE_COUNT)
-            count[m->shards[i]->state]++;
-        rate += series_rate(&m->shards[i]->rec_per_s, now, 1);
+        struct readout_shard r;
+        readout_shard(m->shards[i], now, &r);
+        if ((unsigned)r.state < SHARD_STATE_COUNT) {
+            count[r.state]++;
+            level[r.state] = r.level;
+        }
+        rate += r.read_per_s;
     }
     int x = ui_put_pair(w, 0, 0, "shards", fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
     for (int s = 0; s < SHARD_STATE_COUNT; s++)
         if (count[s])
             x = ui_put_pair(w, 0, x, shard_state_name((enum shard_state)s),
                             fmt_count(a, sizeof a, count[s]),
-                            ui_attr(shards_state_elem((enum shard_state)s)));
-    ui_put_pair(w, 0, x, "records/s", fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
+                            shards_state_attr((enum shard_state)s, level[s]));
+    /* what cdctop itself read: its throughput, not the producers' rate */
+    ui_put_pair(w, 0, x, "read/s", fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
 }
 
 /* The selected shard in full: ids, parents, counters, whole sequence and error. */
@@ -242,7 +248,17 @@ static void shards_panel(WINDOW *w, int y, const struct shard *s, int64_t now)
     x += ui_put(w, y + 2, x, width - x, ui_attr(UI_LABEL), "sequence ");
     ui_put_raw_tail(w, y + 2, x, width - x, A_NORMAL, s->last_seq[0] ? s->last_seq : "-",
                     s->last_seq[0] ? strnlen(s->last_seq, sizeof s->last_seq) : 1);
-    x = ui_put(w, y + 3, 0, width, ui_attr(UI_LABEL), "last error ");
+    struct readout_shard r;
+    readout_shard(s, now, &r);
+    x = 0;
+    if (r.since_ms) {
+        char when[FMT_LEN], since[FMT_LEN + 8];
+        snprintf(since, sizeof since, "since %s",
+                 fmt_time_ms(when, sizeof when, r.since_ms, FMT_CLOCK));
+        x = ui_put_pair(w, y + 3, 0, shard_state_name(r.state), since,
+                        shards_state_attr(r.state, r.level));
+    }
+    x += ui_put(w, y + 3, x, width, ui_attr(UI_LABEL), "last error ");
     if (s->last_error[0])
         ui_put_raw(w, y + 3, x, width - x, ui_attr(UI_BAD), s->last_error,
                    strnlen(s->last_error, sizeof s->last_error));

@@ -31,9 +31,11 @@ keys() {
 # A failure with the screen it happened on.
 fail() {
     echo "FAIL: $*"
-    echo "---- screen ----"
-    screen
-    echo "----------------"
+    if tm has-session -t "$TMUX_SESSION" >/dev/null 2>&1; then
+        echo "---- screen ----"
+        screen
+        echo "----------------"
+    fi
     failures=$((failures + 1))
 }
 
