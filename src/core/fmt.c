@@ -90,13 +90,21 @@ char *fmt_duration(char *out, size_t len, int64_t micros)
 {
     const char *sign = micros < 0 ? "-" : "";
     double us = fabs((double)micros);
-    if (us < 10000) /* below 10 ms: two decimals keep sub-millisecond stages readable */
+    if (us < 10000) { /* below 10 ms: two decimals keep sub-millisecond stages readable */
         snprintf(out, len, "%s%.2fms", sign, us / 1e3);
-    else if (us < 1e6)
+    } else if (us < 1e6) {
         snprintf(out, len, "%s%.0fms", sign, us / 1e3);
-    else if (us < 60e6)
-        snprintf(out, len, "%s%.1fs", sign, us / 1e6);
-    else {
+    } else if (us < 60e6) {
+        /* whole seconds plain; else up to two decimals below 10 s, one above, zeros dropped */
+        char num[32];
+        snprintf(num, sizeof num, "%.*f", us < 10e6 ? 2 : 1, us / 1e6);
+        char *end = num + strlen(num);
+        while (end > num && end[-1] == '0')
+            *--end = '\0';
+        if (end > num && end[-1] == '.')
+            *--end = '\0';
+        snprintf(out, len, "%s%ss", sign, num);
+    } else {
         char age[FMT_LEN];
         snprintf(out, len, "%s%s", sign, fmt_age(age, sizeof age, (int64_t)(us / 1e3)));
     }

@@ -19,7 +19,7 @@ char *fmt_bytes(char *out, size_t len, uint64_t bytes); /* 512 B, 1.5 KiB, 1.0 M
 char *fmt_size(char *out, size_t len, uint64_t bytes);  /* compact: 512B, 1.5K, 12K, 1.0M */
 char *fmt_ms(char *out, size_t len, int64_t micros);    /* signed milliseconds: -1.25, 45.0, 1200 */
 char *fmt_duration(char *out, size_t len,
-                   int64_t micros);               /* with a unit: 0.85ms, 45ms, 3.3s, 2m05s */
+                   int64_t micros); /* with a unit: 0.85ms, 45ms, 1s, 1.04s, 3.3s, 2m05s */
 char *fmt_age(char *out, size_t len, int64_t ms); /* 12s, 4m05s, 3h04m, 2d03h */
 char *fmt_pct(char *out, size_t len, double pct); /* 99.5%, 100% */
 

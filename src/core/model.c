@@ -9,9 +9,12 @@
 #include "buf.h"
 #include "jscan.h"
 #include "redact.h"
+#include "verdict.h"
 #include "xalloc.h"
 
 #define DEFAULT_LATENCY_WINDOW_MS 60000
+#define DLQ_TREND_MS              60000  /* the DLQ grows: more visible than this long ago */
+#define DLQ_STEADY_MS             120000 /* ... and stopped growing after this long without */
 #define FIRST_NAME_SLOTS          256u
 
 /* Distinct names by keyed hash: counted exactly up to MODEL_FOLDED_NAMES, then a lower bound. */
@@ -674,6 +677,26 @@ void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
     apply_change(m, &c, raw, now_ms);
 }
 
+/* The verdict changed: the event log says from what to what; the worst level is remembered
+ * for the exit status (--fail-on). */
+static void verdict_events(struct model *m, int64_t now_ms)
+{
+    struct verdict v;
+    char line[EVENT_TEXT_MAX + 1];
+    verdict_compute(m, now_ms, &v);
+    if (v.level > m->verdict_worst)
+        m->verdict_worst = v.level;
+    if (v.level == m->verdict_level)
+        return;
+    m->verdict_level = v.level;
+    verdict_line(&v, line, sizeof line);
+    events_add(&m->events, now_ms,
+               v.level == LEVEL_BAD    ? EV_BAD
+               : v.level == LEVEL_WARN ? EV_WARN
+                                       : EV_GOOD,
+               EVK_VERDICT, EV_DERIVED, "", line);
+}
+
 void model_tick(struct model *m, int64_t now_ms)
 {
     decoder_tick(m->dec, now_ms);
@@ -682,11 +705,19 @@ void model_tick(struct model *m, int64_t now_ms)
     metrics_tick(&m->all, now_ms);
     note_undecodable(m, now_ms);
     model_shard_tick(m, now_ms);
+    verdict_events(m, now_ms);
 }
 
 void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, const char *text,
                       const char *hint)
 {
+    bool was_problem = m->status.level >= ALERT_WARN, is_problem = level >= ALERT_WARN;
+    if (is_problem && (!was_problem || level > m->status.level))
+        events_add(&m->events, now_ms, level == ALERT_ERROR ? EV_BAD : EV_WARN, EVK_ERROR,
+                   EV_SOURCE, "", text);
+    else if (was_problem && !is_problem)
+        events_add(&m->events, now_ms, EV_GOOD, EVK_ERROR_END, EV_SOURCE, "",
+                   text && *text ? text : "no problem any more");
     m->status.level = level;
     m->status.at_ms = now_ms;
     snprintf(m->status.text, sizeof m->status.text, "%s", text ? text : "");
@@ -708,6 +739,48 @@ void model_dlq_configure(struct model *m, const char *name)
     m->generation++;
 }
 
+/* The visible messages DLQ_TREND_MS ago (or at the oldest sample since), and when. */
+static const struct dlq_sample *dlq_then(const struct dlq_state *d, int64_t now_ms)
+{
+    unsigned newest = (d->history_next + MODEL_DLQ_HISTORY - 1) % MODEL_DLQ_HISTORY;
+    const struct dlq_sample *then = &d->history[newest];
+    for (unsigned i = 1; i < d->history_len; i++) {
+        const struct dlq_sample *s =
+            &d->history[(newest + MODEL_DLQ_HISTORY - i) % MODEL_DLQ_HISTORY];
+        if (now_ms - s->at_ms > DLQ_TREND_MS)
+            break;
+        then = s;
+    }
+    return then;
+}
+
+/* The DLQ started growing (more visible than a minute ago), or stopped (no growth for a
+ * while): each once, as it happens. */
+static void dlq_trend_events(struct model *m, int64_t now_ms)
+{
+    struct dlq_state *d = &m->dlq;
+    const struct dlq_sample *then = dlq_then(d, now_ms);
+    char text[EVENT_TEXT_MAX + 1];
+    if (d->error[0]) {
+        d->error[0] = '\0';
+        events_add(&m->events, now_ms, EV_GOOD, EVK_ERROR_END, EV_SOURCE, "DLQ", "polled again");
+    }
+    if (d->visible > then->visible) {
+        d->last_growth_ms = now_ms;
+        if (!d->growing) {
+            d->growing = true;
+            snprintf(text, sizeof text, "the DLQ grew from %lld to %lld visible messages",
+                     (long long)then->visible, (long long)d->visible);
+            events_add(&m->events, now_ms, EV_WARN, EVK_DLQ_GROWING, EV_DERIVED, "DLQ", text);
+        }
+    } else if (d->growing && now_ms - d->last_growth_ms >= DLQ_STEADY_MS) {
+        d->growing = false;
+        snprintf(text, sizeof text, "the DLQ stopped growing (%lld visible)",
+                 (long long)d->visible);
+        events_add(&m->events, now_ms, EV_GOOD, EVK_DLQ_STEADY, EV_DERIVED, "DLQ", text);
+    }
+}
+
 void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t in_flight,
                       int64_t delayed)
 {
@@ -717,18 +790,26 @@ void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t 
     d->in_flight = in_flight;
     d->delayed = delayed;
     d->updated_ms = now_ms;
-    d->error[0] = '\0';
     d->history[d->history_next].at_ms = now_ms;
     d->history[d->history_next].visible = visible;
     d->history_next = (d->history_next + 1) % MODEL_DLQ_HISTORY;
     if (d->history_len < MODEL_DLQ_HISTORY)
         d->history_len++;
+    dlq_trend_events(m, now_ms);
     m->generation++;
 }
 
 void model_dlq_error(struct model *m, int64_t now_ms, const char *message)
 {
-    (void)now_ms;
+    if (!m->dlq.error[0])
+        events_add(&m->events, now_ms, EV_WARN, EVK_ERROR, EV_SOURCE, "DLQ", message);
     snprintf(m->dlq.error, sizeof m->dlq.error, "%s", message);
+    m->generation++;
+}
+
+void model_note(struct model *m, int64_t now_ms, enum event_level level, enum event_kind kind,
+                const char *subject, const char *text)
+{
+    events_add(&m->events, now_ms, level, kind, EV_SOURCE, subject, text);
     m->generation++;
 }

@@ -76,6 +76,8 @@ struct dlq_state {
     unsigned history_len;
     unsigned history_next;
     char error[160]; /* last poll error, "" when fine */
+    bool growing;    /* the DLQ is growing (model.c logs the start and the end) */
+    int64_t last_growth_ms;
 };
 
 struct model_totals {
@@ -136,6 +138,8 @@ struct model {
     bool undecodable_logged[DERR_COUNT]; /* the first record of each reason is in the log */
     struct series throttles_per_s;       /* throttled calls, all shards */
     bool throttle_storm;                 /* a throttling storm is on (model-shard.c) */
+    enum readout_level verdict_level;    /* the verdict at the last tick */
+    enum readout_level verdict_worst;    /* the worst verdict since the start (--fail-on) */
     struct dlq_state dlq;
     uint64_t record_size_limit; /* bytes */
     char source[256];           /* what is being read, for headers and snapshots */
@@ -225,5 +229,8 @@ void model_dlq_configure(struct model *m, const char *name);
 void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t in_flight,
                       int64_t delayed);
 void model_dlq_error(struct model *m, int64_t now_ms, const char *message);
+/* Logs something that happened outside the records (a snapshot written, ...). */
+void model_note(struct model *m, int64_t now_ms, enum event_level level, enum event_kind kind,
+                const char *subject, const char *text);
 
 #endif

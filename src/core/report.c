@@ -15,6 +15,7 @@
 #include "fmt.h"
 #include "hist.h"
 #include "redact.h"
+#include "verdict.h"
 
 static void put_cstr(struct buf *b, const char *s)
 {
@@ -327,8 +328,16 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
         buf_puts(b, "null");
     buf_puts(b, ",\"adjacent_parent\":");
     put_optional(b, s->adjacent_parent);
+    struct readout_shard r;
+    readout_shard(s, now_ms, &r);
     buf_puts(b, ",\"state\":");
-    put_cstr(b, shard_state_name(s->state));
+    put_cstr(b, shard_state_name(r.state));
+    buf_puts(b, ",\"since\":");
+    put_optional_time(b, r.since_ms);
+    buf_puts(b, ",\"level\":");
+    put_cstr(b, readout_level_name(r.level));
+    buf_puts(b, ",\"pending_ms\":");
+    put_i64(b, r.pending_ms);
     buf_puts(b, ",\"started_at\":");
     put_optional_time(b, s->started_ms);
     buf_puts(b, ",\"closed_at\":");
@@ -339,10 +348,12 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
     put_u64(b, s->bytes);
     buf_puts(b, ",\"records_per_s\":");
     put_double(b, series_rate(&s->rec_per_s, now_ms, 10));
+    buf_puts(b, ",\"read_per_s\":");
+    put_double(b, r.read_per_s);
     buf_puts(b, ",\"calls\":");
     put_u64(b, s->calls);
     buf_puts(b, ",\"calls_per_s\":");
-    put_double(b, series_rate(&s->calls_per_s, now_ms, 10));
+    put_double(b, r.calls_per_s);
     buf_puts(b, ",\"throttles\":");
     put_u64(b, s->throttles);
     buf_puts(b, ",\"errors\":");
@@ -353,10 +364,11 @@ static void put_shard(struct buf *b, const struct shard *s, int64_t now_ms)
     else
         buf_puts(b, "null");
     buf_puts(b, ",\"millis_behind_latest\":");
-    if (s->millis_behind >= 0)
-        put_i64(b, s->millis_behind);
+    if (r.behind_ms >= 0)
+        put_i64(b, r.behind_ms);
     else
         buf_puts(b, "null");
+    buf_printf(b, ",\"behind_exact\":%s", r.behind_exact ? "true" : "false");
     buf_puts(b, ",\"last_error\":");
     if (s->last_error[0])
         put_untrusted(b, s->last_error);
@@ -501,6 +513,49 @@ static void put_totals(struct buf *b, const struct model *m, int64_t now_ms)
     buf_puts(b, "}}");
 }
 
+static void put_verdict(struct buf *b, const struct model *m, int64_t now_ms)
+{
+    struct verdict v;
+    verdict_compute(m, now_ms, &v);
+    buf_puts(b, "\"verdict\":{\"level\":");
+    put_cstr(b, readout_level_name(v.level));
+    buf_puts(b, ",\"word\":");
+    put_cstr(b, verdict_word(v.level));
+    buf_puts(b, ",\"findings\":[");
+    for (unsigned i = 0; i < v.n; i++) {
+        buf_puts(b, i ? ",{\"level\":" : "{\"level\":");
+        put_cstr(b, readout_level_name(v.f[i].level));
+        buf_puts(b, ",\"kind\":");
+        put_cstr(b, finding_kind_name(v.f[i].kind));
+        buf_puts(b, ",\"subject\":");
+        put_untrusted(b, v.f[i].subject);
+        buf_puts(b, ",\"text\":");
+        put_untrusted(b, v.f[i].text);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, "],\"more\":%u}", v.more);
+}
+
+static void put_events(struct buf *b, const struct events *ev)
+{
+    buf_puts(b, "\"events\":[");
+    for (unsigned i = 0; i < events_len(ev); i++) {
+        const struct event *e = events_get(ev, i);
+        buf_puts(b, i ? ",{\"at\":" : "{\"at\":");
+        put_time(b, e->at_ms);
+        buf_puts(b, ",\"level\":");
+        put_cstr(b, event_level_name(e->level));
+        buf_puts(b, ",\"kind\":");
+        put_cstr(b, event_kind_name(e->kind));
+        buf_puts(b, ",\"subject\":");
+        put_untrusted(b, e->subject);
+        buf_puts(b, ",\"text\":");
+        put_untrusted(b, e->text);
+        buf_putc(b, '}');
+    }
+    buf_printf(b, "],\"events_dropped\":%llu", (unsigned long long)ev->dropped);
+}
+
 void report_json(const struct model *m, const struct report_opts *opts, int64_t now_ms,
                  struct buf *out)
 {
@@ -538,6 +593,10 @@ void report_json(const struct model *m, const struct report_opts *opts, int64_t 
     }
     buf_puts(out, "],");
     put_dlq(out, &m->dlq);
+    buf_putc(out, ',');
+    put_verdict(out, m, now_ms);
+    buf_putc(out, ',');
+    put_events(out, &m->events);
     buf_putc(out, ',');
     put_redaction(out, m);
     buf_putc(out, ',');

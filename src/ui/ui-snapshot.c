@@ -32,6 +32,7 @@
 #define SNAP_MIN_ROWS       16
 #define SNAP_DETAIL_ROWS    160 /* Table detail is scrollable: room for all of it */
 #define SNAP_ROW_LINES      30  /* rows listed per table */
+#define SNAP_EVENT_LINES    200 /* the newest events in the text */
 #define SNAP_IMAGE_LINES    4   /* lines of a row image in the full images */
 #define SNAP_IMAGE_INDENT   4
 #define SNAP_MAX_ROWS       4000
@@ -224,6 +225,9 @@ static void snap_screens(struct buf *out, const struct ui_snapshot_req *req)
     /* tall enough for every table and shard line, plus headers and the shard panel */
     snap_screen_text(out, req, &view_overview_ops, 0, ntables + 14, "Overview");
     snap_screen_text(out, req, &view_shards_ops, 0, nshards + 8, "Shards");
+    unsigned nevents = events_len(&req->m->events);
+    snap_screen_text(out, req, &view_events_ops, 0,
+                     (nevents < SNAP_EVENT_LINES ? (int)nevents : SNAP_EVENT_LINES) + 3, "Events");
     for (unsigned i = 0; i < m->ntables; i++) {
         view_table_name(m->tables[i], name, sizeof name);
         snprintf(heading, sizeof heading, "Table detail: %s", name);

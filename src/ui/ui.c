@@ -41,11 +41,11 @@
 static const struct view_ops *const ui_views[VIEW_COUNT] = {
     [VIEW_OVERVIEW] = &view_overview_ops, [VIEW_SHARDS] = &view_shards_ops,
     [VIEW_DETAIL] = &view_detail_ops,     [VIEW_ROWS] = &view_rows_ops,
-    [VIEW_HELP] = &view_help_ops,
+    [VIEW_EVENTS] = &view_events_ops,     [VIEW_HELP] = &view_help_ops,
 };
 
 /* Screens that Tab cycles through. */
-static const enum view_id ui_cycle[] = {VIEW_OVERVIEW, VIEW_SHARDS, VIEW_ROWS};
+static const enum view_id ui_cycle[] = {VIEW_OVERVIEW, VIEW_SHARDS, VIEW_EVENTS, VIEW_ROWS};
 
 enum ui_dirty {
     UI_DIRTY_DATA = 1 << 0,   /* the model changed or time moved (ignored while paused) */
@@ -306,11 +306,16 @@ static void ui_global_key(struct ui *ui, int key)
     case '1':
     case '2':
     case '3':
-    case '4': {
-        static const enum view_id jump[] = {VIEW_OVERVIEW, VIEW_SHARDS, VIEW_DETAIL, VIEW_ROWS};
+    case '4':
+    case '5': {
+        static const enum view_id jump[] = {VIEW_OVERVIEW, VIEW_SHARDS, VIEW_DETAIL, VIEW_ROWS,
+                                            VIEW_EVENTS};
         ui_set_root(ui, jump[key - '1']);
         break;
     }
+    case 'e':
+        ui_set_root(ui, VIEW_EVENTS);
+        break;
     case 'p':
         ui->paused = !ui->paused;
         break;

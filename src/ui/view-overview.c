@@ -11,6 +11,7 @@
 #include "model.h"
 #include "rowstore.h"
 #include "src-replay.h"
+#include "verdict.h"
 #include "ui-draw.h"
 #include "ui-theme.h"
 #include "view.h"
@@ -155,6 +156,32 @@ static int overview_source_lines(WINDOW *w, int y, const struct model *m)
     return y;
 }
 
+/* What is wrong, worst first: the verdict and its worst finding on one line, and on a tall
+ * terminal the next findings below it. Returns the next free line. */
+static int overview_verdict(WINDOW *w, int y, const struct model *m, int64_t now)
+{
+    struct verdict v;
+    unsigned extra = getmaxy(w) >= 30 ? 3 : 0, shown; /* room on a tall terminal */
+    verdict_compute(m, now, &v);
+    attr_t a = v.level == LEVEL_OK ? ui_attr(UI_GOOD) : ui_level_attr(v.level) | A_BOLD;
+    int x = ui_put(w, y, 0, getmaxx(w), a, verdict_word(v.level));
+    if (v.n > 0) {
+        x += ui_put(w, y, x, getmaxx(w) - x, a, ": ");
+        ui_put(w, y, x, getmaxx(w) - x, ui_level_attr(v.f[0].level), v.f[0].text);
+    }
+    y++;
+    for (shown = 1; shown < v.n && shown <= extra; shown++, y++) {
+        x = ui_put(w, y, 0, getmaxx(w), ui_attr(UI_DIM), "  ");
+        ui_put(w, y, x, getmaxx(w) - x, ui_level_attr(v.f[shown].level), v.f[shown].text);
+    }
+    if (extra && v.n + v.more > shown) {
+        char more[48];
+        snprintf(more, sizeof more, "  ... and %u more (Events, snapshot)", v.n + v.more - shown);
+        ui_put(w, y++, 0, getmaxx(w), ui_attr(UI_DIM), more);
+    }
+    return y;
+}
+
 /* Draws the header and returns how many lines it took. Rates and the DLQ are at `at` (the time
  * cursor, 0 for now); totals are always current. */
 static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_t at, bool done)
@@ -198,6 +225,8 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_
                     ui_attr(rs->evicted ? UI_WARN : UI_NORMAL));
     ui_put_pair(w, 4, x, "keys", fmt_count(a, sizeof a, rs->keys), ui_attr(UI_DIM));
     int y = overview_source_lines(w, OVERVIEW_HEADER_LINES, m);
+    if (!at)
+        y = overview_verdict(w, y, m, now);
     if (m->progress.active) { /* a replay: how far, at what recorded time, how long to go */
         src_replay_progress_text(&m->progress, value, sizeof value);
         ui_put(w, y++, 0, getmaxx(w), ui_attr(m->progress.finished ? UI_WARN : UI_HEADER), value);

@@ -31,7 +31,15 @@ static inline bool view_key_is_backspace(int key)
     return key == VIEW_KEY_FN(KEY_BACKSPACE) || key == 127 || key == 8;
 }
 
-enum view_id { VIEW_OVERVIEW, VIEW_SHARDS, VIEW_DETAIL, VIEW_ROWS, VIEW_HELP, VIEW_COUNT };
+enum view_id {
+    VIEW_OVERVIEW,
+    VIEW_SHARDS,
+    VIEW_DETAIL,
+    VIEW_ROWS,
+    VIEW_EVENTS,
+    VIEW_HELP,
+    VIEW_COUNT
+};
 
 /* What a key did, so the caller can switch screens. */
 enum view_result {
@@ -74,6 +82,7 @@ extern const struct view_ops view_overview_ops;
 extern const struct view_ops view_shards_ops;
 extern const struct view_ops view_detail_ops;
 extern const struct view_ops view_rows_ops;
+extern const struct view_ops view_events_ops;
 extern const struct view_ops view_help_ops;
 
 /* The selected table, or NULL when there is none yet (index clamped to the tables). */

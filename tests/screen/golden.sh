@@ -43,11 +43,11 @@ PY
         golden "$(basename "$f" .txt)" "$f"
         n=$((n + 1))
     done
-    check "the text snapshot has every screen (14 sections)" [ "$n" -eq 14 ]
+    check "the text snapshot has every screen (15 sections)" [ "$n" -eq 15 ]
 fi
 
 # --- the terminal ----------------------------------------------------------------------------------
-# Each screen once the replay has finished: Overview, Table detail, Rows, Shards, Help.
+# Each screen once the replay has finished: Overview, Table detail, Rows, Shards, Events, Help.
 screens_at() { # COLS ROWS
     size=$1x$2
     tmux_start "$1" "$2" --replay golden.rec --speed max
@@ -64,6 +64,9 @@ screens_at() { # COLS ROWS
     keys Tab
     expect "$size: Shards" "SHARD"
     screen_golden "tty-$size-shards"
+    keys Tab
+    expect "$size: Events" "Events, newest first"
+    screen_golden "tty-$size-events"
     keys '?'
     expect "$size: Help" "Keys|KEYS|keys"
     screen_golden "tty-$size-help"

@@ -145,8 +145,11 @@ else
     fail "Shards does not show 4 shard ids"
 fi
 keys Tab
+expect "Tab reaches Events, newest first" '^Events, newest first'
+expect "Events lists the first undecodable record with its reason" 'undecodable +not_json'
+keys Tab
 expect "Tab reaches Rows" '^KEY +STATE +COMMIT'
-keys BTab BTab
+keys BTab BTab BTab
 expect "Shift-Tab goes back to Overview" '^TABLE +1s/s'
 
 keys Enter

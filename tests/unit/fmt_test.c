@@ -69,6 +69,9 @@ static void test_durations(void **state)
     assert_string_equal(fmt_duration(a, sizeof a, 850), "0.85ms");
     assert_string_equal(fmt_duration(a, sizeof a, 45000), "45ms");
     assert_string_equal(fmt_duration(a, sizeof a, 3300000), "3.3s");
+    assert_string_equal(fmt_duration(a, sizeof a, 1000000), "1s");
+    assert_string_equal(fmt_duration(a, sizeof a, 1040000), "1.04s");
+    assert_string_equal(fmt_duration(a, sizeof a, 17840000), "17.8s");
     assert_string_equal(fmt_duration(a, sizeof a, -3300000), "-3.3s");
     assert_string_equal(fmt_duration(a, sizeof a, 125000000), "2m05s");
     assert_string_equal(fmt_age(a, sizeof a, -5), "0s");
