@@ -38,11 +38,12 @@ void metrics_init(struct metrics *m, int64_t latency_window_ms)
     for (i = 0; i < METRICS_LARGEST; i++)
         big_record_clear(&m->largest[i]);
     m->last_change_ms = CDC_TIME_NONE;
+    m->first_event_ms = CDC_TIME_NONE;
     history_init(&m->history);
 }
 
-void metrics_record(struct metrics *m, int64_t now_ms, enum cdc_kind kind, bool duplicate,
-                    bool stale)
+void metrics_record(struct metrics *m, int64_t now_ms, int64_t event_ms, enum cdc_kind kind,
+                    bool duplicate, bool stale)
 {
     m->records++;
     if (duplicate) {
@@ -52,7 +53,9 @@ void metrics_record(struct metrics *m, int64_t now_ms, enum cdc_kind kind, bool 
     if ((unsigned)kind >= CDC_KIND_COUNT)
         kind = CDC_UPSERT;
     m->changes[kind]++;
-    series_add(&m->per_kind[kind], now_ms, 1);
+    series_add(&m->per_kind[kind], event_ms, 1);
+    if (m->first_event_ms == CDC_TIME_NONE || event_ms < m->first_event_ms)
+        m->first_event_ms = event_ms;
     m->last_change_ms = now_ms;
     if (stale)
         m->stale++;

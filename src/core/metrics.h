@@ -33,13 +33,16 @@ struct metrics {
     uint64_t over_90pct;                        /* records above 90 % of the size limit */
     struct big_record largest[METRICS_LARGEST]; /* biggest first */
     int64_t last_change_ms;                     /* CDC_TIME_NONE before the first */
-    struct history_ring history;                /* latency percentiles every 10 s */
+    int64_t first_event_ms;      /* the earliest event time counted (CDC_TIME_NONE before) */
+    struct history_ring history; /* latency percentiles every 10 s */
 };
 
 void metrics_init(struct metrics *m, int64_t latency_window_ms);
-/* Counts one decoded record. kind is ignored when duplicate is true. */
-void metrics_record(struct metrics *m, int64_t now_ms, enum cdc_kind kind, bool duplicate,
-                    bool stale);
+/* Counts one decoded record, seen at now_ms, in the per-second series at event_ms (when it
+ * arrived in the stream or was committed: the timeline's basis). kind is ignored when duplicate
+ * is true. */
+void metrics_record(struct metrics *m, int64_t now_ms, int64_t event_ms, enum cdc_kind kind,
+                    bool duplicate, bool stale);
 /* Adds one latency sample in microseconds. */
 void metrics_latency(struct metrics *m, enum lat_kind k, int64_t now_ms, int64_t micros);
 /* Adds a record size; limit is the stream's maximum record size in bytes. */

@@ -224,3 +224,53 @@ int64_t model_shard_behind(const struct shard *s, int64_t now_ms, bool *exact)
     int64_t since = now_ms - s->behind_at_ms;
     return s->millis_behind + (since > 0 ? since : 0);
 }
+
+/* How far the timeline is complete: every shard being read has read, by arrival time, at least
+ * this far. A reader at the tip has read up to now; a reader behind by X up to now - X (or, when
+ * it does not answer, up to where it was last known to be); a reader that never said (a replay)
+ * up to the last record it read. Closed and waiting shards do not hold the timeline back. */
+int64_t model_timeline_end(const struct model *m, int64_t now_ms)
+{
+    int64_t end = now_ms;
+    for (unsigned i = 0; i < m->nshards; i++) {
+        const struct shard *s = m->shards[i];
+        int64_t upto;
+        if (s->other || s->state == SHARD_CLOSED || s->state == SHARD_PENDING)
+            continue;
+        if (s->millis_behind >= 0 && s->behind_at_ms)
+            upto = s->behind_at_ms - s->millis_behind;
+        else if (s->last_arrival_ms != CDC_TIME_NONE)
+            upto = s->last_arrival_ms;
+        else
+            continue;
+        if (!s->stalled && !s->failing_since_ms && s->millis_behind == 0 && s->behind_at_ms)
+            upto = now_ms; /* at the tip and answering: nothing more has arrived */
+        if (upto < end)
+            end = upto;
+    }
+    if (m->cfg.basis == BASIS_COMMIT) {
+        /* commits reach the stream later than they happen: the seconds just before the end may
+         * still fill, by about the usual commit→arrival latency */
+        struct hist h;
+        metrics_latency_window(&m->all, LAT_COMMIT_TO_EMIT, now_ms, &h);
+        int64_t lag = h.count ? hist_quantile(&h, 0.99) / 1000 : 0;
+        metrics_latency_window(&m->all, LAT_EMIT_TO_ARRIVAL, now_ms, &h);
+        lag += h.count ? hist_quantile(&h, 0.99) / 1000 : 0;
+        end -= lag > 0 ? lag : 0;
+    }
+    return end;
+}
+
+int64_t model_timeline_start(const struct model *m)
+{
+    int64_t first = m->all.first_event_ms;
+    if (m->reading_from_ms != CDC_TIME_NONE &&
+        (first == CDC_TIME_NONE || m->reading_from_ms < first))
+        return m->reading_from_ms;
+    return first;
+}
+
+const char *time_basis_name(enum time_basis b)
+{
+    return b == BASIS_COMMIT ? "commit" : "arrival";
+}

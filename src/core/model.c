@@ -195,6 +195,7 @@ struct model *model_new(const struct model_config *cfg, int64_t now_ms)
     series_init(&m->records_per_s);
     series_init(&m->undecodable_per_s);
     events_init(&m->events);
+    m->reading_from_ms = CDC_TIME_NONE;
     series_init(&m->throttles_per_s);
     m->record_size_limit = MODEL_DEFAULT_RECORD_LIMIT;
     m->started_ms = now_ms;
@@ -517,9 +518,21 @@ static void record_latencies(struct metrics *mt, const struct cdc_change *c,
 
 static void count_duplicate(struct model *m, struct model_table *t, int64_t now_ms)
 {
-    metrics_record(&t->m, now_ms, CDC_UPSERT, true, false);
-    metrics_record(&m->all, now_ms, CDC_UPSERT, true, false);
+    metrics_record(&t->m, now_ms, now_ms, CDC_UPSERT, true, false);
+    metrics_record(&m->all, now_ms, now_ms, CDC_UPSERT, true, false);
     m->totals.duplicates++;
+}
+
+/* Where a change belongs on the timeline: when it arrived in the stream (or, with --time-basis
+ * commit, when it was committed); the time it was read when neither is known. */
+static int64_t event_time(const struct model *m, const struct cdc_change *c,
+                          const struct cdc_raw *raw, int64_t now_ms)
+{
+    if (m->cfg.basis == BASIS_COMMIT && c->commit_ns != CDC_TIME_NONE)
+        return c->commit_ns / 1000000 - (c->commit_ns % 1000000 < 0);
+    if (raw->arrival_ms != CDC_TIME_NONE)
+        return raw->arrival_ms;
+    return now_ms;
 }
 
 static void count_change(struct model *m, struct model_table *t, const struct cdc_change *c,
@@ -531,8 +544,9 @@ static void count_change(struct model *m, struct model_table *t, const struct cd
         count_duplicate(m, t, now_ms);
         return;
     }
-    metrics_record(&t->m, now_ms, res.kind, false, stale);
-    metrics_record(&m->all, now_ms, res.kind, false, stale);
+    int64_t at = event_time(m, c, raw, now_ms);
+    metrics_record(&t->m, now_ms, at, res.kind, false, stale);
+    metrics_record(&m->all, now_ms, at, res.kind, false, stale);
     if (stale)
         m->totals.stale++;
     record_latencies(&t->m, c, raw, now_ms);
@@ -624,8 +638,9 @@ static void apply_change(struct model *m, struct cdc_change *c, const struct cdc
 void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,
                    int64_t cursor_ms, struct readout *out)
 {
+    struct readout_span span = {model_timeline_start(m), model_timeline_end(m, now_ms)};
     readout_fill(mt, &m->cfg.thresholds, m->record_size_limit, m->cfg.latency_window_ms, now_ms,
-                 cursor_ms, out);
+                 span, cursor_ms, out);
 }
 
 /* Counts new undecodable records per second, and logs a reason the first time it occurs. */

@@ -110,12 +110,17 @@ struct model_progress {
     int64_t eta_ms;      /* wall time left, -1 when unknown */
 };
 
+/* What places a change on the timeline (rates, sparklines, charts): when it arrived in the stream
+ * (Kinesis ApproximateArrivalTimestamp), or when it was committed. */
+enum time_basis { BASIS_ARRIVAL, BASIS_COMMIT };
+
 struct model_config {
     struct decoder_limits decoder;
     struct rowstore_limits rows; /* rows.max_bytes (--max-memory) bounds tables and shards too */
     int64_t latency_window_ms;   /* default 60 s */
     struct hashidx_key hash_key; /* for every index of names from records (hashidx.h) */
     struct readout_thresholds thresholds; /* where figures turn amber and red */
+    enum time_basis basis;                /* --time-basis */
 };
 
 struct model_names;
@@ -138,6 +143,8 @@ struct model {
     bool undecodable_logged[DERR_COUNT]; /* the first record of each reason is in the log */
     struct series throttles_per_s;       /* throttled calls, all shards */
     bool throttle_storm;                 /* a throttling storm is on (model-shard.c) */
+    int64_t reading_from_ms;             /* the event time reading began at, CDC_TIME_NONE: unknown
+                                          * (the source says: --from, or its start for "latest") */
     enum readout_level verdict_level;    /* the verdict at the last tick */
     enum readout_level verdict_worst;    /* the worst verdict since the start (--fail-on) */
     struct dlq_state dlq;
@@ -186,6 +193,14 @@ unsigned model_shard(struct model *m, const char *id);
  * though counted against the cap. */
 unsigned model_shard_listed(struct model *m, const char *id);
 struct model_table *model_table_find(const struct model *m, const char *schema, const char *table);
+
+/* The timeline is complete up to here (event time, ms): every reader has read at least that far.
+ * Seconds after it are "no data" (not zero); rates end there. */
+int64_t model_timeline_end(const struct model *m, int64_t now_ms);
+/* Where the timeline begins (ms): where reading began, or the earliest change read when that is
+ * earlier or unknown; CDC_TIME_NONE before either is known. */
+int64_t model_timeline_start(const struct model *m);
+const char *time_basis_name(enum time_basis b); /* "arrival", "commit" */
 
 /* What the views show of one set of metrics (a table's, or m->all) at cursor_ms (0: now), with
  * the model's thresholds, record size limit and latency window. */

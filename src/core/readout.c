@@ -258,8 +258,28 @@ static void readout_freshness(const struct metrics *mt, const struct readout_thr
     r->freshness = r->idle_for_ms > th->idle_ms ? FRESH_IDLE : FRESH_ACTIVE;
 }
 
+/* Changes per second over the secs complete seconds before end_ms, counting only the seconds
+ * from start_ms on. */
+static bool readout_rate(const struct metrics *mt, int64_t end_ms, int64_t start_ms, int secs,
+                         double *rate)
+{
+    int64_t end_sec = end_ms / 1000 - (end_ms % 1000 < 0), covered = secs;
+    if (start_ms != CDC_TIME_NONE) {
+        int64_t start_sec = start_ms / 1000 - (start_ms % 1000 < 0);
+        if (end_sec - start_sec < covered)
+            covered = end_sec - start_sec;
+    }
+    if (covered <= 0) {
+        *rate = 0;
+        return false;
+    }
+    *rate = metrics_rate(mt, end_ms, (int)covered);
+    return true;
+}
+
 void readout_fill(const struct metrics *mt, const struct readout_thresholds *th, uint64_t limit,
-                  int64_t window_ms, int64_t now_ms, int64_t cursor_ms, struct readout *out)
+                  int64_t window_ms, int64_t now_ms, struct readout_span span, int64_t cursor_ms,
+                  struct readout *out)
 {
     struct readout_thresholds defaults;
     if (!th) {
@@ -270,10 +290,11 @@ void readout_fill(const struct metrics *mt, const struct readout_thresholds *th,
     out->now_ms = now_ms;
     out->historical = cursor_ms != 0;
     /* the cursor names a second; rates end where that second ends */
-    out->at_ms = out->historical ? cursor_ms + 1000 : now_ms;
+    out->at_ms = out->historical ? cursor_ms + 1000 : span.end_ms;
     out->window_ms = window_ms;
     for (int i = 0; i < READOUT_RATES; i++)
-        out->rate[i] = metrics_rate(mt, out->at_ms, readout_secs[i]);
+        out->rate_known[i] =
+            readout_rate(mt, out->at_ms, span.start_ms, readout_secs[i], &out->rate[i]);
     readout_counts(mt, out);
     for (int k = 0; k < LAT_COUNT; k++) {
         if (out->historical)

@@ -71,7 +71,9 @@ struct readout {
     int64_t at_ms;     /* the moment shown: now_ms, or the end of the second under the cursor */
     bool historical;   /* at_ms is in the past (the time cursor) */
     int64_t window_ms; /* the latency window */
-    double rate[READOUT_RATES]; /* changes per second over 1, 10, 60 s before at_ms */
+    double rate[READOUT_RATES];     /* changes per second over 1, 10, 60 s before at_ms (over fewer
+                                     * when the timeline is shorter: never diluted by no data) */
+    bool rate_known[READOUT_RATES]; /* at least one second of data in that window */
     uint64_t changes[CDC_KIND_COUNT];
     uint64_t total_changes;
     bool mix_known;              /* total_changes > 0 */
@@ -85,9 +87,18 @@ struct readout {
 };
 
 /* The readout of one set of metrics (a table's, or the model's all-tables metrics) at cursor_ms
- * (0: now). limit is the stream's maximum record size, window_ms the latency window. */
+ * (0: now). limit is the stream's maximum record size, window_ms the latency window; rates end
+ * at timeline_end_ms (see model_timeline_end), the seconds after it being not yet complete. */
+/* The part of the timeline with data: from where reading began to where every reader has read
+ * (model_timeline_start and model_timeline_end); rates count only seconds inside it. */
+struct readout_span {
+    int64_t start_ms; /* CDC_TIME_NONE: unknown (no limit) */
+    int64_t end_ms;
+};
+
 void readout_fill(const struct metrics *mt, const struct readout_thresholds *th, uint64_t limit,
-                  int64_t window_ms, int64_t now_ms, int64_t cursor_ms, struct readout *out);
+                  int64_t window_ms, int64_t now_ms, struct readout_span span, int64_t cursor_ms,
+                  struct readout *out);
 
 /* One shard's reader at one moment: what the Shards screen, the Overview and the JSON show. */
 struct readout_shard {

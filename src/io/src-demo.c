@@ -248,6 +248,7 @@ static int demo_start(struct source *src, struct ev_loop *loop, char *err, size_
     char desc[64];
     snprintf(desc, sizeof desc, "demo (seed %" PRIu64 ")", d->opts.seed);
     model_set_source(d->m, desc);
+    d->m->reading_from_ms = go.base_ns / NS_PER_MS; /* the simulated stream begins there */
     shards_register(d);
     dlq_start(d, now_ms);
     if (d->opts.rate > 0) {

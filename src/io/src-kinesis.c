@@ -969,6 +969,12 @@ static int kinesis_start(struct source *src, struct ev_loop *loop, char *err, si
         return -1;
     }
     k->plan = shardplan_new(&k->plan_from);
+    /* the timeline begins where reading does: now for "latest", the --from time otherwise
+     * (trim-horizon: at the oldest record read) */
+    if (k->plan_from.kind == SP_START_LATEST)
+        k->base.model->reading_from_ms = clock_now_ms(loop);
+    else if (k->plan_from.kind == SP_START_AT_TIMESTAMP)
+        k->base.model->reading_from_ms = k->plan_from.at_ms;
     k->running = true;
     ev_timer_init(&k->list_retry, list_retry_cb, 0, 0);
     k->list_retry.data = k;

@@ -277,10 +277,14 @@ void ui_spark(WINDOW *w, int y, int x, const uint32_t *values, int n, attr_t att
     char cell[2] = {0, 0};
 
     for (int i = 0; i < n; i++)
-        if (values[i] > max)
+        if (values[i] > max && values[i] != UI_SPARK_NODATA)
             max = values[i];
     for (int i = 0; i < n; i++) {
         const char *glyph = " ";
+        if (values[i] == UI_SPARK_NODATA) {
+            ui_put(w, y, x + i, 1, (attr & ~A_COLOR) | A_DIM, draw_utf8_ok ? "·" : ".");
+            continue;
+        }
         if (values[i] > 0 && draw_utf8_ok) {
             glyph = blocks[((uint64_t)values[i] * 8 + max - 1) / max - 1];
         } else if (values[i] > 0) {

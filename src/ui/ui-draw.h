@@ -48,6 +48,8 @@ int ui_put_json(WINDOW *w, int y, int x, int maxw, attr_t attr, const char *p, s
 /* Paints width columns of blanks in attr (the background of a selected line). */
 void ui_fill(WINDOW *w, int y, int x, int width, attr_t attr);
 /* A sparkline of n values scaled to their maximum; zero is blank. */
+/* A sparkline value that means no data (drawn as a dim dot), unlike 0 (blank). */
+#define UI_SPARK_NODATA UINT32_MAX
 void ui_spark(WINDOW *w, int y, int x, const uint32_t *values, int n, attr_t attr);
 /* The trend arrow for a change: up, down or flat. */
 const char *ui_arrow(int direction);

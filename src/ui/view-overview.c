@@ -251,15 +251,20 @@ static void overview_spark(WINDOW *w, int y, const struct ui_col *col, const str
 {
     uint32_t values[512];
     int n = col->width < 512 ? col->width : 512;
-    int64_t last = env->now_ms / 1000 - 1; /* the newest complete second */
+    int64_t end = model_timeline_end(env->m, env->now_ms), begin = model_timeline_start(env->m);
+    int64_t last = end / 1000 - 1; /* the newest complete second on the timeline */
     int64_t mark = env->at_ms / 1000;
+    int64_t first = begin == CDC_TIME_NONE ? INT64_MAX : begin / 1000;
 
     if (col->x < 0 || n <= 0)
         return;
     if (env->at_ms && mark < last - (n - 1))
         last = mark + n / 4;
-    for (int i = 0; i < n; i++)
-        values[i] = metrics_at(mt, last - (n - 1) + i);
+    for (int i = 0; i < n; i++) {
+        int64_t sec = last - (n - 1) + i;
+        /* before reading began, or beyond what every reader has read: no data, not zero */
+        values[i] = sec < first || sec > end / 1000 - 1 ? UI_SPARK_NODATA : metrics_at(mt, sec);
+    }
     ui_spark(w, y, col->x, values, n, attr);
     if (env->at_ms && mark <= last && mark > last - n)
         mvwchgat(w, y, col->x + (int)(mark - (last - (n - 1))), 1, (attr | A_REVERSE) & ~A_COLOR,

@@ -7,7 +7,7 @@
 . "$srcdir/tests/lib/tmux.sh"
 
 need python3
-REC=$srcdir/tests/data/recordings/demo-seed7-300.rec
+REC=$srcdir/tests/data/recordings/demo-seed7.rec
 cd "$TMP" || exit 1
 cp "$REC" golden.rec
 

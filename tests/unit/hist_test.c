@@ -473,21 +473,21 @@ static void test_metrics_changes(void **state)
     (void)state;
     metrics_init(&m, 60000);
     assert_true(m.last_change_ms == CDC_TIME_NONE);
-    metrics_record(&m, 1000, CDC_INSERT, true, false);
+    metrics_record(&m, 1000, 1000, CDC_INSERT, true, false);
     assert_int_equal(m.records, 1);
     assert_int_equal(m.duplicates, 1);
     assert_int_equal(metrics_total_changes(&m), 0);
     assert_true(m.last_change_ms == CDC_TIME_NONE);
     assert_int_equal(metrics_at(&m, 1), 0);
 
-    metrics_record(&m, 1500, CDC_UPDATE, false, true);
+    metrics_record(&m, 1500, 1500, CDC_UPDATE, false, true);
     assert_int_equal(m.stale, 1);
     assert_int_equal(m.changes[CDC_UPDATE], 1);
     assert_int_equal(m.last_change_ms, 1500);
 
-    metrics_record(&m, 1600, CDC_INSERT, false, false);
-    metrics_record(&m, 1700, CDC_DELETE, false, false);
-    metrics_record(&m, 2100, CDC_UPSERT, false, false);
+    metrics_record(&m, 1600, 1600, CDC_INSERT, false, false);
+    metrics_record(&m, 1700, 1700, CDC_DELETE, false, false);
+    metrics_record(&m, 2100, 2100, CDC_UPSERT, false, false);
     assert_int_equal(m.records, 5);
     assert_int_equal(metrics_total_changes(&m), 4);
     assert_int_equal(metrics_at(&m, 1), 3);

@@ -20,7 +20,8 @@ static struct metrics mt;
 
 static void fill(struct readout *r, uint64_t limit, int64_t now, int64_t cursor)
 {
-    readout_fill(&mt, NULL, limit, WINDOW_MS, now, cursor, r);
+    readout_fill(&mt, NULL, limit, WINDOW_MS, now, (struct readout_span){CDC_TIME_NONE, now},
+                 cursor, r);
 }
 
 static int setup(void **state)
@@ -100,8 +101,10 @@ static void test_mix_rates_and_cursor(void **state)
     /* 10 inserts a second for 30 s, then 2 updates a second for 30 s */
     for (int s = 0; s < 60; s++)
         for (int i = 0; i < (s < 30 ? 10 : 2); i++)
-            metrics_record(&mt, T0 + s * 1000 + i, s < 30 ? CDC_INSERT : CDC_UPDATE, false, false);
-    metrics_record(&mt, T0 + 59000, CDC_INSERT, true, false); /* a duplicate: not a change */
+            metrics_record(&mt, T0 + s * 1000 + i, T0 + s * 1000 + i,
+                           s < 30 ? CDC_INSERT : CDC_UPDATE, false, false);
+    metrics_record(&mt, T0 + 59000, T0 + 59000, CDC_INSERT, true,
+                   false); /* a duplicate: not a change */
     fill(&r, 1024, T0 + 60000, 0);
     assert_int_equal(r.total_changes, 360);
     assert_int_equal(r.duplicates, 1);
@@ -118,6 +121,31 @@ static void test_mix_rates_and_cursor(void **state)
     assert_int_equal(r.at_ms, T0 + 21000);
     assert_true(r.rate[0] == 10.0);
     assert_true(r.rate[1] == 10.0);
+}
+
+/* Seconds before the timeline began or after its end are no data: rates are over the seconds
+ * with data only, never diluted to look like a slowdown. */
+static void test_rates_over_the_timeline_only(void **state)
+{
+    struct readout r;
+
+    (void)state;
+    for (int s = 0; s < 2; s++) /* two seconds of 50 changes each */
+        for (int i = 0; i < 50; i++)
+            metrics_record(&mt, T0 + 100000, T0 + s * 1000 + i, CDC_INSERT, false, false);
+    readout_fill(&mt, NULL, 1024, WINDOW_MS, T0 + 100000, (struct readout_span){T0, T0 + 2000}, 0,
+                 &r);
+    assert_true(r.rate[0] == 50.0);
+    assert_true(r.rate[1] == 50.0); /* over 2 s, not 10 */
+    assert_true(r.rate[2] == 50.0);
+    assert_true(r.rate_known[1]);
+    /* the same counts read with no known start: over the whole 10 s */
+    readout_fill(&mt, NULL, 1024, WINDOW_MS, T0 + 100000,
+                 (struct readout_span){CDC_TIME_NONE, T0 + 2000}, 0, &r);
+    assert_true(r.rate[1] == 10.0);
+    /* an empty timeline: nothing known */
+    readout_fill(&mt, NULL, 1024, WINDOW_MS, T0 + 100000, (struct readout_span){T0, T0}, 0, &r);
+    assert_false(r.rate_known[0]);
 }
 
 static void test_latency_now_and_then(void **state)
@@ -151,11 +179,13 @@ static void test_freshness(void **state)
 
     (void)state;
     readout_thresholds_default(&th);
-    metrics_record(&mt, T0, CDC_INSERT, false, false);
-    readout_fill(&mt, &th, 1024, WINDOW_MS, T0 + th.idle_ms, 0, &r);
+    metrics_record(&mt, T0, T0, CDC_INSERT, false, false);
+    readout_fill(&mt, &th, 1024, WINDOW_MS, T0 + th.idle_ms,
+                 (struct readout_span){CDC_TIME_NONE, T0 + th.idle_ms}, 0, &r);
     assert_int_equal(r.freshness, FRESH_ACTIVE);
     assert_int_equal(r.idle_for_ms, th.idle_ms);
-    readout_fill(&mt, &th, 1024, WINDOW_MS, T0 + th.idle_ms + 1, 0, &r);
+    readout_fill(&mt, &th, 1024, WINDOW_MS, T0 + th.idle_ms + 1,
+                 (struct readout_span){CDC_TIME_NONE, T0 + th.idle_ms + 1}, 0, &r);
     assert_int_equal(r.freshness, FRESH_IDLE);
     assert_string_equal(readout_freshness_name(r.freshness), "idle");
 }
@@ -167,6 +197,7 @@ int main(void)
         cmocka_unit_test_setup(test_headroom_levels, setup),
         cmocka_unit_test_setup(test_zero_limit, setup),
         cmocka_unit_test_setup(test_mix_rates_and_cursor, setup),
+        cmocka_unit_test_setup(test_rates_over_the_timeline_only, setup),
         cmocka_unit_test_setup(test_latency_now_and_then, setup),
         cmocka_unit_test_setup(test_freshness, setup),
     };
