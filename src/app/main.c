@@ -35,13 +35,11 @@ static bool load_options(struct options *o, int argc, char **argv)
     if (!skip) {
         if (explicit_path) {
             if (options_load_file(o, explicit_path, stderr) < 0) {
-                fprintf(stderr, "cdctop: cannot read config file %s\n", explicit_path);
                 options_free(&probe);
                 return false;
             }
         } else if (options_default_config_path(path, sizeof path) && access(path, F_OK) == 0) {
-            if (options_load_file(o, path, stderr) < 0)
-                fprintf(stderr, "cdctop: cannot read config file %s\n", path);
+            options_load_file(o, path, stderr); /* a problem is reported, and the run goes on */
         }
     }
     options_free(&probe);

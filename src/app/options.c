@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "linereader.h"
 #include "xalloc.h"
 
 enum opt_type {
@@ -34,6 +35,12 @@ struct option_def {
 };
 
 #define OFF(field) offsetof(struct options, field)
+
+/* A config line is a name and a value (a path, a list of columns): a few KiB at most, and a
+ * config file a few hundred bytes. Past these it is not a config file (think /dev/zero). */
+#define OPTIONS_MAX_LINE      8192
+#define OPTIONS_MAX_LINE_TEXT "8192"
+#define OPTIONS_MAX_FILE      ((uint64_t)1 << 20)
 
 static const struct option_def option_table[] = {
     {"demo", OPT_FLAG, OFF(demo), NULL, "run the embedded demo pipeline", NULL, false},
@@ -387,23 +394,34 @@ static const char *load_line(struct options *o, char *line)
 int options_load_file(struct options *o, const char *path, FILE *err)
 {
     FILE *f = fopen(path, "r");
-    if (!f)
+    if (!f) {
+        fprintf(err, "cdctop: cannot read config file %s: %s\n", path, strerror(errno));
         return -1;
-    char *line = NULL;
-    size_t cap = 0;
+    }
+    struct linereader *lr = xmalloc(sizeof *lr);
+    linereader_init(lr, f, OPTIONS_MAX_LINE, OPTIONS_MAX_FILE);
     int bad = 0;
     unsigned lineno = 0;
-    while (getline(&line, &cap, f) >= 0) {
+    enum linereader_status st;
+    while ((st = linereader_next(lr)) == LINEREADER_LINE || st == LINEREADER_TOO_LONG) {
         lineno++;
-        const char *msg = load_line(o, line);
+        const char *msg = st == LINEREADER_TOO_LONG ? "line longer than " OPTIONS_MAX_LINE_TEXT
+                                                      " bytes; skipped"
+                                                    : load_line(o, lr->line.data);
         if (msg) {
             fprintf(err, "%s:%u: %s\n", path, lineno, msg);
             bad++;
         }
     }
-    free(line);
+    if (st == LINEREADER_TOO_LARGE)
+        fprintf(err, "cdctop: config file %s goes on past %llu MiB: not a config file\n", path,
+                (unsigned long long)(OPTIONS_MAX_FILE >> 20));
+    else if (st == LINEREADER_ERROR)
+        fprintf(err, "cdctop: cannot read config file %s: %s\n", path, strerror(errno));
+    linereader_free(lr);
+    free(lr);
     fclose(f);
-    return bad;
+    return st == LINEREADER_END ? bad : -1;
 }
 
 bool options_default_config_path(char *out, size_t len)

@@ -52,6 +52,11 @@ void http_cancel(struct http *h, struct http_call *c);
 /* A response header's value (case-insensitive name), or NULL. Valid during the callback. */
 const char *http_response_header(const struct http_response *r, const char *name);
 unsigned http_in_flight(const struct http *h);
+/* Response bodies are held in memory until their callback returns; all calls together hold at
+ * most this many bytes (256 MiB by default). A call whose body would pass it fails like a
+ * network error (status 0, a message saying why), so callers retry it later. */
+void http_set_body_budget(struct http *h, size_t bytes);
+size_t http_body_bytes(const struct http *h); /* held now */
 /* The loop the calls run on (for modules that must defer work to it). */
 struct ev_loop *http_loop(const struct http *h);
 
