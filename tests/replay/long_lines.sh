@@ -45,8 +45,9 @@ set -- $(peak_kib "$CDCTOP" --no-config --replay "$TMP/long.rec" --speed max --h
     --snapshot "$TMP/long.json" 2>"$TMP/long.err")
 kib=$1
 check "the replay past a 300 MB line exits 0" test "$2" -eq 0
-check "the 300 MB line is not held in memory (peak ${kib} KiB, under 100 MiB)" \
-    test "$kib" -lt 102400
+# the line alone would take 300 MB; the replay itself needs some tens of MiB (more under ASan)
+check "the 300 MB line is not held in memory (peak ${kib} KiB, under 150 MiB)" \
+    test "$kib" -lt 153600
 jcheck "$TMP/long.json" "every record before and after the long line replays" \
     's["totals"]["records"] == 200'
 check "the long line is reported by file and line, with its length" \
