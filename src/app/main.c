@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
 #include "errmsg.h"
 #include "exitcode.h"
@@ -139,14 +140,17 @@ static bool finish_recording(struct recorder *rec, const struct options *o)
 {
     char err[512];
     struct recorder_stats st;
-    char of[48] = "", more[8300] = "";
+    struct buf said;
     bool ok = recorder_close(rec, &st, err, sizeof err);
+    buf_init(&said);
+    buf_printf(&said, "recorded %llu", (unsigned long long)(st.records - st.lost));
     if (st.lost)
-        snprintf(of, sizeof of, " of %llu", (unsigned long long)st.records);
+        buf_printf(&said, " of %llu", (unsigned long long)st.records);
+    buf_printf(&said, " records to %s", o->record);
     if (st.files > 1)
-        snprintf(more, sizeof more, " and %s.1 to %s.%u", o->record, o->record, st.files - 1);
-    errmsg("recorded %llu%s records to %s%s", (unsigned long long)(st.records - st.lost), of,
-           o->record, more);
+        buf_printf(&said, " and %s.1 to %s.%u", o->record, o->record, st.files - 1);
+    errmsg("%s", said.data);
+    buf_free(&said);
     if (!ok)
         errmsg("--record: %s", err);
     return ok;

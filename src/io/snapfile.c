@@ -189,7 +189,9 @@ static bool make_dirs(const char *dir)
     }
     /* EEXIST too: another process may have created it in the meantime */
     ok = ok && (mkdir(p, SNAPDIR_MODE) == 0 || errno == EEXIST);
+    int saved = errno;
     free(p);
+    errno = saved;
     return ok;
 }
 
