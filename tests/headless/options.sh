@@ -17,6 +17,10 @@ ok "the man page documents every option in --help"
 "$CDCTOP" --demo --bogus 2>"$TMP/e1.txt"
 check "an unknown option exits 2" test $? -eq 2
 check "an unknown option is named" grep -q -- "unknown option '--bogus'" "$TMP/e1.txt"
+"$CDCTOP" --demo "--bo$(printf '\033')[31mgus" 2>"$TMP/e1b.txt"
+check "an unknown option is named with its controls escaped" \
+    grep -qF "unknown option '--bo\e[31mgus'" "$TMP/e1b.txt"
+check "and no raw escape reaches stderr" sh -c "! grep -q \"$(printf '\033')\" '$TMP/e1b.txt'"
 "$CDCTOP" --headless 2>"$TMP/e2.txt"
 check "no source exits 2" test $? -eq 2
 check "no source says what to give" grep -q -- "--demo" "$TMP/e2.txt"
