@@ -33,6 +33,19 @@ install_commands() {
     [ -z "$missing" ] || install_packages $missing
 }
 
+# Every build goes out of the source tree (build-demo/, build-plain/, ...), and automake refuses
+# to configure one while the source tree itself is configured ("source directory already
+# configured"), as a plain ./configure there leaves it. Such an in-place build is cleaned first.
+clean_in_tree_build() {
+    [ -f config.status ] || return 0
+    echo "note: the source tree was configured in place (./configure); cleaning it with" \
+        "make distclean so that the builds in build-*/ can configure" >&2
+    if [ -f Makefile ]; then
+        make -s distclean >/dev/null 2>&1 || true
+    fi
+    rm -f config.status
+}
+
 # The npm servers the live tests start (pinned in tests/servers/package-lock.json).
 install_test_servers() {
     [ -d tests/servers/node_modules ] && return 0

@@ -10,6 +10,8 @@
 
 #include "buf.h"
 #include "clock.h"
+#include "errmsg.h"
+#include "exitcode.h"
 #include "model.h"
 #include "options.h"
 #include "report.h"
@@ -131,8 +133,8 @@ static int write_set(struct headless *h, const char *version)
         .ascii = h->o->ascii,
     };
     bool ok = ui_snapshot_write(&req, msg, sizeof msg);
-    fprintf(stderr, "cdctop: %s\n", msg);
-    return ok ? 0 : 1;
+    errmsg("%s", msg);
+    return ok ? EXITCODE_OK : EXITCODE_OUTPUT;
 }
 
 static void every_cb(struct ev_loop *loop, ev_timer *w, int revents)
@@ -154,25 +156,48 @@ static int write_snapshot(struct headless *h, const char *version)
     struct buf out;
     struct report_opts ro = {.max_rows = h->o->snapshot_rows, .program_version = version};
     char err[512], path[4096];
-    int status = 0;
+    int status = EXITCODE_OK;
     buf_init(&out);
     report_json(h->m, &ro, clock_now_ms(h->loop), &out);
     if (h->o->snapshot && strcmp(h->o->snapshot, "-") == 0) {
         if (!write_all(STDOUT_FILENO, out.data, out.len)) {
             perror("cdctop: writing the snapshot to standard output");
-            status = 1;
+            status = EXITCODE_OUTPUT;
         }
     } else {
         snprintf(path, sizeof path, "%s", h->o->snapshot);
         if (!snapfile_write(path, out.data, out.len, err, sizeof err)) {
-            fprintf(stderr, "cdctop: %s\n", err);
-            status = 1;
+            errmsg("%s", err);
+            status = EXITCODE_OUTPUT;
         } else {
-            fprintf(stderr, "cdctop: snapshot written to %s\n", path);
+            errmsg("snapshot written to %s", path);
         }
     }
     buf_free(&out);
     return status;
+}
+
+/* Whether the source ever worked: a record arrived, or a shard was read, as on a healthy stream
+ * that has nothing new (a successful read tells how far behind the shard is). */
+static bool source_ever_read(const struct model *m)
+{
+    if (m->totals.records > 0)
+        return true;
+    for (unsigned i = 0; i < m->nshards; i++) {
+        const struct shard *s = m->shards[i];
+        if (s->millis_behind >= 0 || s->state == SHARD_LATEST || s->state == SHARD_CLOSED)
+            return true;
+    }
+    return false;
+}
+
+/* The status line's problem at the end of the run, so that a run without a terminal (a cron
+ * job) shows it too. */
+static void show_status(const struct model *m)
+{
+    errmsg("%s: %s", m->status.level >= ALERT_ERROR ? "error" : "warning", m->status.text);
+    if (m->status.hint[0])
+        errmsg("hint: %s", m->status.hint);
 }
 
 /* SIGUSR1: the snapshot as it is now, and the run goes on (the final one overwrites it). */
@@ -210,9 +235,9 @@ int headless_run(struct ev_loop *loop, struct model *m, struct source *src, cons
     ev_signal_start(loop, &h.sigterm);
     ev_signal_start(loop, &h.sigusr1);
     if (src->ops->start(src, loop, err, sizeof err) != 0) {
-        fprintf(stderr, "cdctop: %s\n", err);
+        errmsg("%s", err);
         stop(&h, "source failed");
-        return 1;
+        return EXITCODE_USAGE;
     }
     ev_run(loop, 0);
     if (!h.stop_reason)
@@ -220,5 +245,12 @@ int headless_run(struct ev_loop *loop, struct model *m, struct source *src, cons
     model_tick(m, clock_now_ms(loop));
     int status = write_snapshot(&h, version);
     ui_snapshot_release();
+    if (!source_ever_read(m) && m->status.level >= ALERT_WARN) {
+        show_status(m);
+        errmsg("nothing was read from the source (exit status %d)", EXITCODE_SOURCE);
+        status = EXITCODE_SOURCE;
+    } else if (m->status.level >= ALERT_ERROR) {
+        show_status(m);
+    }
     return status;
 }

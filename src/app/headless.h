@@ -7,7 +7,12 @@ struct model;
 struct source;
 struct options;
 
-/* Returns the process exit status: 0, or 1 when the snapshot could not be written. */
+/*
+ * Returns the process exit status (exitcode.h): EXITCODE_SOURCE when the source never delivered
+ * anything and ends with a problem (shown on stderr with its hint), else EXITCODE_OUTPUT when
+ * the snapshot could not be written, else EXITCODE_OK. A problem on the status line at the end
+ * is also shown when it is an error.
+ */
 int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
                  const char *version);
 

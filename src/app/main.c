@@ -8,7 +8,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "clock.h"
+#include "errmsg.h"
+#include "exitcode.h"
 #include "headless.h"
 #include "live.h"
 #include "model.h"
@@ -35,13 +38,11 @@ static bool load_options(struct options *o, int argc, char **argv)
     if (!skip) {
         if (explicit_path) {
             if (options_load_file(o, explicit_path, stderr) < 0) {
-                fprintf(stderr, "cdctop: cannot read config file %s\n", explicit_path);
                 options_free(&probe);
                 return false;
             }
         } else if (options_default_config_path(path, sizeof path) && access(path, F_OK) == 0) {
-            if (options_load_file(o, path, stderr) < 0)
-                fprintf(stderr, "cdctop: cannot read config file %s\n", path);
+            options_load_file(o, path, stderr); /* a problem is reported, and the run goes on */
         }
     }
     options_free(&probe);
@@ -75,7 +76,7 @@ static bool configure_keys(struct model *m, const struct options *o)
     for (unsigned i = 0; i < o->npk; i++) {
         const char *err;
         if (!model_configure_pk(m, o->pk[i], &err)) {
-            fprintf(stderr, "cdctop: --pk %s: %s\n", o->pk[i], err);
+            errmsg("--pk %s: %s", o->pk[i], err);
             return false;
         }
     }
@@ -110,7 +111,7 @@ static struct source *make_replay_source(struct ev_loop *loop, struct model *m,
     src_replay_parse_speed(o->speed ? o->speed : "1", &ro.speed);
     struct source *src = src_replay_new(m, loop, &ro, err, sizeof err);
     if (!src)
-        fprintf(stderr, "cdctop: --replay: %s\n", err);
+        errmsg("--replay: %s", err);
     return src;
 }
 
@@ -137,7 +138,7 @@ static struct recorder *start_recording(struct ev_loop *loop, struct model *m, s
         .path = o->record, .max_bytes = o->record_max_bytes, .program = PACKAGE_STRING};
     struct recorder *rec = recorder_new(loop, m, &ro, err, sizeof err);
     if (!rec) {
-        fprintf(stderr, "cdctop: --record: %s\n", err);
+        errmsg("--record: %s", err);
         return NULL;
     }
     recorder_attach(rec, src);
@@ -149,16 +150,19 @@ static bool finish_recording(struct recorder *rec, const struct options *o)
 {
     char err[512];
     struct recorder_stats st;
+    struct buf said;
     bool ok = recorder_close(rec, &st, err, sizeof err);
-    fprintf(stderr, "cdctop: recorded %llu", (unsigned long long)(st.records - st.lost));
+    buf_init(&said);
+    buf_printf(&said, "recorded %llu", (unsigned long long)(st.records - st.lost));
     if (st.lost)
-        fprintf(stderr, " of %llu", (unsigned long long)st.records);
-    fprintf(stderr, " records to %s", o->record);
+        buf_printf(&said, " of %llu", (unsigned long long)st.records);
+    buf_printf(&said, " records to %s", o->record);
     if (st.files > 1)
-        fprintf(stderr, " and %s.1 to %s.%u", o->record, o->record, st.files - 1);
-    fputc('\n', stderr);
+        buf_printf(&said, " and %s.1 to %s.%u", o->record, o->record, st.files - 1);
+    errmsg("%s", said.data);
+    buf_free(&said);
     if (!ok)
-        fprintf(stderr, "cdctop: --record: %s\n", err);
+        errmsg("--record: %s", err);
     return ok;
 }
 
@@ -182,13 +186,13 @@ static bool configure_redaction(struct model *m, const struct options *o)
     if (!o->redact && !o->redact_values)
         return true;
     if (!redaction_key(key)) {
-        fprintf(stderr, "cdctop: --redact: cannot read random bytes for the hash key\n");
+        errmsg("--redact: cannot read random bytes for the hash key");
         return false;
     }
     struct redact *r = redact_new(key);
     memset(key, 0, sizeof key);
     if (o->redact && !redact_add(r, o->redact, &err)) {
-        fprintf(stderr, "cdctop: --redact %s: %s\n", o->redact, err);
+        errmsg("--redact %s: %s", o->redact, err);
         redact_free(r);
         return false;
     }
@@ -202,27 +206,27 @@ static int run(const struct options *o)
     struct ev_loop *loop = ev_default_loop(EVFLAG_AUTO);
     struct model_config cfg;
     if (!loop) {
-        fprintf(stderr, "cdctop: cannot initialise the event loop\n");
-        return 1;
+        errmsg("cannot initialise the event loop");
+        return EXITCODE_USAGE;
     }
     model_config_from(&cfg, o);
     struct model *m = model_new(&cfg, clock_now_ms(loop));
     if (!configure_keys(m, o) || !configure_redaction(m, o)) {
         model_free(m);
-        return 2;
+        return EXITCODE_USAGE;
     }
     struct source *src = make_source(loop, m, o);
     if (!src) {
         model_free(m);
         ev_loop_destroy(loop);
-        return 2;
+        return EXITCODE_USAGE;
     }
     struct recorder *rec = NULL;
     if (o->record && !(rec = start_recording(loop, m, src, o))) {
         src->ops->free(src);
         model_free(m);
         ev_loop_destroy(loop);
-        return 2;
+        return EXITCODE_USAGE;
     }
     int status;
     if (o->headless) {
@@ -240,8 +244,8 @@ static int run(const struct options *o)
         };
         status = ui_run(loop, m, src, &uo);
     }
-    if (rec && !finish_recording(rec, o) && status == 0)
-        status = 1;
+    if (rec && !finish_recording(rec, o) && status == EXITCODE_OK)
+        status = EXITCODE_OUTPUT;
     src->ops->free(src);
     model_free(m);
     ev_loop_destroy(loop);
@@ -254,50 +258,50 @@ static bool source_options_ok(const struct options *o)
     char err[256];
     double speed;
     if (o->replay && (o->demo || o->stream)) {
-        fprintf(stderr, "cdctop: --replay reads a recording: give it without --demo or --stream\n");
+        errmsg("--replay reads a recording: give it without --demo or --stream");
         return false;
     }
     if (o->speed && !o->replay) {
-        fprintf(stderr, "cdctop: --speed needs --replay\n");
+        errmsg("--speed needs --replay");
         return false;
     }
     if (o->speed && !src_replay_parse_speed(o->speed, &speed)) {
-        fprintf(stderr, "cdctop: --speed %s: expected a number above 0 or max\n", o->speed);
+        errmsg("--speed %s: expected a number above 0 or max", o->speed);
         return false;
     }
     if (o->record && (o->redact || o->redact_values)) {
-        fprintf(stderr, "cdctop: --record keeps the raw records, values and all: it cannot be "
-                        "combined with --redact or --redact-values (replay the recording with "
-                        "them instead)\n");
+        errmsg("--record keeps the raw records, values and all: it cannot be "
+               "combined with --redact or --redact-values (replay the recording with "
+               "them instead)");
         return false;
     }
     if (o->record_max_bytes && !o->record) {
-        fprintf(stderr, "cdctop: --record-max-bytes needs --record\n");
+        errmsg("--record-max-bytes needs --record");
         return false;
     }
     if (o->demo && o->stream) {
-        fprintf(stderr, "cdctop: give either --demo or --stream, not both\n");
+        errmsg("give either --demo or --stream, not both");
         return false;
     }
     if (!o->demo && !o->stream && !o->replay) {
-        fprintf(stderr, "cdctop: nothing to watch: give --stream NAME, --demo or --replay FILE "
-                        "(see cdctop --help)\n");
+        errmsg("nothing to watch: give --stream NAME, --demo or --replay FILE "
+               "(see cdctop --help)");
         return false;
     }
     if (o->dlq && !o->stream) {
-        fprintf(stderr, "cdctop: --dlq needs --stream (the demo has its own DLQ)\n");
+        errmsg("--dlq needs --stream (the demo has its own DLQ)");
         return false;
     }
     if (o->stream && !*o->stream) {
-        fprintf(stderr, "cdctop: --stream needs a stream name or ARN\n");
+        errmsg("--stream needs a stream name or ARN");
         return false;
     }
     if (!src_kinesis_check_from(o->from, err, sizeof err)) {
-        fprintf(stderr, "cdctop: --from %s: %s\n", o->from, err);
+        errmsg("--from %s: %s", o->from, err);
         return false;
     }
     if (o->read_limit < 1 || o->read_limit > 10000) {
-        fprintf(stderr, "cdctop: --read-limit must be between 1 and 10000\n");
+        errmsg("--read-limit must be between 1 and 10000");
         return false;
     }
     return true;
@@ -306,22 +310,26 @@ static bool source_options_ok(const struct options *o)
 int main(int argc, char **argv)
 {
     struct options o;
+    char why[512];
     setlocale(LC_ALL, "");
     options_defaults(&o);
     if (!load_options(&o, argc, argv)) {
         options_free(&o);
-        return 2;
+        return EXITCODE_USAGE;
     }
-    int status = 0;
+    int status = EXITCODE_OK;
     if (o.help) {
         options_usage(stdout);
     } else if (o.version) {
         printf("%s\n", PACKAGE_STRING);
     } else if (!source_options_ok(&o)) {
-        status = 2;
+        status = EXITCODE_USAGE;
     } else if (!o.headless && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-        fprintf(stderr, "cdctop: the console needs a terminal; use --headless without one\n");
-        status = 2;
+        errmsg("the console needs a terminal; use --headless without one");
+        status = EXITCODE_USAGE;
+    } else if (!o.headless && !ui_term_usable(STDOUT_FILENO, why, sizeof why)) {
+        errmsg("%s", why);
+        status = EXITCODE_USAGE;
     } else {
         status = run(&o);
     }

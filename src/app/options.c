@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "escape.h"
+#include "linereader.h"
 #include "xalloc.h"
 
 enum opt_type {
@@ -34,6 +36,12 @@ struct option_def {
 };
 
 #define OFF(field) offsetof(struct options, field)
+
+/* A config line is a name and a value (a path, a list of columns): a few KiB at most, and a
+ * config file a few hundred bytes. Past these it is not a config file (think /dev/zero). */
+#define OPTIONS_MAX_LINE      8192
+#define OPTIONS_MAX_LINE_TEXT "8192"
+#define OPTIONS_MAX_FILE      ((uint64_t)1 << 20)
 
 static const struct option_def option_table[] = {
     {"demo", OPT_FLAG, OFF(demo), NULL, "run the embedded demo pipeline", NULL, false},
@@ -316,8 +324,16 @@ static const char *set_option(struct options *o, const struct option_def *def, c
     return "unknown option type";
 }
 
+/* Text from the command line or the environment, escaped for the terminal (escape.h). */
+static const char *shown(char *out, size_t len, const char *p, size_t n)
+{
+    escape_into(out, len, p, n);
+    return out;
+}
+
 bool options_parse_args(struct options *o, int argc, char **argv, FILE *err)
 {
+    char text[1024];
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (strcmp(arg, "-h") == 0)
@@ -325,7 +341,8 @@ bool options_parse_args(struct options *o, int argc, char **argv, FILE *err)
         else if (strcmp(arg, "-V") == 0)
             arg = "--version";
         if (strncmp(arg, "--", 2) != 0) {
-            fprintf(err, "cdctop: unexpected argument '%s' (see cdctop --help)\n", arg);
+            fprintf(err, "cdctop: unexpected argument '%s' (see cdctop --help)\n",
+                    shown(text, sizeof text, arg, strlen(arg)));
             return false;
         }
         const char *name = arg + 2;
@@ -333,7 +350,8 @@ bool options_parse_args(struct options *o, int argc, char **argv, FILE *err)
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         const struct option_def *def = find_option(name, len);
         if (!def) {
-            fprintf(err, "cdctop: unknown option '--%.*s' (see cdctop --help)\n", (int)len, name);
+            fprintf(err, "cdctop: unknown option '--%s' (see cdctop --help)\n",
+                    shown(text, sizeof text, name, len));
             return false;
         }
         const char *value = eq ? eq + 1 : NULL;
@@ -346,7 +364,8 @@ bool options_parse_args(struct options *o, int argc, char **argv, FILE *err)
         }
         const char *msg = set_option(o, def, value);
         if (msg) {
-            fprintf(err, "cdctop: --%s %s: %s\n", def->name, value ? value : "", msg);
+            fprintf(err, "cdctop: --%s %s: %s\n", def->name,
+                    shown(text, sizeof text, value ? value : "", value ? strlen(value) : 0), msg);
             return false;
         }
     }
@@ -388,24 +407,42 @@ static const char *load_line(struct options *o, char *line)
 
 int options_load_file(struct options *o, const char *path, FILE *err)
 {
+    char text[4200];
     FILE *f = fopen(path, "r");
-    if (!f)
+    if (!f) {
+        const char *why = strerror(errno);
+        fprintf(err, "cdctop: cannot read config file %s: %s\n",
+                shown(text, sizeof text, path, strlen(path)), why);
         return -1;
-    char *line = NULL;
-    size_t cap = 0;
+    }
+    struct linereader *lr = xmalloc(sizeof *lr);
+    linereader_init(lr, f, OPTIONS_MAX_LINE, OPTIONS_MAX_FILE);
     int bad = 0;
     unsigned lineno = 0;
-    while (getline(&line, &cap, f) >= 0) {
+    enum linereader_status st;
+    while ((st = linereader_next(lr)) == LINEREADER_LINE || st == LINEREADER_TOO_LONG) {
         lineno++;
-        const char *msg = load_line(o, line);
+        const char *msg = st == LINEREADER_TOO_LONG ? "line longer than " OPTIONS_MAX_LINE_TEXT
+                                                      " bytes; skipped"
+                                                    : load_line(o, lr->line.data);
         if (msg) {
-            fprintf(err, "%s:%u: %s\n", path, lineno, msg);
+            fprintf(err, "%s:%u: %s\n", shown(text, sizeof text, path, strlen(path)), lineno, msg);
             bad++;
         }
     }
-    free(line);
+    if (st == LINEREADER_TOO_LARGE)
+        fprintf(err, "cdctop: config file %s goes on past %llu MiB: not a config file\n",
+                shown(text, sizeof text, path, strlen(path)),
+                (unsigned long long)(OPTIONS_MAX_FILE >> 20));
+    else if (st == LINEREADER_ERROR) {
+        const char *why = strerror(errno);
+        fprintf(err, "cdctop: cannot read config file %s: %s\n",
+                shown(text, sizeof text, path, strlen(path)), why);
+    }
+    linereader_free(lr);
+    free(lr);
     fclose(f);
-    return bad;
+    return st == LINEREADER_END ? bad : -1;
 }
 
 bool options_default_config_path(char *out, size_t len)

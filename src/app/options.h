@@ -74,8 +74,9 @@ void options_free(struct options *o);
 bool options_parse_args(struct options *o, int argc, char **argv, FILE *err);
 /*
  * Loads a config file: "name = value" lines named like the long options, '#' comments.
- * A bad line is reported as "file:line: message" on err and skipped; the rest still loads.
- * Returns the number of bad lines, or -1 when the file cannot be read.
+ * A bad line (an over-long one included) is reported as "file:line: message" on err and
+ * skipped; the rest still loads. Returns the number of bad lines, or -1, with the reason on err,
+ * when the file cannot be read or goes on past 1 MiB (the lines before that still applied).
  */
 int options_load_file(struct options *o, const char *path, FILE *err);
 /* The config file used when --config is not given: $XDG_CONFIG_HOME/cdctop/config. */

@@ -36,6 +36,10 @@
 #define HTTP_MAX_HEADER_BYTES   ((size_t)256 << 10)
 #define HTTP_MAX_CONNECTS       64L
 
+/* Response bodies held at once by all calls together: one GetRecords reply per shard in flight
+ * could otherwise hold 64 MiB each. */
+#define HTTP_BODY_BUDGET ((size_t)256 << 20)
+
 enum http_state {
     HTTP_RUNNING,  /* added to the multi handle */
     HTTP_FINISHED, /* in the done queue, not yet called back */
@@ -51,6 +55,7 @@ struct http_call {
     struct buf resp;      /* response body */
     struct buf resp_hdrs; /* "name\0value\0" pairs of the last response */
     bool too_big;         /* the body exceeded HTTP_MAX_BODY */
+    bool over_budget;     /* the bodies in flight would have exceeded h->body_budget */
     char errbuf[CURL_ERROR_SIZE];
     char error[CURL_ERROR_SIZE + 64];
     CURLcode result;
@@ -91,6 +96,10 @@ struct http {
     struct buf warned; /* "\nhost\n" for every host already warned about */
     http_warn_fn warn;
     void *warn_ctx;
+
+    /* response body bytes held by all calls, and at most how many */
+    size_t body_bytes;
+    size_t body_budget;
 };
 
 static int64_t http_now_ms(void)
@@ -157,6 +166,7 @@ static void http_wipe_buf(struct buf *b)
 /* Header lists carry Authorization and X-Amz-Security-Token: always wiped. */
 static void http_call_free(struct http_call *c)
 {
+    c->h->body_bytes -= c->resp.len;
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
     for (struct curl_slist *l = c->headers; l != NULL; l = l->next)
@@ -184,6 +194,16 @@ static void http_call_set_error(struct http_call *c)
                  HTTP_MAX_BODY >> 20);
         return;
     }
+    if (c->over_budget) {
+        size_t budget = c->h->body_budget;
+        bool mib = budget >= ((size_t)1 << 20) && budget % ((size_t)1 << 20) == 0;
+
+        snprintf(c->error, sizeof(c->error),
+                 "response dropped: the responses being received together would hold more than "
+                 "%zu %s (the memory budget for responses)",
+                 mib ? budget >> 20 : budget >> 10, mib ? "MiB" : "KiB");
+        return;
+    }
     if (c->errbuf[0] == '\0')
         snprintf(c->errbuf, sizeof(c->errbuf), "%s", curl_easy_strerror(c->result));
     curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
@@ -206,7 +226,7 @@ static void http_call_finish(struct http *h, struct http_call *c, CURLcode resul
 {
     c->result = result;
     c->elapsed_ms = http_now_ms() - c->started_ms;
-    if (result == CURLE_OK && !c->too_big) {
+    if (result == CURLE_OK && !c->too_big && !c->over_budget) {
         curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
     } else {
         c->status = 0;
@@ -375,7 +395,12 @@ static size_t http_write_cb(char *data, size_t size, size_t n, void *userp)
         c->too_big = true;
         return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
     }
+    if (c->h->body_bytes > c->h->body_budget || len > c->h->body_budget - c->h->body_bytes) {
+        c->over_budget = true;
+        return 0;
+    }
     buf_append(&c->resp, data, len);
+    c->h->body_bytes += len;
     return len;
 }
 
@@ -748,6 +773,16 @@ unsigned http_in_flight(const struct http *h)
     return h->in_flight;
 }
 
+void http_set_body_budget(struct http *h, size_t bytes)
+{
+    h->body_budget = bytes;
+}
+
+size_t http_body_bytes(const struct http *h)
+{
+    return h->body_bytes;
+}
+
 struct ev_loop *http_loop(const struct http *h)
 {
     return h->loop;
@@ -821,6 +856,7 @@ struct http *http_new(struct ev_loop *loop, const char *user_agent)
         return NULL;
     h = xcalloc(1, sizeof(*h));
     h->loop = loop;
+    h->body_budget = HTTP_BODY_BUDGET;
     h->user_agent = xstrdup(user_agent != NULL ? user_agent : "cdctop/" PACKAGE_VERSION);
     h->multi = curl_multi_init();
     if (h->multi == NULL) {

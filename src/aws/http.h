@@ -70,6 +70,11 @@ void http_set_warn(struct http *h, http_warn_fn warn, void *ctx);
  * never weakened or silently left to the system's CAs. */
 bool http_set_ca_bundle(struct http *h, const char *path, const char *origin, char *err,
                         size_t errsz);
+/* Response bodies are held in memory until their callback returns; all calls together hold at
+ * most this many bytes (256 MiB by default). A call whose body would pass it fails like a
+ * network error (status 0, a message saying why), so callers retry it later. */
+void http_set_body_budget(struct http *h, size_t bytes);
+size_t http_body_bytes(const struct http *h); /* held now */
 /* The loop the calls run on (for modules that must defer work to it). */
 struct ev_loop *http_loop(const struct http *h);
 

@@ -2,6 +2,13 @@
  * Artefact files (snapshots, exports). A reader must never see a half-written file, and the
  * files may hold row images, so they are private to the user whatever the umask says: write a
  * temporary file beside the target, fsync it, then rename it over the target.
+ *
+ * Private files are not enough when someone else controls the directory: another local user
+ * who pre-created /tmp/incident world-writable could replace the HTML after it is written. As
+ * ssh does for its files, a directory written into must be the user's own and writable by
+ * nobody else (the snapshot directory), or at least unchangeable by others (the directory of a
+ * single file: root's or the user's, group- or world-writable only with the sticky bit, like
+ * /tmp, where nobody can rename another's files).
  */
 #include "config.h"
 
@@ -63,12 +70,19 @@ static bool finish_file(int fd, const void *data, size_t len)
     return close(fd) == 0;
 }
 
+/* The directory part of path ("." when none). */
+static char *dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        return xstrdup(".");
+    return xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+}
+
 /* Best effort: makes the rename itself durable. A failure here loses nothing already written. */
 static void sync_parent_dir(const char *path)
 {
-    const char *slash = strrchr(path, '/');
-    char *dir =
-        slash == NULL ? xstrdup(".") : xstrndup(path, slash == path ? 1 : (size_t)(slash - path));
+    char *dir = dir_of(path);
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         (void)fsync(fd);
@@ -77,9 +91,65 @@ static void sync_parent_dir(const char *path)
     free(dir);
 }
 
+/* Whether others cannot change what is in the directory (st): owned by the user or root, and
+ * writable by group or others only with the sticky bit. Else a message in err. */
+static bool dir_is_safe_parent(const char *dir, const struct stat *st, char *err, size_t errlen)
+{
+    if (st->st_uid != geteuid() && st->st_uid != 0) {
+        snprintf(err, errlen,
+                 "%s belongs to another user (uid %lu), who could replace what is written in it: "
+                 "not writing there",
+                 dir, (unsigned long)st->st_uid);
+        return false;
+    }
+    if ((st->st_mode & (S_IWGRP | S_IWOTH)) && !(st->st_mode & S_ISVTX)) {
+        snprintf(err, errlen,
+                 "%s is writable by %s without the sticky bit (mode %04o), so others could "
+                 "replace what is written in it: not writing there",
+                 dir, (st->st_mode & S_IWOTH) ? "others" : "its group",
+                 (unsigned)(st->st_mode & 07777));
+        return false;
+    }
+    return true;
+}
+
+/* dir and every directory above it, as far as "/", are ones others cannot change. A directory
+ * that cannot be examined passes: writing in it then fails with its own reason. */
+static bool chain_is_safe(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    char *real = realpath(dir, NULL);
+    bool ok = true;
+    if (real == NULL)
+        return true;
+    for (;;) {
+        if (stat(real, &st) == 0 && !dir_is_safe_parent(real, &st, err, errlen)) {
+            ok = false;
+            break;
+        }
+        char *slash = strrchr(real, '/');
+        if (slash == NULL || strcmp(real, "/") == 0)
+            break;
+        slash[slash == real] = '\0'; /* "/tmp" goes on to "/" */
+    }
+    free(real);
+    return ok;
+}
+
+/* The directory a path is in. */
+static bool parent_chain_is_safe(const char *path, char *err, size_t errlen)
+{
+    char *dir = dir_of(path);
+    bool ok = chain_is_safe(dir, err, errlen);
+    free(dir);
+    return ok;
+}
+
 bool snapfile_write(const char *path, const void *data, size_t len, char *err, size_t errlen)
 {
     struct stat st;
+    if (!parent_chain_is_safe(path, err, errlen))
+        return false;
     /* Renaming over a device or a directory would replace it (think /dev/null as root). */
     if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
         snprintf(err, errlen, "cannot write %s: not a regular file", path);
@@ -107,27 +177,102 @@ bool snapfile_write(const char *path, const void *data, size_t len, char *err, s
     return true;
 }
 
+/* mkdir -p, every directory it creates SNAPDIR_MODE. False with errno set. */
+static bool make_dirs(const char *dir)
+{
+    char *p = xstrdup(dir);
+    bool ok = true;
+    for (char *slash = strchr(p + 1, '/'); ok && slash; slash = strchr(slash + 1, '/')) {
+        *slash = '\0';
+        ok = mkdir(p, SNAPDIR_MODE) == 0 || errno == EEXIST;
+        *slash = '/';
+    }
+    /* EEXIST too: another process may have created it in the meantime */
+    ok = ok && (mkdir(p, SNAPDIR_MODE) == 0 || errno == EEXIST);
+    int saved = errno;
+    free(p);
+    errno = saved;
+    return ok;
+}
+
+/* The snapshot directory itself: the user's own, writable by nobody else. */
+static bool dir_is_private(const char *dir, const struct stat *st, char *err, size_t errlen)
+{
+    if (st->st_uid != geteuid()) {
+        snprintf(err, errlen,
+                 "snapshot directory %s belongs to another user (uid %lu), who could replace the "
+                 "snapshots written there: not writing there (use a directory of your own)",
+                 dir, (unsigned long)st->st_uid);
+        return false;
+    }
+    if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(err, errlen,
+                 "snapshot directory %s is writable by %s (mode %04o), who could replace the "
+                 "snapshots written there: not writing there (chmod go-w %s, or use another)",
+                 dir, (st->st_mode & S_IWOTH) ? "others" : "its group",
+                 (unsigned)(st->st_mode & 07777), dir);
+        return false;
+    }
+    return true;
+}
+
+/* Creates dir and its missing parents, if the directory they go in is safe. */
+static bool create_dir(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    char *base = dir_of(dir);
+    while (stat(base, &st) != 0 && strcmp(base, ".") != 0 && strcmp(base, "/") != 0) {
+        char *up = dir_of(base);
+        free(base);
+        base = up;
+    }
+    bool ok = chain_is_safe(base, err, errlen);
+    free(base);
+    if (ok && !make_dirs(dir)) {
+        set_error(err, errlen, "snapshot directory", dir, errno);
+        ok = false;
+    }
+    return ok;
+}
+
 bool snapfile_dir(const char *dir, bool create, char *err, size_t errlen)
 {
     struct stat st;
-    if (stat(dir, &st) == 0) {
-        if (S_ISDIR(st.st_mode))
-            return true;
+    if (lstat(dir, &st) != 0) {
+        if (errno != ENOENT || !create) {
+            set_error(err, errlen, "snapshot directory", dir, errno);
+            return false;
+        }
+        if (!create_dir(dir, err, errlen))
+            return false;
+        if (lstat(dir, &st) != 0) {
+            set_error(err, errlen, "snapshot directory", dir, errno);
+            return false;
+        }
+    }
+    bool link = S_ISLNK(st.st_mode);
+    /* a link is followed only when it is the user's (or root's): another user's could be
+     * pointed anywhere later */
+    if (link) {
+        if (st.st_uid != geteuid() && st.st_uid != 0) {
+            snprintf(err, errlen,
+                     "snapshot directory %s is a symbolic link owned by another user (uid %lu): "
+                     "not writing there",
+                     dir, (unsigned long)st.st_uid);
+            return false;
+        }
+        if (stat(dir, &st) != 0) {
+            set_error(err, errlen, "snapshot directory", dir, errno);
+            return false;
+        }
+    }
+    if (!S_ISDIR(st.st_mode)) {
         set_error(err, errlen, "snapshot directory", dir, ENOTDIR);
         return false;
     }
-    if (errno != ENOENT || !create) {
-        set_error(err, errlen, "snapshot directory", dir, errno);
-        return false;
-    }
-    if (mkdir(dir, SNAPDIR_MODE) == 0)
-        return true;
-    int saved = errno;
-    /* another process may have created it in the meantime */
-    if (saved == EEXIST && stat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-        return true;
-    set_error(err, errlen, "snapshot directory", dir, saved);
-    return false;
+    /* where the name is, and where a link leads */
+    return dir_is_private(dir, &st, err, errlen) && parent_chain_is_safe(dir, err, errlen) &&
+           (!link || chain_is_safe(dir, err, errlen));
 }
 
 void snapfile_base(char *out, size_t outlen, int64_t now_ms)

@@ -13,7 +13,8 @@
  * time however long ago it was made.
  *
  * Damage. A line that is not valid (a partial write, an edited file) is counted, reported and
- * skipped; so is a last line cut short by a crash. Neither stops the replay.
+ * skipped; so is a last line cut short by a crash, and a line longer than any record line can
+ * be (REPLAY_MAX_LINE), which is never held in memory whole. None of them stops the replay.
  */
 #include "config.h"
 
@@ -33,6 +34,8 @@
 
 #include "base64.h"
 #include "clock.h"
+#include "escape.h"
+#include "linereader.h"
 #include "recorder.h"
 #include "xalloc.h"
 
@@ -42,6 +45,10 @@
 #define REPLAY_TAIL_BYTES  65536 /* read from the end to find the last record's time */
 #define REPLAY_WARN_SHOWN  10    /* problems written to the warn stream; later ones counted */
 #define REPLAY_MAX_FILES   100000
+/* The longest record line: a 10 MiB Kinesis record (the largest MaxRecordSizeInKiB,
+ * https://docs.aws.amazon.com/streams/latest/dev/large-records.html) is 13.3 MiB in base64, and
+ * its metadata a few KiB more. */
+#define REPLAY_MAX_LINE ((size_t)16 << 20)
 
 /* --- parsing lines --- */
 
@@ -240,8 +247,7 @@ struct replay {
     unsigned file;
     char file_path[4096];
     uint64_t file_line;
-    char *line;
-    size_t line_cap;
+    struct linereader lines;
     uint64_t total_bytes, read_bytes;
     /* the next record, read ahead */
     struct src_replay_line next;
@@ -278,8 +284,11 @@ static void report(struct replay *r, const char *fmt, ...)
     model_set_status(r->m, ALERT_WARN, clock_now_ms(r->loop), text,
                      "the damaged part is skipped; the rest of the recording replays");
     if (r->warn && r->problems_shown < REPLAY_WARN_SHOWN) {
+        /* the text quotes the damaged line (jansson's "near '...'"): never raw to a terminal */
+        char shown[1024];
+        escape_into(shown, sizeof shown, text, strlen(text));
         /* clear a progress line the terminal may be showing */
-        fprintf(r->warn, "%scdctop: %s\n", isatty(fileno(r->warn)) ? "\r\033[K" : "", text);
+        fprintf(r->warn, "%scdctop: %s\n", isatty(fileno(r->warn)) ? "\r\033[K" : "", shown);
         if (++r->problems_shown == REPLAY_WARN_SHOWN)
             fprintf(r->warn, "cdctop: further problems are counted, not shown\n");
     }
@@ -317,12 +326,23 @@ static bool open_file(struct replay *r, unsigned n)
     r->f = fopen(r->file_path, "rb");
     r->file = n;
     r->file_line = 0;
+    linereader_reset(&r->lines, r->f);
     return r->f != NULL;
 }
 
-/* The next line of the recording, across its files; false at the end. *complete is false for
- * a last line without its newline. */
-static bool read_line(struct replay *r, size_t *len, bool *complete)
+/* A line longer than any record line: counted and reported, never read into memory whole. */
+static void skip_long_line(struct replay *r)
+{
+    r->bad_lines++;
+    report(r,
+           "replay: %s:%" PRIu64 ": line of %" PRIu64 " bytes, longer than a record line can be "
+           "(%zu MiB); skipped (%" PRIu64 " damaged so far)",
+           r->file_path, r->file_line, r->lines.length, REPLAY_MAX_LINE >> 20, r->bad_lines);
+}
+
+/* The next line of the recording, across its files, in r->lines; false at the end.
+ * r->lines.complete is false for a last line without its newline. */
+static bool read_line(struct replay *r)
 {
     for (;;) {
         if (r->f == NULL) {
@@ -337,34 +357,34 @@ static bool read_line(struct replay *r, size_t *len, bool *complete)
                 return false;
             }
         }
-        ssize_t n = getline(&r->line, &r->line_cap, r->f);
-        if (n < 0) {
-            if (ferror(r->f))
-                report(r, "replay: cannot read %s: %s", r->file_path, strerror(errno));
-            fclose(r->f);
-            r->f = NULL;
+        uint64_t before = r->lines.bytes;
+        enum linereader_status st = linereader_next(&r->lines);
+        r->read_bytes += r->lines.bytes - before;
+        if (st == LINEREADER_LINE || st == LINEREADER_TOO_LONG)
+            r->file_line++;
+        if (st == LINEREADER_LINE)
+            return true;
+        if (st == LINEREADER_TOO_LONG) {
+            skip_long_line(r);
             continue;
         }
-        r->read_bytes += (uint64_t)n;
-        r->file_line++;
-        *complete = n > 0 && r->line[n - 1] == '\n';
-        if (*complete)
-            n--;
-        *len = (size_t)n;
-        return true;
+        if (st == LINEREADER_ERROR)
+            report(r, "replay: cannot read %s: %s", r->file_path, strerror(errno));
+        fclose(r->f);
+        r->f = NULL;
     }
 }
 
 /* Handles the lines up to the next record, which it leaves in r->next. False at the end. */
 static bool read_record(struct replay *r)
 {
-    size_t len;
-    bool complete;
-    while (read_line(r, &len, &complete)) {
+    while (read_line(r)) {
+        size_t len = r->lines.line.len;
+        bool complete = r->lines.complete;
         if (len == 0 && complete)
             continue;
         bool first = r->file_line == 1;
-        enum src_replay_kind kind = src_replay_parse_line(&r->next, r->line, len);
+        enum src_replay_kind kind = src_replay_parse_line(&r->next, r->lines.line.data, len);
         if (!complete && kind != SRC_REPLAY_RECORD && kind != SRC_REPLAY_END) {
             r->truncated++;
             report(r, "replay: %s ends with a truncated line (%zu bytes; cut short?), skipped",
@@ -647,7 +667,7 @@ static void replay_free(struct source *src)
     if (r->f)
         fclose(r->f);
     src_replay_line_free(&r->next);
-    free(r->line);
+    linereader_free(&r->lines);
     free(r->path);
     free(r);
 }
@@ -663,13 +683,12 @@ static const struct source_ops replay_ops = {
 /* Reads the first file's header into the model. False with a message in err. */
 static bool read_header(struct replay *r, char *err, size_t errlen)
 {
-    size_t len;
-    bool complete;
-    if (!read_line(r, &len, &complete)) {
+    if (!read_line(r)) {
         snprintf(err, errlen, "%s is empty", r->path);
         return false;
     }
-    if (src_replay_parse_line(&r->next, r->line, len) != SRC_REPLAY_HEADER) {
+    if (src_replay_parse_line(&r->next, r->lines.line.data, r->lines.line.len) !=
+        SRC_REPLAY_HEADER) {
         snprintf(err, errlen, "%s is not a cdctop recording (no header line: %s)", r->path,
                  r->next.kind == SRC_REPLAY_BAD ? r->next.why : "another kind of line");
         return false;
@@ -703,6 +722,7 @@ struct source *src_replay_new(struct model *m, struct ev_loop *loop, const struc
     r->clock_ms = m->started_ms;
     r->last_ms = CDC_TIME_NONE;
     src_replay_line_init(&r->next);
+    linereader_init(&r->lines, NULL, REPLAY_MAX_LINE, 0);
     char last[4096];
     unsigned files = 0;
     uint64_t size = 0;

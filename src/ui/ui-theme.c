@@ -10,6 +10,9 @@
 
 #include "ui-theme.h"
 
+#include "linereader.h"
+#include "xalloc.h"
+
 #ifndef CDCTOP_DATADIR
 #define CDCTOP_DATADIR "/usr/local/share/cdctop"
 #endif
@@ -242,15 +245,29 @@ static void theme_parse_text(struct theme_parse *p, const char *text)
     }
 }
 
+/* Lines as long as the built-in themes allow; a theme file is a few KiB (a bigger "file", such
+ * as /dev/zero, is not one: reading stops). */
+#define THEME_MAX_LINE 511
+#define THEME_MAX_FILE ((uint64_t)1 << 20)
+
 static void theme_parse_file(struct theme_parse *p, FILE *f)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, f) != -1) {
+    struct linereader *lr = xmalloc(sizeof *lr);
+    enum linereader_status st;
+    linereader_init(lr, f, THEME_MAX_LINE, THEME_MAX_FILE);
+    while ((st = linereader_next(lr)) == LINEREADER_LINE || st == LINEREADER_TOO_LONG) {
         p->line++;
-        theme_line(p, line);
+        if (st == LINEREADER_TOO_LONG)
+            theme_warn(p, "%s", "line too long");
+        else
+            theme_line(p, lr->line.data);
     }
-    free(line);
+    if (st == LINEREADER_TOO_LARGE) {
+        p->line = 0;
+        theme_warn(p, "%s", "goes on past 1 MiB: not a theme file");
+    }
+    linereader_free(lr);
+    free(lr);
 }
 
 /* Opens the first NAME.theme found along the lookup path; path gets its name. */

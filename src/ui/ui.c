@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "fmt.h"
+#include "escape.h"
 #include "model.h"
 #include "source.h"
 #include "ui-curses.h"
@@ -659,8 +660,11 @@ static bool ui_curses_start(struct ui *ui)
 {
     ui->screen = newterm(NULL, stdout, stdin);
     if (!ui->screen) {
-        fprintf(stderr, "cdctop: cannot start the terminal UI (TERM=%s)\n",
-                getenv("TERM") ? getenv("TERM") : "unset");
+        const char *term = getenv("TERM") ? getenv("TERM") : "unset";
+        char shown[256];
+
+        escape_into(shown, sizeof shown, term, strlen(term));
+        fprintf(stderr, "cdctop: cannot start the terminal UI (TERM=%s)\n", shown);
         return false;
     }
     if (!getenv("ESCDELAY"))
@@ -703,7 +707,10 @@ static bool ui_source_start(struct ui *ui)
     src->changed = ui_source_changed;
     src->changed_ctx = ui;
     if (src->ops->start && src->ops->start(src, ui->loop, err, sizeof err) != 0) {
-        fprintf(stderr, "cdctop: %s\n", err[0] ? err : "cannot start the source");
+        char shown[2048];
+
+        escape_into(shown, sizeof shown, err, strlen(err));
+        fprintf(stderr, "cdctop: %s\n", shown[0] ? shown : "cannot start the source");
         return false;
     }
     return true;
@@ -743,7 +750,7 @@ int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const stru
         ui_mark(ui, UI_DIRTY_ALL);
         ev_run(loop, 0);
     } else {
-        status = 1;
+        status = 2; /* could not start: cdctop(1), EXIT STATUS */
     }
     ui_quit(ui); /* also when the loop ended by itself */
     if (src) {

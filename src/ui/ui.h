@@ -23,4 +23,11 @@ struct ui_opts {
 /* Runs the UI on loop until the user quits or SIGINT/SIGTERM. Returns the exit status. */
 int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const struct ui_opts *opts);
 
+/*
+ * Whether the console can draw on the terminal that TERM names (fd is the terminal): it has a
+ * terminfo entry and can move the cursor. When not, why says so, naming TERM (as set: unescaped)
+ * and suggesting --headless. Ask before ui_run, before anything else starts.
+ */
+bool ui_term_usable(int fd, char *why, size_t len);
+
 #endif

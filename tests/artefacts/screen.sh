@@ -1,7 +1,8 @@
 #!/bin/sh
 # The console's incident tools, driven in a private tmux server: the time cursor ([ ] { } End),
-# `s` writing a snapshot set, and snapshots that cannot be written (a missing directory, and a
-# read-only one when not root) while cdctop keeps running.
+# `s` writing a snapshot set, and snapshots that cannot be written (a directory that cannot be
+# created, a world-writable one that is refused, and a read-only one when not root) while
+# cdctop keeps running.
 #
 # Environment: CDCTOP (the binary). Exit 0 pass, 1 fail, 77 skip (no tmux).
 
@@ -164,20 +165,35 @@ keys q
 expect "q quits with status 0" '^cdctop exit status 0$'
 
 # --- snapshots that cannot be written ------------------------------------------------------------
-MISSING=$WORK/no/such/dir
+# (missing directories are created, so the one here cannot be: a file stands in its way)
+: >"$WORK/inway"
+MISSING=$WORK/inway/no/such/dir
 start 100 30 --demo --seed 7 --snapshot-dir "$MISSING" --snapshot-every 1
-expect "--snapshot-every into a missing directory shows the error" \
-    "snapshot failed: snapshot directory .*No such file or directory"
+expect "--snapshot-every into a directory that cannot be created shows the error" \
+    "snapshot failed: snapshot directory .*Not a directory"
 keys Tab
 expect "the console still responds (Tab to Shards)" '^SHARD +STATE'
 keys s
-expect "s into a missing directory shows the error" \
-    "snapshot failed: snapshot directory .*No such file or directory"
+expect "s into a directory that cannot be created shows the error" \
+    "snapshot failed: snapshot directory .*Not a directory"
 keys 1
 expect "and still responds (1 to Overview)" '^TABLE +1s/s'
 if screen | grep -q 'cdctop exit status'; then fail "cdctop ended"; else ok "cdctop keeps running"; fi
 keys q
 expect "q quits with status 0 after failed snapshots" '^cdctop exit status 0$'
+
+# a directory anyone can write to is refused, and the console goes on
+mkdir -m 0777 "$WORK/open"
+start 100 30 --demo --seed 7 --snapshot-dir "$WORK/open"
+expect "overview is up" '^TABLE +1s/s'
+keys s
+expect "s into a world-writable directory is refused, saying why" \
+    "snapshot failed: snapshot directory .*writable by others"
+if [ -n "$(ls -A "$WORK/open")" ]; then fail "nothing is written there"; else ok "nothing is written there"; fi
+keys Tab
+expect "the console still responds" '^SHARD +STATE'
+keys q
+expect "q quits with status 0" '^cdctop exit status 0$'
 
 if [ "$(id -u)" != 0 ]; then
     mkdir -p "$WORK/ro" && chmod 555 "$WORK/ro"

@@ -98,11 +98,13 @@ check "a malformed --redact exits 2" test $? -eq 2
 check "a malformed --redact is explained" grep -q -- "--redact a..b: empty name" "$TMP/bad.err"
 
 # --- snapshots that cannot be written --------------------------------------------------------------
-demo --seed 7 --duration 3 --snapshot-every 1 --snapshot-dir "$TMP/no/such/dir" 2>"$TMP/miss.err"
+# (missing directories are created, so the one here cannot be: a file stands in its way)
+: >"$TMP/inway"
+demo --seed 7 --duration 3 --snapshot-every 1 --snapshot-dir "$TMP/inway/no/such/dir" 2>"$TMP/miss.err"
 status=$?
-check "periodic snapshots into a missing directory: the run completes, exit 1 for the final one" test $status -eq 1
-check "each failure is on stderr, naming the directory" test "$(grep -c "snapshot failed: snapshot directory $TMP/no/such/dir: No such file or directory" "$TMP/miss.err")" -ge 3
-demo --seed 7 --duration 2 --snapshot-every 1 --snapshot-dir "$TMP/no/such/dir" \
+check "periodic snapshots into a directory that cannot be created: the run completes, exit 1 for the final one" test $status -eq 1
+check "each failure is on stderr, naming the directory" test "$(grep -c "snapshot failed: snapshot directory $TMP/inway/no/such/dir: Not a directory" "$TMP/miss.err")" -ge 3
+demo --seed 7 --duration 2 --snapshot-every 1 --snapshot-dir "$TMP/inway/no/such/dir" \
     --snapshot "$TMP/final.json" 2>"$TMP/miss2.err"
 check "failed periodic snapshots alone do not fail the run" test $? -eq 0
 check "and the final JSON is written" python3 "$CHECK" json "$TMP/final.json"

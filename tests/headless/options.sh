@@ -17,6 +17,10 @@ ok "the man page documents every option in --help"
 "$CDCTOP" --demo --bogus 2>"$TMP/e1.txt"
 check "an unknown option exits 2" test $? -eq 2
 check "an unknown option is named" grep -q -- "unknown option '--bogus'" "$TMP/e1.txt"
+"$CDCTOP" --demo "--bo$(printf '\033')[31mgus" 2>"$TMP/e1b.txt"
+check "an unknown option is named with its controls escaped" \
+    grep -qF "unknown option '--bo\e[31mgus'" "$TMP/e1b.txt"
+check "and no raw escape reaches stderr" sh -c "! grep -q \"$(printf '\033')\" '$TMP/e1b.txt'"
 "$CDCTOP" --headless 2>"$TMP/e2.txt"
 check "no source exits 2" test $? -eq 2
 check "no source says what to give" grep -q -- "--demo" "$TMP/e2.txt"
@@ -55,6 +59,24 @@ jcheck "$TMP/xdg.json" "XDG config read; command line overrides it" \
 jcheck "$TMP/nocfg.json" "--no-config ignores the config file" '"seed 1" in s["source"]'
 "$CDCTOP" --config "$TMP/nope.conf" --demo --headless 2>"$TMP/e5.txt"
 check "a missing --config file exits 2" test $? -eq 2
-check "a missing --config file is named" grep -q "nope.conf" "$TMP/e5.txt"
+check "a missing --config file is named, with the reason" \
+    grep -q "cannot read config file $TMP/nope.conf: No such file or directory" "$TMP/e5.txt"
+
+# Config lines and files are bounded: an over-long line is skipped and reported, the rest loads;
+# a "file" that never ends (/dev/zero) is refused at once rather than read until memory ends.
+python3 -c 'print("seed = 9"); print("redact = " + "c," * 6000 + "c"); print("demo-limit = 40")' \
+    >"$TMP/long.conf"
+"$CDCTOP" --config "$TMP/long.conf" --demo --headless --demo-rate 0 --snapshot "$TMP/long.json" \
+    2>"$TMP/long.err"
+check "a config with an over-long line: the run goes on" test $? -eq 0
+check "the over-long line is reported as file:line" \
+    grep -q "^$TMP/long.conf:2: line longer than 8192 bytes; skipped" "$TMP/long.err"
+jcheck "$TMP/long.json" "the lines around it apply, the long one does not" \
+    '"seed 9" in s["source"] and s["totals"]["records"] == 40 and not s.get("redaction")'
+timeout 10 "$CDCTOP" --config /dev/zero --demo --headless --demo-limit 5 --snapshot - \
+    >/dev/null 2>"$TMP/zero.err"
+check "--config /dev/zero ends at once, with exit status 2" test $? -eq 2
+check "--config /dev/zero says why" \
+    grep -q "config file /dev/zero goes on past 1 MiB: not a config file" "$TMP/zero.err"
 
 finish

@@ -72,7 +72,9 @@ jcheck "$TMP/w.json" "credentials from the environment; the secret never written
 use_key "$TMP/blind.json"
 cdctop_live s --dlq "$url" --dlq-interval 0.5 --duration 4 --snapshot "$TMP/blind.json.out" \
     2>"$TMP/blind.err"
-check "access denied: cdctop keeps running and exits 0" test $? -eq 0
+check "access denied: cdctop keeps running and exits 0 (the stream was read)" test $? -eq 0
+check "access denied: the problem is on stderr at the end" \
+    grep -q "^cdctop: error: .*GetQueueAttributes" "$TMP/blind.err"
 check "access denied: the snapshot is written" test -s "$TMP/blind.json.out"
 jcheck "$TMP/blind.json.out" "access denied: the status text names the action, with a hint" \
     's["status"]["level"] == "error" and "GetQueueAttributes" in s["status"]["text"] and "AccessDenied" in s["status"]["text"] and "sqs:GetQueueAttributes" in s["status"]["text"] + s["status"]["hint"]'
@@ -86,7 +88,8 @@ AWS_ACCESS_KEY_ID=$(jget "$TMP/watcher.json" 's["AccessKey"]["AccessKeyId"]')
 AWS_SECRET_ACCESS_KEY=not-the-secret-at-all
 export AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
 cdctop_live s --dlq dlq --dlq-interval 0.5 --duration 3 --snapshot "$TMP/sig.json" 2>"$TMP/sig.err"
-check "wrong secret: cdctop exits 0" test $? -eq 0
+check "wrong secret: cdctop runs to the end; nothing read: exit status 3" test $? -eq 3
+check "wrong secret: stderr names the problem" grep -q "^cdctop: error: .*Signature" "$TMP/sig.err"
 jcheck "$TMP/sig.json" "wrong secret: the signature error and its hint on the status line" \
     's["status"]["level"] == "error" and "Signature" in s["status"]["text"] and "secret" in s["status"]["hint"]'
 jcheck "$TMP/sig.json" "wrong secret: the DLQ and the shards show it" \

@@ -89,9 +89,11 @@ cdctop_live cdc2 --from "$at" --until-idle 5 --snapshot "$TMP/epoch.json" 2>"$TM
 jcheck "$TMP/epoch.json" "--from epoch seconds reads exactly batch B too" \
     "s['totals']['records'] == $(jget "$TMP/b/expected.json" 's["records"]')"
 
-# A stream that does not exist: shown with the error, the run goes on and writes its snapshot.
+# A stream that does not exist: shown with the error, the run goes on and writes its snapshot,
+# and its exit status says nothing was read (3).
 cdctop_live nosuch --from trim-horizon --duration 3 --snapshot "$TMP/none.json" 2>"$TMP/none.err"
-check "a missing stream does not end the run" test $? -eq 0
+check "a missing stream does not end the run early; nothing read: exit status 3" test $? -eq 3
+check "a missing stream: its snapshot is written" test -s "$TMP/none.json"
 jcheck "$TMP/none.json" "a missing stream is an error on the status line" \
     's["status"]["level"] == "error" and "ResourceNotFound" in s["status"]["text"]'
 

@@ -332,6 +332,13 @@ fi
 keys q
 wait_for '^cdctop exit status 0$' || fail "second run did not quit with status 0"
 
+# --- a theme "file" that never ends: reading stops at 1 MiB, the console starts ------------------
+start 100 30 --demo --seed 7 --theme /dev/zero --snapshot-dir "$SNAPDIR"
+expect "a theme file that never ends is reported" '/dev/zero: goes on past 1 MiB: not a theme file'
+expect "and the console draws" '^TABLE +1s/s'
+keys q
+wait_for '^cdctop exit status 0$' || fail "the run with --theme /dev/zero did not quit with status 0"
+
 if [ $FAILS -gt 0 ]; then
     echo "$FAILS check(s) failed"
     exit 1
