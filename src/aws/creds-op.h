@@ -28,7 +28,7 @@ typedef void (*creds_text_fn)(void *ctx, const char *text, const char *error);
 
 static inline void creds_op_cancel(struct creds_op *op)
 {
-    if (op != NULL)
+    if (op)
         op->cancel(op);
 }
 
