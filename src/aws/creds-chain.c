@@ -19,6 +19,7 @@
 #include "awstime.h"
 #include "buf.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "ini.h"
 #include "xalloc.h"
 
@@ -70,11 +71,11 @@ static void chain_files_load(struct chain_files *f)
     buf_init(&p);
     chain_file_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &p);
     f->cred = ini_load(p.data, &f->cred_err);
-    creds_display_path(p.data, f->cred_path, sizeof f->cred_path);
+    creds_util_display_path(p.data, f->cred_path, sizeof f->cred_path);
     buf_reset(&p);
     chain_file_path("AWS_CONFIG_FILE", ".aws/config", &p);
     f->conf = ini_load(p.data, &f->conf_err);
-    creds_display_path(p.data, f->conf_path, sizeof f->conf_path);
+    creds_util_display_path(p.data, f->conf_path, sizeof f->conf_path);
     buf_free(&p);
 }
 
@@ -170,10 +171,10 @@ static enum chain_keys chain_keys(struct chain *ch, const char *akid, const char
         return KEYS_ERROR;
     }
     memset(c, 0, sizeof *c);
-    if (!creds_copy(c->access_key, sizeof c->access_key, akid) ||
-        !creds_copy(c->secret_key, sizeof c->secret_key, secret) ||
-        !creds_copy(c->session_token, sizeof c->session_token, token ? token : "")) {
-        creds_wipe(c);
+    if (!creds_util_copy(c->access_key, sizeof c->access_key, akid) ||
+        !creds_util_copy(c->secret_key, sizeof c->secret_key, secret) ||
+        !creds_util_copy(c->session_token, sizeof c->session_token, token ? token : "")) {
+        creds_util_wipe(c);
         chain_fail(ch, "%s: a credential is longer than supported", where);
         return KEYS_ERROR;
     }
@@ -206,7 +207,7 @@ static enum chain_keys chain_file_keys(struct chain *ch, const char *profile, bo
     snprintf(where, sizeof where, "profile %s in %s", profile, path);
     k = chain_keys(ch, akid, secret, token, where, c);
     if (k == KEYS_FOUND)
-        creds_fmt(c->source, sizeof c->source, "profile %s (%s)", profile, path);
+        creds_util_fmt(c->source, sizeof c->source, "profile %s (%s)", profile, path);
     return k;
 }
 
@@ -232,7 +233,7 @@ static enum chain_keys chain_env_keys(struct chain *ch, struct aws_creds *c)
     if (k != KEYS_FOUND)
         return k;
     if (exp && !awstime_parse(exp, &c->expires_ms)) {
-        creds_wipe(c);
+        creds_util_wipe(c);
         chain_fail(ch, "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 time");
         return KEYS_ERROR;
     }
@@ -589,6 +590,18 @@ static void chain_sts(struct chain *ch)
     ch->plan->sts_endpoint = buf_steal(&b);
 }
 
+/* The profile in use: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, else "default". */
+static const char *chain_profile_name(const struct creds_chain_cfg *cfg)
+{
+    const char *p = cfg->profile;
+
+    if (!p || !p[0])
+        p = chain_env("AWS_PROFILE");
+    if (!p)
+        p = chain_env("AWS_DEFAULT_PROFILE");
+    return p ? p : "default";
+}
+
 void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size_t urlsz,
                               char *origin, size_t originsz)
 {
@@ -601,22 +614,11 @@ void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size
         region[0] = '\0';
     chain_files_load(&f);
     buf_init(&b);
-    chain_sts_url(&f, creds_chain_profile_name(cfg), region, &b, &from);
+    chain_sts_url(&f, chain_profile_name(cfg), region, &b, &from);
     snprintf(url, urlsz, "%s", b.data);
     snprintf(origin, originsz, "%s", from);
     buf_free(&b);
     chain_files_free(&f);
-}
-
-const char *creds_chain_profile_name(const struct creds_chain_cfg *cfg)
-{
-    const char *p = cfg->profile;
-
-    if (!p || !p[0])
-        p = chain_env("AWS_PROFILE");
-    if (!p)
-        p = chain_env("AWS_DEFAULT_PROFILE");
-    return p ? p : "default";
 }
 
 /* The sources after the environment, in order; *found when one applies. */
@@ -664,7 +666,7 @@ bool creds_chain_plan(const struct creds_chain_cfg *cfg, struct creds_plan *plan
 
     memset(plan, 0, sizeof *plan);
     err[0] = '\0';
-    ch.profile = creds_chain_profile_name(cfg);
+    ch.profile = chain_profile_name(cfg);
     ch.profile_named = strcmp(ch.profile, "default") != 0;
     if (cfg->profile && cfg->profile[0]) {
         chain_note(&ch, "environment (skipped: --profile given)");
@@ -693,7 +695,7 @@ bool creds_chain_plan(const struct creds_chain_cfg *cfg, struct creds_plan *plan
 
 void creds_chain_plan_free(struct creds_plan *plan)
 {
-    creds_wipe(&plan->creds);
+    creds_util_wipe(&plan->creds);
     free(plan->process);
     free(plan->label);
     free(plan->web_token_file);
@@ -713,7 +715,7 @@ bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t
                            char *origin, size_t originsz)
 {
     struct chain_files f = {0};
-    const char *profile = creds_chain_profile_name(cfg);
+    const char *profile = chain_profile_name(cfg);
     const char *v = chain_env("AWS_CA_BUNDLE");
     struct buf b;
 
@@ -749,7 +751,7 @@ int creds_chain_region(const struct creds_chain_cfg *cfg, char *out, size_t outs
 {
     struct chain_files f = {0};
     const char *v = NULL, *src = NULL;
-    const char *profile = creds_chain_profile_name(cfg);
+    const char *profile = chain_profile_name(cfg);
     int found = 0;
 
     if (cfg->region && cfg->region[0]) {

@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 
@@ -103,7 +104,7 @@ static bool container_auth(char **out, char *err, size_t errsz)
     if (file && file[0]) {
         char why[256];
 
-        *out = creds_read_small_file(file, CONTAINER_MAX_TOKEN, why, sizeof why);
+        *out = creds_util_read_small_file(file, CONTAINER_MAX_TOKEN, why, sizeof why);
         if (!*out) {
             snprintf(err, errsz, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", why);
             return false;
@@ -209,7 +210,7 @@ static void container_response(void *ctx, const struct http_response *r)
         op->done(op->ctx, NULL, err);
     } else {
         op->done(op->ctx, &c, NULL);
-        creds_wipe(&c);
+        creds_util_wipe(&c);
     }
     container_free(op);
 }

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 
@@ -243,7 +244,7 @@ static void imds_creds_reply(struct imds_op *op, const struct http_response *r)
         return;
     }
     op->done(op->ctx, &c, NULL);
-    creds_wipe(&c);
+    creds_util_wipe(&c);
     imds_free(op);
 }
 

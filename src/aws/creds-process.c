@@ -28,6 +28,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "shellwords.h"
 #include "xalloc.h"
 
@@ -176,7 +177,7 @@ static void process_finish(struct process_op *op)
     }
     snprintf(c.source, sizeof c.source, "credential_process (%s)", op->label);
     op->done(op->ctx, &c, NULL);
-    creds_wipe(&c);
+    creds_util_wipe(&c);
     process_free(op);
 }
 

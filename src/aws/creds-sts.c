@@ -16,6 +16,7 @@
 #include "aws-error.h"
 #include "aws-sign.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 #include "xmltext.h"
@@ -88,13 +89,13 @@ bool creds_sts_parse(long status, const char *body, size_t len, struct aws_creds
         !sts_field(body, len, "SecretAccessKey", out->secret_key, sizeof out->secret_key) ||
         !sts_field(body, len, "SessionToken", out->session_token, sizeof out->session_token) ||
         !out->access_key[0] || !out->secret_key[0]) {
-        creds_wipe(out);
+        creds_util_wipe(out);
         snprintf(err, errsz, "the STS reply lacks the credentials");
         return false;
     }
     if (sts_field(body, len, "Expiration", exp, sizeof exp) &&
         !awstime_parse(exp, &out->expires_ms)) {
-        creds_wipe(out);
+        creds_util_wipe(out);
         snprintf(err, errsz, "the STS reply's Expiration is not an ISO-8601 time");
         return false;
     }
@@ -107,8 +108,8 @@ static void sts_fail(struct sts_op *op, const char *why)
 {
     char err[512];
 
-    creds_fmt(err, sizeof err, "%s %s: %s", op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole",
-              op->role_arn, why);
+    creds_util_fmt(err, sizeof err, "%s %s: %s",
+                   op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole", op->role_arn, why);
     aws_error_scrub(err, sizeof err, (const char *const *)op->secrets, STS_NSECRETS);
     op->done(op->ctx, NULL, err);
 }
@@ -125,10 +126,10 @@ static void sts_response(void *ctx, const struct http_response *r)
     } else if (!creds_sts_parse(r->status, r->body, r->body_len, &c, why, sizeof why)) {
         sts_fail(op, why);
     } else {
-        creds_fmt(c.source, sizeof c.source, "%s %s", op->web ? "web identity" : "assume-role",
-                  op->role_arn);
+        creds_util_fmt(c.source, sizeof c.source, "%s %s", op->web ? "web identity" : "assume-role",
+                       op->role_arn);
         op->done(op->ctx, &c, NULL);
-        creds_wipe(&c);
+        creds_util_wipe(&c);
     }
     sts_free(op);
 }
@@ -221,7 +222,7 @@ struct creds_op *creds_sts_web_identity(struct http *h, const struct creds_sts_p
     char why[256];
     char *token, *form;
 
-    token = creds_read_small_file(p->token_file, STS_MAX_TOKEN, why, sizeof why);
+    token = creds_util_read_small_file(p->token_file, STS_MAX_TOKEN, why, sizeof why);
     if (!token) {
         snprintf(err, errsz, "web identity token file: %s", why);
         return NULL;

@@ -9,22 +9,18 @@
 
 #include "creds.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
-
-#include <openssl/crypto.h>
 
 #include "aws-error.h"
 #include "awstime.h"
 #include "buf.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "xalloc.h"
 
 /* Credentials this close to expiry are not handed out: a request signed now would arrive late. */
@@ -79,73 +75,6 @@ struct creds {
     int depth;         /* > 0 while callbacks run */
     bool free_pending; /* creds_free was called from a callback */
 };
-
-/* --- helpers shared with creds-*.c ---------------------------------------------------------- */
-
-void creds_fmt(char *dst, size_t dstsz, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(dst, dstsz, fmt, ap);
-    va_end(ap);
-}
-
-bool creds_copy(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= dstsz) {
-        dst[0] = '\0';
-        return false;
-    }
-    memcpy(dst, src, n + 1);
-    return true;
-}
-
-void creds_wipe(struct aws_creds *c)
-{
-    OPENSSL_cleanse(c, sizeof *c);
-}
-
-char *creds_read_small_file(const char *path, size_t max, char *err, size_t errsz)
-{
-    FILE *f = fopen(path, "rbe");
-    struct buf b;
-    char chunk[1024];
-    size_t n;
-
-    if (!f) {
-        snprintf(err, errsz, "cannot read %.200s: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf_init(&b);
-    buf_puts(&b, "");
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0 && b.len <= max)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    OPENSSL_cleanse(chunk, sizeof chunk);
-    if (b.len > max) {
-        OPENSSL_cleanse(b.data, b.len);
-        buf_free(&b);
-        snprintf(err, errsz, "%.200s is larger than %zu bytes", path, max);
-        return NULL;
-    }
-    while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-        b.data[--b.len] = '\0';
-    return buf_steal(&b);
-}
-
-void creds_display_path(const char *path, char *out, size_t outsz)
-{
-    const char *home = getenv("HOME");
-    size_t hn = home ? strlen(home) : 0;
-
-    if (hn > 1 && strncmp(path, home, hn) == 0 && path[hn] == '/')
-        snprintf(out, outsz, "~%s", path + hn);
-    else
-        snprintf(out, outsz, "%s", path);
-}
 
 /* --- waiters -------------------------------------------------------------------------------- */
 
@@ -249,7 +178,7 @@ static void creds_job_free(struct creds_job *job)
     creds_op_cancel(job->op);
     creds_chain_plan_free(&job->plan);
     buf_free(&job->tried);
-    creds_wipe(&job->cur);
+    creds_util_wipe(&job->cur);
     free(job);
 }
 
@@ -284,7 +213,7 @@ static void creds_job_finish(struct creds_job *job, const struct aws_creds *cr, 
         snapshot = c->cur;
     creds_job_free(job);
     creds_answer(c, creds_detach(&c->waiters), ok ? &snapshot : NULL, NULL, msg);
-    creds_wipe(&snapshot);
+    creds_util_wipe(&snapshot);
 }
 
 static void creds_job_next_hop(struct creds_job *job);
@@ -460,7 +389,7 @@ static void creds_destroy(struct creds *c)
     creds_op_cancel(c->region_op);
     creds_free_waiters(creds_detach(&c->waiters));
     creds_free_waiters(creds_detach(&c->region_waiters));
-    creds_wipe(&c->cur);
+    creds_util_wipe(&c->cur);
     free(c->profile);
     free(c->region_opt);
     free(c);
@@ -493,7 +422,7 @@ void creds_get(struct creds *c, creds_fn done, void *ctx)
             snapshot = c->cur;
             c->depth++;
             done(ctx, &snapshot, NULL);
-            creds_wipe(&snapshot);
+            creds_util_wipe(&snapshot);
             creds_leave(c);
             return;
         }
@@ -506,7 +435,7 @@ void creds_get(struct creds *c, creds_fn done, void *ctx)
 void creds_invalidate(struct creds *c)
 {
     c->have = false;
-    creds_wipe(&c->cur);
+    creds_util_wipe(&c->cur);
     c->retry_at_ms = 0;
 }
 

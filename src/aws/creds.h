@@ -5,6 +5,19 @@
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). Secrets never appear in
  * any message this module produces; `source` says where credentials came from, never what they
  * are.
+ *
+ * The credential code calls one way only, each file the ones below it, never back up:
+ *
+ *   creds.c            this header: the cache, the callers waiting, refresh before expiry
+ *    ├ creds-chain.c   which source applies, as a plan (creds-op.h); it asks creds-imds.c and
+ *    │                 creds-container.c only whether they are configured
+ *    └ creds-imds.c, creds-container.c, creds-process.c, creds-sts.c
+ *       │              the asynchronous fetches (creds-op.h)
+ *       ├ creds-json.c the JSON credential documents (creds-json.h)
+ *       └ creds-util.c bounded copies and messages, wiping, token files (creds-util.h)
+ *
+ * Under them all: http.c, aws-sign.c, aws-error.c, awstime.c, ini.c, shellwords.c, xmltext.c,
+ * none of which calls any creds*.c. This header only lends them struct aws_creds.
  */
 #ifndef CDCTOP_CREDS_H
 #define CDCTOP_CREDS_H

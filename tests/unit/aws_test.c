@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "creds.h"
 #include "http.h"
 #include "ini.h"
@@ -529,7 +530,7 @@ static void test_creds_from_json(void **state)
         buf_free(&b);
     }
 #undef BAD
-    creds_wipe(&c);
+    creds_util_wipe(&c);
 }
 
 /* --- STS XML -------------------------------------------------------------------------------- */
@@ -612,7 +613,7 @@ static void test_sts_parse(void **state)
     assert_non_null(strstr(err, "sts:AssumeRole"));
     assert_false(creds_sts_parse(200, "<AssumeRoleResponse/>", 21, &c, err, sizeof(err)));
     assert_string_equal(err, "the STS reply lacks the credentials");
-    creds_wipe(&c);
+    creds_util_wipe(&c);
 }
 
 /* --- times ---------------------------------------------------------------------------------- */
