@@ -174,7 +174,7 @@ static bool container_parse(const struct http_response *r, struct aws_creds *c, 
         memset(c, 0, sizeof *c);
         return false;
     }
-    if (!creds_from_json(CREDS_JSON_CONTAINER, r->body, r->body_len, c, why, sizeof why)) {
+    if (!creds_json_parse(CREDS_JSON_CONTAINER, r->body, r->body_len, c, why, sizeof why)) {
         snprintf(err, errsz, "the reply: %s", why);
         return false;
     }

@@ -189,7 +189,7 @@ static bool imds_parse_creds(struct imds_op *op, const char *body, size_t len, s
 {
     char why[300];
 
-    if (!creds_from_json(CREDS_JSON_IMDS, body, len, c, why, sizeof why)) {
+    if (!creds_json_parse(CREDS_JSON_IMDS, body, len, c, why, sizeof why)) {
         snprintf(err, errsz, "role %s credentials: %s", op->role, why);
         return false;
     }

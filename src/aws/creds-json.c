@@ -90,8 +90,8 @@ static bool creds_json_expiration(struct jspan obj, struct aws_creds *out, char 
     return true;
 }
 
-bool creds_from_json(enum creds_json_kind kind, const char *json, size_t len, struct aws_creds *out,
-                     char *err, size_t errsz)
+bool creds_json_parse(enum creds_json_kind kind, const char *json, size_t len,
+                      struct aws_creds *out, char *err, size_t errsz)
 {
     struct jspan obj;
     bool ok;

@@ -169,8 +169,8 @@ static void process_finish(struct process_op *op)
         process_failed(op, msg);
         return;
     }
-    if (!creds_from_json(CREDS_JSON_PROCESS, op->out.data ? op->out.data : "", op->out.len, &c, why,
-                         sizeof why)) {
+    if (!creds_json_parse(CREDS_JSON_PROCESS, op->out.data ? op->out.data : "", op->out.len, &c,
+                          why, sizeof why)) {
         snprintf(msg, sizeof msg, "credential_process (%s) output: %s", op->label, why);
         process_failed(op, msg);
         return;

@@ -451,7 +451,7 @@ static void test_shellwords(void **state)
 static bool from_json(enum creds_json_kind kind, const char *json, struct aws_creds *c, char *err,
                       size_t errsz)
 {
-    return creds_from_json(kind, json, strlen(json), c, err, errsz);
+    return creds_json_parse(kind, json, strlen(json), c, err, errsz);
 }
 
 /* The three JSON credential documents through the one reader. */
