@@ -28,8 +28,6 @@
 const struct aws_service aws_kinesis = {"kinesis", "kinesis", "Kinesis_20131202",
                                         "application/x-amz-json-1.1"};
 const struct aws_service aws_sqs = {"sqs", "sqs", "AmazonSQS", "application/x-amz-json-1.0"};
-const struct aws_service aws_dynamodb_streams = {
-    "dynamodb", "streams.dynamodb", "DynamoDBStreams_20120810", "application/x-amz-json-1.0"};
 
 struct aws_client {
     struct http *http;

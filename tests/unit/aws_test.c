@@ -320,8 +320,6 @@ static void test_outcome_names(void **state)
     assert_string_equal(aws_outcome_name((enum aws_outcome)99), "AWS_UNKNOWN");
     assert_string_equal(aws_kinesis.target_prefix, "Kinesis_20131202");
     assert_string_equal(aws_sqs.content_type, "application/x-amz-json-1.0");
-    assert_string_equal(aws_dynamodb_streams.signing_name, "dynamodb");
-    assert_string_equal(aws_dynamodb_streams.endpoint_host, "streams.dynamodb");
 }
 
 /* --- profile files -------------------------------------------------------------------------- */
@@ -1604,7 +1602,7 @@ static void test_aws_bad_endpoint(void **state)
     struct http *h = http_new(loop, NULL);
     struct creds_config ccfg = {0};
     struct creds *c = creds_new(loop, h, &ccfg);
-    struct aws_client_config acfg = {&aws_dynamodb_streams, "eu-west-1", "ftp://example/"};
+    struct aws_client_config acfg = {&aws_kinesis, "eu-west-1", "ftp://example/"};
     struct aws_client *cl = aws_client_new(h, c, &acfg);
     struct aws_got g = {0};
 
