@@ -64,6 +64,18 @@ static void chain_file_path(const char *env, const char *rel, struct buf *out)
         buf_printf(out, "%s/%s", home ? home : "", rel);
 }
 
+/* A path for messages: $HOME replaced by "~". */
+static void chain_display_path(const char *path, char *out, size_t outsz)
+{
+    const char *home = getenv("HOME");
+    size_t hn = home ? strlen(home) : 0;
+
+    if (hn > 1 && strncmp(path, home, hn) == 0 && path[hn] == '/')
+        snprintf(out, outsz, "~%s", path + hn);
+    else
+        snprintf(out, outsz, "%s", path);
+}
+
 static void chain_files_load(struct chain_files *f)
 {
     struct buf p;
@@ -71,11 +83,11 @@ static void chain_files_load(struct chain_files *f)
     buf_init(&p);
     chain_file_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &p);
     f->cred = ini_load(p.data, &f->cred_err);
-    creds_util_display_path(p.data, f->cred_path, sizeof f->cred_path);
+    chain_display_path(p.data, f->cred_path, sizeof f->cred_path);
     buf_reset(&p);
     chain_file_path("AWS_CONFIG_FILE", ".aws/config", &p);
     f->conf = ini_load(p.data, &f->conf_err);
-    creds_util_display_path(p.data, f->conf_path, sizeof f->conf_path);
+    chain_display_path(p.data, f->conf_path, sizeof f->conf_path);
     buf_free(&p);
 }
 
@@ -158,6 +170,19 @@ static bool chain_fail(struct chain *ch, const char *fmt, ...)
 
 /* --- static keys ---------------------------------------------------------------------------- */
 
+/* Copies src into dst (size dstsz); false when it does not fit. */
+static bool chain_copy(char *dst, size_t dstsz, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= dstsz) {
+        dst[0] = '\0';
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
 enum chain_keys { KEYS_NONE, KEYS_FOUND, KEYS_ERROR };
 
 /* Fills c from three values; an access key without a secret is an error, as in the CLI. */
@@ -171,9 +196,9 @@ static enum chain_keys chain_keys(struct chain *ch, const char *akid, const char
         return KEYS_ERROR;
     }
     memset(c, 0, sizeof *c);
-    if (!creds_util_copy(c->access_key, sizeof c->access_key, akid) ||
-        !creds_util_copy(c->secret_key, sizeof c->secret_key, secret) ||
-        !creds_util_copy(c->session_token, sizeof c->session_token, token ? token : "")) {
+    if (!chain_copy(c->access_key, sizeof c->access_key, akid) ||
+        !chain_copy(c->secret_key, sizeof c->secret_key, secret) ||
+        !chain_copy(c->session_token, sizeof c->session_token, token ? token : "")) {
         creds_util_wipe(c);
         chain_fail(ch, "%s: a credential is longer than supported", where);
         return KEYS_ERROR;

@@ -1,6 +1,6 @@
 /*
- * The few helpers every credential source shares (creds-util.h): bounded copies and messages,
- * wiping, small token files and paths shown with "~". They call nothing else in creds*.c.
+ * The few helpers the credential code shares (creds-util.h): messages cut to size, wiping, and
+ * small token files. They call nothing else in creds*.c.
  */
 #include "config.h"
 
@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -23,18 +22,6 @@ void creds_util_fmt(char *dst, size_t dstsz, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(dst, dstsz, fmt, ap);
     va_end(ap);
-}
-
-bool creds_util_copy(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= dstsz) {
-        dst[0] = '\0';
-        return false;
-    }
-    memcpy(dst, src, n + 1);
-    return true;
 }
 
 void creds_util_wipe(struct aws_creds *c)
@@ -68,15 +55,4 @@ char *creds_util_read_small_file(const char *path, size_t max, char *err, size_t
     while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
         b.data[--b.len] = '\0';
     return buf_steal(&b);
-}
-
-void creds_util_display_path(const char *path, char *out, size_t outsz)
-{
-    const char *home = getenv("HOME");
-    size_t hn = home ? strlen(home) : 0;
-
-    if (hn > 1 && strncmp(path, home, hn) == 0 && path[hn] == '/')
-        snprintf(out, outsz, "~%s", path + hn);
-    else
-        snprintf(out, outsz, "%s", path);
 }

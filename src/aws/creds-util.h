@@ -5,7 +5,6 @@
 #ifndef CDCTOP_CREDS_UTIL_H
 #define CDCTOP_CREDS_UTIL_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "creds.h"
@@ -13,13 +12,9 @@
 /* snprintf for messages, where cutting a long name short is fine. */
 void creds_util_fmt(char *dst, size_t dstsz, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-/* Copies src into dst (size dstsz); false when it does not fit. */
-bool creds_util_copy(char *dst, size_t dstsz, const char *src);
 /* Wipes a credential set before its memory is reused or released. */
 void creds_util_wipe(struct aws_creds *c);
 /* Reads a small file (a token); NULL with a message. Trailing newlines are removed. */
 char *creds_util_read_small_file(const char *path, size_t max, char *err, size_t errsz);
-/* A path for messages: $HOME replaced by "~". */
-void creds_util_display_path(const char *path, char *out, size_t outsz);
 
 #endif
