@@ -2,7 +2,8 @@
  * Container credentials (ECS task roles, EKS Pod Identity): a GET of
  * http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, or of
  * $AWS_CONTAINER_CREDENTIALS_FULL_URI when that is https or a known local address, with an
- * Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN.
+ * Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html).
  */
 #include "config.h"
 

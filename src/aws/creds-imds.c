@@ -1,7 +1,8 @@
 /*
  * EC2 instance metadata (IMDSv2): a session token from PUT /latest/api/token, then GETs that
  * carry it. Used for the instance role's credentials and for the region. Like the AWS CLI, a
- * token request answered 403/404/405 falls back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED.
+ * token request answered 403/404/405 falls back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-imds-credentials.html).
  */
 #include "config.h"
 

@@ -1,12 +1,14 @@
 /*
- * credential_process: the profile's command, split shell-style and started directly (never
- * through a shell) with stdin from /dev/null and stdout/stderr on pipes that the loop reads, so
- * a slow helper (an SSO login, a hardware token) never blocks the screen. Its exit is seen
- * with ev_child on the default loop (which reaps every child itself) or by polling waitpid
- * on any other loop. The helper's exit, not the end of its output, ends the wait: a descendant
- * it left behind holding the pipes (a `sleep &`, an agent) does not keep cdctop waiting, and is
- * killed with the rest of the helper's process group. The helper inherits no descriptor but
- * the three standard ones. stdout carries secrets and stderr may: no message quotes either.
+ * credential_process
+ * (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html): the
+ * profile's command, split shell-style and started directly (never through a shell) with stdin from
+ * /dev/null and stdout/stderr on pipes that the loop reads, so a slow helper (an SSO login, a
+ * hardware token) never blocks the screen. Its exit is seen with ev_child on the default loop
+ * (which reaps every child itself) or by polling waitpid on any other loop. The helper's exit, not
+ * the end of its output, ends the wait: a descendant it left behind holding the pipes (a `sleep &`,
+ * an agent) does not keep cdctop waiting, and is killed with the rest of the helper's process
+ * group. The helper inherits no descriptor but the three standard ones. stdout carries secrets and
+ * stderr may: no message quotes either.
  */
 #include "config.h"
 

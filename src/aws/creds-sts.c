@@ -1,7 +1,9 @@
 /*
- * STS over its query protocol: AssumeRole (signed with the source credentials, service "sts")
- * and AssumeRoleWithWebIdentity (unsigned). Both POST a form and get XML back, whose few
- * fields are picked out with xmltext.
+ * STS over its query protocol: AssumeRole (signed with the source credentials, service "sts";
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html) and
+ * AssumeRoleWithWebIdentity (unsigned;
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html). Both
+ * POST a form and get XML back, whose few fields are picked out with xmltext.
  */
 #include "config.h"
 
