@@ -76,15 +76,15 @@ static void aws_error_copy(char *out, size_t outsz, const char *s, size_t n)
 
 void aws_error_sanitise(const char *raw, char *out, size_t outsz)
 {
-    const char *s = raw != NULL ? raw : "";
+    const char *s = raw ? raw : "";
     const char *colon = strchr(s, ':');
-    size_t n = colon != NULL ? (size_t)(colon - s) : strlen(s);
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
     const char *hash = NULL;
 
     for (size_t i = 0; i < n; i++)
         if (s[i] == '#')
             hash = s + i;
-    if (hash != NULL) {
+    if (hash) {
         n -= (size_t)(hash + 1 - s);
         s = hash + 1;
     }
@@ -99,7 +99,7 @@ void aws_error_sanitise(const char *raw, char *out, size_t outsz)
 
 static const char *aws_error_json_string(json_t *root, const char *const *keys)
 {
-    for (; *keys != NULL; keys++) {
+    for (; *keys; keys++) {
         json_t *v = json_object_get(root, *keys);
 
         if (json_is_string(v))
@@ -120,9 +120,9 @@ static void aws_error_parse_json(const char *body, size_t len, char *code, size_
         json_decref(root);
         return;
     }
-    if (code[0] == '\0' && (s = aws_error_json_string(root, code_keys)) != NULL)
+    if (!code[0] && (s = aws_error_json_string(root, code_keys)))
         aws_error_sanitise(s, code, codesz);
-    if (message[0] == '\0' && (s = aws_error_json_string(root, msg_keys)) != NULL)
+    if (!message[0] && (s = aws_error_json_string(root, msg_keys)))
         aws_error_copy(message, messagesz, s, strlen(s));
     json_decref(root);
 }
@@ -132,9 +132,9 @@ static void aws_error_parse_xml(const char *body, size_t len, char *code, size_t
 {
     char tmp[256];
 
-    if (code[0] == '\0' && xmltext_find(body, len, "Code", tmp, sizeof(tmp)) >= 0)
+    if (!code[0] && xmltext_find(body, len, "Code", tmp, sizeof tmp) >= 0)
         aws_error_sanitise(tmp, code, codesz);
-    if (message[0] == '\0')
+    if (!message[0])
         xmltext_find(body, len, "Message", message, messagesz);
 }
 
@@ -148,15 +148,15 @@ void aws_error_parse(const char *body, size_t len, const char *errortype_hdr,
         code[0] = '\0';
     if (messagesz > 0)
         message[0] = '\0';
-    if (query_error_hdr != NULL && query_error_hdr[0] != '\0') {
+    if (query_error_hdr && query_error_hdr[0]) {
         const char *semi = strchr(query_error_hdr, ';');
 
         aws_error_copy(code, codesz, query_error_hdr,
-                       semi != NULL ? (size_t)(semi - query_error_hdr) : strlen(query_error_hdr));
+                       semi ? (size_t)(semi - query_error_hdr) : strlen(query_error_hdr));
     }
-    if (code[0] == '\0' && errortype_hdr != NULL && errortype_hdr[0] != '\0')
+    if (!code[0] && errortype_hdr && errortype_hdr[0])
         aws_error_sanitise(errortype_hdr, code, codesz);
-    if (body == NULL)
+    if (!body)
         return;
     while (i < len && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n'))
         i++;
@@ -172,8 +172,8 @@ enum aws_outcome aws_error_classify(long status, const char *code)
         return AWS_NETWORK;
     if (status >= 200 && status < 300)
         return AWS_OK;
-    if (code != NULL && code[0] != '\0') {
-        for (size_t i = 0; i < sizeof(aws_error_classes) / sizeof(aws_error_classes[0]); i++)
+    if (code && code[0]) {
+        for (size_t i = 0; i < sizeof aws_error_classes / sizeof aws_error_classes[0]; i++)
             if (strcmp(code, aws_error_classes[i].name) == 0)
                 return aws_error_classes[i].outcome;
     }
@@ -198,9 +198,9 @@ static bool aws_error_action_char(char c)
  * action starting with an uppercase letter (so "arn:aws:..." is not one). */
 static bool aws_error_find_action(const char *message, char *out, size_t outsz)
 {
-    const char *m = message != NULL ? message : "";
+    const char *m = message ? message : "";
 
-    for (const char *p = m; *p != '\0'; p++) {
+    for (const char *p = m; *p; p++) {
         const char *s = p, *a;
 
         if (*p != ':' || p == m)
@@ -242,19 +242,18 @@ void aws_error_hint(enum aws_outcome o, const char *message, const char *region,
         snprintf(out, outsz, "credentials expired: refreshing");
         break;
     case AWS_ACCESS_DENIED:
-        if (aws_error_find_action(message, action, sizeof(action)))
+        if (aws_error_find_action(message, action, sizeof action))
             snprintf(out, outsz, "the credentials lack %s", action);
         else
             snprintf(out, outsz, "the credentials lack a permission");
         break;
     case AWS_NOT_FOUND:
         snprintf(out, outsz, "stream or queue not found in %s: check the name and region",
-                 region != NULL && region[0] != '\0' ? region : "this region");
+                 region && region[0] ? region : "this region");
         break;
     case AWS_NETWORK:
-        snprintf(out, outsz, "endpoint unreachable: %s (%s)", host != NULL ? host : "?",
-                 transport_error != NULL && transport_error[0] != '\0' ? transport_error
-                                                                       : "no response");
+        snprintf(out, outsz, "endpoint unreachable: %s (%s)", host ? host : "?",
+                 transport_error && transport_error[0] ? transport_error : "no response");
         break;
     case AWS_SERVER:
         snprintf(out, outsz, "AWS server error: retrying");
@@ -282,7 +281,7 @@ static char *aws_error_splice(char *text, size_t textsz, char *p, size_t n)
 {
     size_t tail = strlen(p + n);
     size_t room = textsz - (size_t)(p - text) - 1; /* bytes available from p */
-    size_t mlen = sizeof(aws_error_mark) - 1 < room ? sizeof(aws_error_mark) - 1 : room;
+    size_t mlen = sizeof aws_error_mark - 1 < room ? sizeof aws_error_mark - 1 : room;
 
     if (mlen + tail > room)
         tail = room - mlen;
@@ -294,11 +293,11 @@ static char *aws_error_splice(char *text, size_t textsz, char *p, size_t n)
 
 static void aws_error_scrub_value(char *text, size_t textsz, const char *secret)
 {
-    size_t slen = secret != NULL ? strlen(secret) : 0;
+    size_t slen = secret ? strlen(secret) : 0;
     char *from = text, *p;
 
     /* The search resumes after each mark, so a secret that is part of the mark cannot loop. */
-    while (slen >= 4 && (p = strstr(from, secret)) != NULL)
+    while (slen >= 4 && (p = strstr(from, secret)))
         from = aws_error_splice(text, textsz, p, slen);
 }
 
@@ -311,7 +310,7 @@ static char *aws_error_form_encoded(const char *s)
     char *out = xmalloc(3 * n + 1);
     bool differs = false;
 
-    for (; *s != '\0'; s++) {
+    for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
 
         if (isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
@@ -382,7 +381,7 @@ static void aws_error_scrub_runs(char *text, size_t textsz)
 {
     char *p = text;
 
-    while (*p != '\0') {
+    while (*p) {
         size_t n = 0;
 
         while (aws_error_run_char(p[n]))
@@ -398,23 +397,23 @@ static void aws_error_scrub_runs(char *text, size_t textsz)
 
 void aws_error_scrub(char *text, size_t textsz, const char *const *secrets, size_t nsecrets)
 {
-    if (text == NULL || textsz == 0)
+    if (!text || textsz == 0)
         return;
     text[textsz - 1] = '\0';
     for (size_t i = 0; i < nsecrets; i++) {
         char *encoded;
 
-        if (secrets[i] == NULL || strlen(secrets[i]) < 4)
+        if (!secrets[i] || strlen(secrets[i]) < 4)
             continue;
         aws_error_scrub_value(text, textsz, secrets[i]);
         encoded = aws_error_form_encoded(secrets[i]);
-        if (encoded != NULL) {
+        if (encoded) {
             aws_error_scrub_value(text, textsz, encoded);
             free(encoded);
         }
     }
     aws_error_scrub_runs(text, textsz);
-    for (char *p = text; *p != '\0'; p++)
+    for (char *p = text; *p; p++)
         if ((unsigned char)*p < 0x20 || *p == 0x7f)
             *p = ' ';
 }

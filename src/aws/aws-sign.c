@@ -35,12 +35,12 @@ static bool aws_sign_authority(const char *a, size_t n, struct aws_url *u, long 
     size_t hn = n;
 
     *port = -1;
-    if (n == 0 || memchr(a, '@', n) != NULL)
+    if (n == 0 || memchr(a, '@', n))
         return false;
     if (a[0] == '[') {
         const char *close = memchr(a, ']', n);
 
-        if (close == NULL)
+        if (!close)
             return false;
         hn = (size_t)(close - a) + 1;
         if (hn < n && (a[hn] != ':' || !aws_sign_port_ok(a + hn + 1, n - hn - 1, port)))
@@ -48,7 +48,7 @@ static bool aws_sign_authority(const char *a, size_t n, struct aws_url *u, long 
     } else {
         const char *colon = memchr(a, ':', n);
 
-        if (colon != NULL) {
+        if (colon) {
             hn = (size_t)(colon - a);
             if (!aws_sign_port_ok(colon + 1, n - hn - 1, port))
                 return false;
@@ -67,8 +67,8 @@ bool aws_sign_parse_url(const char *url, struct aws_url *u)
     long port;
     struct buf b;
 
-    memset(u, 0, sizeof(*u));
-    if (url == NULL)
+    memset(u, 0, sizeof *u);
+    if (!url)
         return false;
     if (strncasecmp(url, "https://", 8) == 0) {
         u->https = true;
@@ -78,7 +78,7 @@ bool aws_sign_parse_url(const char *url, struct aws_url *u)
     } else {
         return false;
     }
-    if (strpbrk(url, " \t\r\n") != NULL)
+    if (strpbrk(url, " \t\r\n"))
         return false;
     auth_end = rest + strcspn(rest, "/?#");
     alen = (size_t)(auth_end - rest);
@@ -93,7 +93,7 @@ bool aws_sign_parse_url(const char *url, struct aws_url *u)
     u->base = xstrndup(url, (size_t)(auth_end - url));
     frag = auth_end + strcspn(auth_end, "#");
     q = memchr(auth_end, '?', (size_t)(frag - auth_end));
-    if (q == NULL)
+    if (!q)
         q = frag;
     u->path = q > auth_end ? xstrndup(auth_end, (size_t)(q - auth_end)) : xstrdup("/");
     u->query = *q == '?' ? xstrndup(q + 1, (size_t)(frag - q - 1)) : xstrdup("");
@@ -107,7 +107,7 @@ void aws_sign_url_free(struct aws_url *u)
     free(u->host_header);
     free(u->path);
     free(u->query);
-    memset(u, 0, sizeof(*u));
+    memset(u, 0, sizeof *u);
 }
 
 static void aws_sign_add(struct aws_signed *out, const char *name, const char *value)
@@ -128,7 +128,7 @@ bool aws_sign_request(const char *method, const struct aws_url *u, const struct 
     struct sigv4_output so;
     struct sigv4_input in;
 
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     if (nextra + 4 > AWS_SIGN_MAX_HEADERS)
         return false;
     sigv4_amz_date(now, out->amz_date);
@@ -137,7 +137,7 @@ bool aws_sign_request(const char *method, const struct aws_url *u, const struct 
     /* Sent explicitly so that the signed value is exactly the one on the wire. */
     aws_sign_add(out, "Host", u->host_header);
     aws_sign_add(out, "X-Amz-Date", out->amz_date);
-    if (creds->session_token[0] != '\0')
+    if (creds->session_token[0])
         aws_sign_add(out, "X-Amz-Security-Token", creds->session_token);
     for (size_t i = 0; i < out->n; i++) {
         sh[i].name = out->h[i].name;
@@ -168,18 +168,18 @@ bool aws_sign_request(const char *method, const struct aws_url *u, const struct 
 
 void aws_sign_free(struct aws_signed *out)
 {
-    if (out->authorization != NULL) {
+    if (out->authorization) {
         OPENSSL_cleanse(out->authorization, strlen(out->authorization));
         free(out->authorization);
     }
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
 }
 
 static void aws_sign_form_encode(struct buf *b, const char *s)
 {
     static const char hex[] = "0123456789ABCDEF";
 
-    for (; *s != '\0'; s++) {
+    for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
 
         if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
@@ -199,12 +199,12 @@ char *aws_sign_form_append(char *form, const char *key, const char *value)
 
     buf_init(&b);
     /* Sized once, the old copy wiped: a value may be a web identity token. */
-    buf_reserve(&b, (form != NULL ? strlen(form) : 0) + 3 * (strlen(key) + strlen(value)) + 2);
-    if (form != NULL && form[0] != '\0') {
+    buf_reserve(&b, (form ? strlen(form) : 0) + 3 * (strlen(key) + strlen(value)) + 2);
+    if (form && form[0]) {
         buf_puts(&b, form);
         buf_putc(&b, '&');
     }
-    if (form != NULL)
+    if (form)
         OPENSSL_cleanse(form, strlen(form));
     free(form);
     aws_sign_form_encode(&b, key);

@@ -28,8 +28,6 @@
 const struct aws_service aws_kinesis = {"kinesis", "kinesis", "Kinesis_20131202",
                                         "application/x-amz-json-1.1"};
 const struct aws_service aws_sqs = {"sqs", "sqs", "AmazonSQS", "application/x-amz-json-1.0"};
-const struct aws_service aws_dynamodb_streams = {
-    "dynamodb", "streams.dynamodb", "DynamoDBStreams_20120810", "application/x-amz-json-1.0"};
 
 struct aws_client {
     struct http *http;
@@ -83,7 +81,7 @@ const char *aws_outcome_name(enum aws_outcome o)
         [AWS_CLIENT] = "AWS_CLIENT",
     };
 
-    if ((unsigned)o < sizeof(names) / sizeof(names[0]) && names[o] != NULL)
+    if ((unsigned)o < sizeof names / sizeof names[0] && names[o])
         return names[o];
     return "AWS_UNKNOWN";
 }
@@ -125,26 +123,26 @@ static void aws_call_link(struct aws_client *cl, struct aws_call *call)
 {
     call->prev = NULL;
     call->next = cl->calls;
-    if (cl->calls != NULL)
+    if (cl->calls)
         cl->calls->prev = call;
     cl->calls = call;
 }
 
 static void aws_call_unlink(struct aws_client *cl, struct aws_call *call)
 {
-    if (call->prev != NULL)
+    if (call->prev)
         call->prev->next = call->next;
     else
         cl->calls = call->next;
-    if (call->next != NULL)
+    if (call->next)
         call->next->prev = call->prev;
     call->prev = call->next = NULL;
 }
 
 static void aws_call_free(struct aws_call *call)
 {
-    OPENSSL_cleanse(call->secret, sizeof(call->secret));
-    OPENSSL_cleanse(call->token, sizeof(call->token));
+    OPENSSL_cleanse(call->secret, sizeof call->secret);
+    OPENSSL_cleanse(call->token, sizeof call->token);
     free(call->operation);
     free(call->body);
     free(call);
@@ -155,7 +153,7 @@ static void aws_call_report(struct aws_call *call, struct aws_result *r)
 {
     aws_call_unlink(call->cl, call);
     call->reporting = true;
-    if (r->hint == NULL)
+    if (!r->hint)
         r->hint = "";
     call->done(call->ctx, r);
     aws_call_free(call);
@@ -173,9 +171,9 @@ static void aws_later_cb(struct ev_loop *loop, ev_timer *w, int revents)
     /* One at a time from the head, since each report may change the list or free the client. */
     cl->depth++;
     while (!cl->free_pending) {
-        for (call = cl->calls; call != NULL && !call->deferred; call = call->next)
+        for (call = cl->calls; call && !call->deferred; call = call->next)
             ;
-        if (call == NULL)
+        if (!call)
             break;
         call->deferred = false;
         aws_call_report(call, &call->deferred_result);
@@ -198,14 +196,14 @@ static void aws_call_fail(struct aws_call *call, enum aws_outcome outcome, const
 {
     struct aws_result *r = &call->deferred_result;
 
-    memset(r, 0, sizeof(*r));
+    memset(r, 0, sizeof *r);
     r->outcome = outcome;
     r->body = "";
-    snprintf(r->message, sizeof(r->message), "%s", message);
-    aws_call_scrub(call, r->message, sizeof(r->message));
+    snprintf(r->message, sizeof r->message, "%s", message);
+    aws_call_scrub(call, r->message, sizeof r->message);
     aws_error_hint(outcome, r->message, call->cl->region, call->cl->u.host, message, call->hint,
-                   sizeof(call->hint));
-    aws_call_scrub(call, call->hint, sizeof(call->hint));
+                   sizeof call->hint);
+    aws_call_scrub(call, call->hint, sizeof call->hint);
     r->hint = call->hint;
     if (call->starting) {
         call->deferred = true;
@@ -226,7 +224,7 @@ static void aws_call_reply(struct aws_result *r)
 
     r->reply.p = NULL;
     r->reply.n = 0;
-    if (r->body != NULL && r->body_len > 0 && jscan_validate(r->body, r->body_len, &v, &err) &&
+    if (r->body && r->body_len > 0 && jscan_validate(r->body, r->body_len, &v, &err) &&
         jscan_type(v) == JT_OBJECT)
         r->reply = v;
 }
@@ -238,21 +236,21 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
     struct aws_result r;
 
     call->hcall = NULL;
-    memset(&r, 0, sizeof(r));
+    memset(&r, 0, sizeof r);
     r.status = resp->status;
     r.body = resp->body;
     r.body_len = resp->body_len;
     if (resp->status == 0) {
-        snprintf(r.message, sizeof(r.message), "%s", resp->error);
+        snprintf(r.message, sizeof r.message, "%s", resp->error);
     } else if (resp->status < 200 || resp->status >= 300) {
         aws_error_parse(resp->body, resp->body_len, http_response_header(resp, "X-Amzn-Errortype"),
-                        http_response_header(resp, "x-amzn-query-error"), r.code, sizeof(r.code),
-                        r.message, sizeof(r.message));
-        if (r.message[0] == '\0')
-            snprintf(r.message, sizeof(r.message), "HTTP %ld", resp->status);
+                        http_response_header(resp, "x-amzn-query-error"), r.code, sizeof r.code,
+                        r.message, sizeof r.message);
+        if (!r.message[0])
+            snprintf(r.message, sizeof r.message, "HTTP %ld", resp->status);
     }
-    aws_call_scrub(call, r.message, sizeof(r.message));
-    aws_call_scrub(call, r.code, sizeof(r.code));
+    aws_call_scrub(call, r.message, sizeof r.message);
+    aws_call_scrub(call, r.code, sizeof r.code);
     r.outcome = aws_error_classify(resp->status, r.code);
     if (r.outcome == AWS_EXPIRED_CREDS && !call->retried) {
         /* Fresh credentials and a fresh signature date, once. */
@@ -263,8 +261,8 @@ static void aws_call_response(void *ctx, const struct http_response *resp)
         return;
     }
     aws_error_hint(r.outcome, r.message, cl->region, cl->u.host, resp->error, call->hint,
-                   sizeof(call->hint));
-    aws_call_scrub(call, call->hint, sizeof(call->hint)); /* it may quote the transport error */
+                   sizeof call->hint);
+    aws_call_scrub(call, call->hint, sizeof call->hint); /* it may quote the transport error */
     r.hint = call->hint;
     if (r.outcome == AWS_OK)
         aws_call_reply(&r);
@@ -279,7 +277,7 @@ static void aws_call_send(struct aws_call *call, const struct aws_creds *cr)
     struct http_request req = {0};
     struct aws_signed sig;
 
-    snprintf(target, sizeof(target), "%s.%s", cl->svc.target_prefix, call->operation);
+    snprintf(target, sizeof target, "%s.%s", cl->svc.target_prefix, call->operation);
     extra[0] = (struct http_header){"Content-Type", cl->svc.content_type};
     extra[1] = (struct http_header){"X-Amz-Target", target};
     if (!aws_sign_request("POST", &cl->u, extra, 2, call->body, call->body_len, cl->region,
@@ -288,8 +286,8 @@ static void aws_call_send(struct aws_call *call, const struct aws_creds *cr)
         return;
     }
     /* Kept only to scrub them from server messages. */
-    snprintf(call->secret, sizeof(call->secret), "%s", cr->secret_key);
-    snprintf(call->token, sizeof(call->token), "%s", cr->session_token);
+    snprintf(call->secret, sizeof call->secret, "%s", cr->secret_key);
+    snprintf(call->token, sizeof call->token, "%s", cr->session_token);
     req.method = "POST";
     req.url = cl->url;
     req.headers = sig.h;
@@ -306,8 +304,8 @@ static void aws_call_creds(void *ctx, const struct aws_creds *cr, const char *er
     struct aws_call *call = ctx;
 
     call->waiting_creds = false;
-    if (cr == NULL)
-        aws_call_fail(call, AWS_NO_CREDS, error != NULL ? error : "no credentials");
+    if (!cr)
+        aws_call_fail(call, AWS_NO_CREDS, error ? error : "no credentials");
     else
         aws_call_send(call, cr);
 }
@@ -315,8 +313,8 @@ static void aws_call_creds(void *ctx, const struct aws_creds *cr, const char *er
 struct aws_call *aws_call(struct aws_client *c, const char *operation, const char *json_body,
                           aws_done_fn done, void *ctx)
 {
-    struct aws_call *call = xcalloc(1, sizeof(*call));
-    const char *body = json_body != NULL ? json_body : "{}";
+    struct aws_call *call = xcalloc(1, sizeof *call);
+    const char *body = json_body ? json_body : "{}";
 
     call->cl = c;
     call->operation = xstrdup(operation);
@@ -338,9 +336,9 @@ struct aws_call *aws_call(struct aws_client *c, const char *operation, const cha
 
 void aws_cancel(struct aws_client *c, struct aws_call *call)
 {
-    if (call == NULL || call->reporting)
+    if (!call || call->reporting)
         return;
-    if (call->hcall != NULL)
+    if (call->hcall)
         http_cancel(c->http, call->hcall);
     if (call->waiting_creds)
         creds_cancel(c->creds, call);
@@ -355,7 +353,7 @@ static char *aws_default_url(const struct aws_service *svc, const char *region)
     char url[256];
 
     /* The China partition has its own domain. */
-    snprintf(url, sizeof(url), "https://%s.%s.amazonaws.com%s/", svc->endpoint_host, region,
+    snprintf(url, sizeof url, "https://%s.%s.amazonaws.com%s/", svc->endpoint_host, region,
              strncmp(region, "cn-", 3) == 0 ? ".cn" : "");
     return xstrdup(url);
 }
@@ -363,16 +361,15 @@ static char *aws_default_url(const struct aws_service *svc, const char *region)
 struct aws_client *aws_client_new(struct http *http, struct creds *creds,
                                   const struct aws_client_config *cfg)
 {
-    struct aws_client *c = xcalloc(1, sizeof(*c));
+    struct aws_client *c = xcalloc(1, sizeof *c);
     size_t n;
 
     c->http = http;
     c->creds = creds;
     c->svc = *cfg->service;
     /* A local endpoint may come without a region; any region signs, us-east-1 is customary. */
-    c->region =
-        xstrdup(cfg->region != NULL && cfg->region[0] != '\0' ? cfg->region : AWS_DEFAULT_REGION);
-    if (cfg->endpoint_url != NULL && cfg->endpoint_url[0] != '\0')
+    c->region = xstrdup(cfg->region && cfg->region[0] ? cfg->region : AWS_DEFAULT_REGION);
+    if (cfg->endpoint_url && cfg->endpoint_url[0])
         c->url = xstrdup(cfg->endpoint_url);
     else
         c->url = aws_default_url(cfg->service, c->region);
@@ -398,10 +395,10 @@ static void aws_client_destroy(struct aws_client *c)
 
 void aws_client_free(struct aws_client *c)
 {
-    if (c == NULL)
+    if (!c)
         return;
     /* A call whose callback is running is unlinked already; the rest go silently. */
-    while (c->calls != NULL)
+    while (c->calls)
         aws_cancel(c, c->calls);
     if (c->depth > 0) {
         c->free_pending = true; /* freed when aws_later_cb's report returns */

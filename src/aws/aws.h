@@ -1,8 +1,8 @@
 /*
- * One AWS JSON-protocol call (Kinesis JSON 1.1, SQS JSON 1.0, DynamoDB Streams JSON 1.0):
- * sign with the current credentials, POST, and classify the outcome with a hint an operator can
- * act on. Used by every source and poller: they write request bodies with jwrite.h and read a
- * successful reply as spans of the response (jscan.h), so no JSON tree is built per call.
+ * One AWS JSON-protocol call (Kinesis JSON 1.1, SQS JSON 1.0): sign with the current
+ * credentials, POST, and classify the outcome with a hint an operator can act on. Used by every
+ * source and poller: they write request bodies with jwrite.h and read a successful reply as spans
+ * of the response (jscan.h), so no JSON tree is built per call.
  */
 #ifndef CDCTOP_AWS_H
 #define CDCTOP_AWS_H
@@ -18,15 +18,14 @@ struct aws_client;
 struct aws_call;
 
 struct aws_service {
-    const char *signing_name;  /* "kinesis", "sqs", "dynamodb" */
+    const char *signing_name;  /* "kinesis", "sqs" */
     const char *endpoint_host; /* "kinesis" → https://kinesis.<region>.amazonaws.com */
-    const char *target_prefix; /* "Kinesis_20131202", "AmazonSQS", "DynamoDBStreams_20120810" */
+    const char *target_prefix; /* "Kinesis_20131202", "AmazonSQS" */
     const char *content_type;  /* "application/x-amz-json-1.1" or "...-1.0" */
 };
 
 extern const struct aws_service aws_kinesis;
 extern const struct aws_service aws_sqs;
-extern const struct aws_service aws_dynamodb_streams;
 
 enum aws_outcome {
     AWS_OK,

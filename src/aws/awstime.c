@@ -71,7 +71,7 @@ bool awstime_parse(const char *s, int64_t *ms)
     int y, mo, d, h, mi, sec, frac_ms = 0, off;
     const char *p;
 
-    if (s == NULL || strlen(s) < 20)
+    if (!s || strlen(s) < 20)
         return false;
     if (!awstime_digits(s, 4, &y) || s[4] != '-' || !awstime_digits(s + 5, 2, &mo) || s[7] != '-' ||
         !awstime_digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||

@@ -19,6 +19,7 @@
 #include "awstime.h"
 #include "buf.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "ini.h"
 #include "xalloc.h"
 
@@ -46,7 +47,7 @@ static void chain_expand_home(const char *v, struct buf *out)
 {
     const char *home = getenv("HOME");
 
-    if (v[0] == '~' && v[1] == '/' && home != NULL)
+    if (v[0] == '~' && v[1] == '/' && home)
         buf_printf(out, "%s%s", home, v + 1);
     else
         buf_puts(out, v);
@@ -57,10 +58,22 @@ static void chain_file_path(const char *env, const char *rel, struct buf *out)
     const char *v = getenv(env);
     const char *home = getenv("HOME");
 
-    if (v != NULL && v[0] != '\0')
+    if (v && v[0])
         chain_expand_home(v, out);
     else
-        buf_printf(out, "%s/%s", home != NULL ? home : "", rel);
+        buf_printf(out, "%s/%s", home ? home : "", rel);
+}
+
+/* A path for messages: $HOME replaced by "~". */
+static void chain_display_path(const char *path, char *out, size_t outsz)
+{
+    const char *home = getenv("HOME");
+    size_t hn = home ? strlen(home) : 0;
+
+    if (hn > 1 && strncmp(path, home, hn) == 0 && path[hn] == '/')
+        snprintf(out, outsz, "~%s", path + hn);
+    else
+        snprintf(out, outsz, "%s", path);
 }
 
 static void chain_files_load(struct chain_files *f)
@@ -70,11 +83,11 @@ static void chain_files_load(struct chain_files *f)
     buf_init(&p);
     chain_file_path("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials", &p);
     f->cred = ini_load(p.data, &f->cred_err);
-    creds_display_path(p.data, f->cred_path, sizeof(f->cred_path));
+    chain_display_path(p.data, f->cred_path, sizeof f->cred_path);
     buf_reset(&p);
     chain_file_path("AWS_CONFIG_FILE", ".aws/config", &p);
     f->conf = ini_load(p.data, &f->conf_err);
-    creds_display_path(p.data, f->conf_path, sizeof(f->conf_path));
+    chain_display_path(p.data, f->conf_path, sizeof f->conf_path);
     buf_free(&p);
 }
 
@@ -94,7 +107,7 @@ static const char *chain_conf_get(const struct chain_files *f, const char *profi
     buf_printf(&s, "profile %s", profile);
     v = ini_get(f->conf, s.data, key);
     buf_free(&s);
-    if (v == NULL && strcmp(profile, "default") == 0)
+    if (!v && strcmp(profile, "default") == 0)
         v = ini_get(f->conf, "default", key);
     return v;
 }
@@ -121,16 +134,16 @@ static const char *chain_get(const struct chain_files *f, const char *profile, c
 {
     const char *v = ini_get(f->cred, profile, key);
 
-    if (v == NULL || v[0] == '\0')
+    if (!v || !v[0])
         v = chain_conf_get(f, profile, key);
-    return v != NULL && v[0] != '\0' ? v : NULL;
+    return v && v[0] ? v : NULL;
 }
 
 static const char *chain_env(const char *name)
 {
     const char *v = getenv(name);
 
-    return v != NULL && v[0] != '\0' ? v : NULL;
+    return v && v[0] ? v : NULL;
 }
 
 /* --- notes and errors ----------------------------------------------------------------------- */
@@ -157,23 +170,36 @@ static bool chain_fail(struct chain *ch, const char *fmt, ...)
 
 /* --- static keys ---------------------------------------------------------------------------- */
 
+/* Copies src into dst (size dstsz); false when it does not fit. */
+static bool chain_copy(char *dst, size_t dstsz, const char *src)
+{
+    size_t n = strlen(src);
+
+    if (n >= dstsz) {
+        dst[0] = '\0';
+        return false;
+    }
+    memcpy(dst, src, n + 1);
+    return true;
+}
+
 enum chain_keys { KEYS_NONE, KEYS_FOUND, KEYS_ERROR };
 
 /* Fills c from three values; an access key without a secret is an error, as in the CLI. */
 static enum chain_keys chain_keys(struct chain *ch, const char *akid, const char *secret,
                                   const char *token, const char *where, struct aws_creds *c)
 {
-    if (akid == NULL || akid[0] == '\0')
+    if (!akid || !akid[0])
         return KEYS_NONE;
-    if (secret == NULL || secret[0] == '\0') {
+    if (!secret || !secret[0]) {
         chain_fail(ch, "%s has an access key id but no secret access key", where);
         return KEYS_ERROR;
     }
-    memset(c, 0, sizeof(*c));
-    if (!creds_copy(c->access_key, sizeof(c->access_key), akid) ||
-        !creds_copy(c->secret_key, sizeof(c->secret_key), secret) ||
-        !creds_copy(c->session_token, sizeof(c->session_token), token != NULL ? token : "")) {
-        creds_wipe(c);
+    memset(c, 0, sizeof *c);
+    if (!chain_copy(c->access_key, sizeof c->access_key, akid) ||
+        !chain_copy(c->secret_key, sizeof c->secret_key, secret) ||
+        !chain_copy(c->session_token, sizeof c->session_token, token ? token : "")) {
+        creds_util_wipe(c);
         chain_fail(ch, "%s: a credential is longer than supported", where);
         return KEYS_ERROR;
     }
@@ -194,19 +220,19 @@ static enum chain_keys chain_file_keys(struct chain *ch, const char *profile, bo
         akid = chain_conf_get(f, profile, "aws_access_key_id");
         secret = chain_conf_get(f, profile, "aws_secret_access_key");
         token = chain_conf_get(f, profile, "aws_session_token");
-        if (token == NULL)
+        if (!token)
             token = chain_conf_get(f, profile, "aws_security_token");
     } else {
         akid = ini_get(f->cred, profile, "aws_access_key_id");
         secret = ini_get(f->cred, profile, "aws_secret_access_key");
         token = ini_get(f->cred, profile, "aws_session_token");
-        if (token == NULL)
+        if (!token)
             token = ini_get(f->cred, profile, "aws_security_token");
     }
-    snprintf(where, sizeof(where), "profile %s in %s", profile, path);
+    snprintf(where, sizeof where, "profile %s in %s", profile, path);
     k = chain_keys(ch, akid, secret, token, where, c);
     if (k == KEYS_FOUND)
-        creds_fmt(c->source, sizeof(c->source), "profile %s (%s)", profile, path);
+        creds_util_fmt(c->source, sizeof c->source, "profile %s (%s)", profile, path);
     return k;
 }
 
@@ -225,18 +251,18 @@ static enum chain_keys chain_env_keys(struct chain *ch, struct aws_creds *c)
     const char *exp = chain_env("AWS_CREDENTIAL_EXPIRATION");
     enum chain_keys k;
 
-    if (token == NULL)
+    if (!token)
         token = chain_env("AWS_SECURITY_TOKEN");
     k = chain_keys(ch, chain_env("AWS_ACCESS_KEY_ID"), chain_env("AWS_SECRET_ACCESS_KEY"), token,
                    "the environment", c);
     if (k != KEYS_FOUND)
         return k;
-    if (exp != NULL && !awstime_parse(exp, &c->expires_ms)) {
-        creds_wipe(c);
+    if (exp && !awstime_parse(exp, &c->expires_ms)) {
+        creds_util_wipe(c);
         chain_fail(ch, "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 time");
         return KEYS_ERROR;
     }
-    snprintf(c->source, sizeof(c->source), "environment");
+    snprintf(c->source, sizeof c->source, "environment");
     return KEYS_FOUND;
 }
 
@@ -268,23 +294,23 @@ static bool chain_add_hop(struct chain *ch, const char *profile)
 
     if (p->nhops == CREDS_MAX_HOPS)
         return chain_fail(ch, "profile %s: more than %d chained roles", profile, CREDS_MAX_HOPS);
-    if (chain_get(&ch->f, profile, "mfa_serial") != NULL)
+    if (chain_get(&ch->f, profile, "mfa_serial"))
         return chain_fail(ch,
                           "profile %s needs an MFA code (mfa_serial), which cdctop cannot ask "
                           "for: export temporary credentials into the environment instead",
                           profile);
     h = &p->hops[p->nhops++];
-    memset(h, 0, sizeof(*h));
+    memset(h, 0, sizeof *h);
     h->role_arn = xstrdup(chain_get(&ch->f, profile, "role_arn"));
-    chain_session_name(def, sizeof(def));
-    h->session_name = xstrdup(name != NULL ? name : def);
-    if (chain_get(&ch->f, profile, "external_id") != NULL)
+    chain_session_name(def, sizeof def);
+    h->session_name = xstrdup(name ? name : def);
+    if (chain_get(&ch->f, profile, "external_id"))
         h->external_id = xstrdup(chain_get(&ch->f, profile, "external_id"));
-    if (dur != NULL) {
+    if (dur) {
         char *end;
         long v = strtol(dur, &end, 10);
 
-        if (*end != '\0' || v < 900 || v > 43200)
+        if (*end || v < 900 || v > 43200)
             return chain_fail(ch, "profile %s: duration_seconds must be 900..43200", profile);
         h->duration_s = (int)v;
     }
@@ -324,8 +350,8 @@ static bool chain_credential_source(struct chain *ch, const char *profile, const
 
 static bool chain_has_role(struct chain *ch, const char *profile)
 {
-    return chain_get(&ch->f, profile, "role_arn") != NULL &&
-           chain_get(&ch->f, profile, "web_identity_token_file") == NULL;
+    return chain_get(&ch->f, profile, "role_arn") &&
+           !chain_get(&ch->f, profile, "web_identity_token_file");
 }
 
 /* The credentials a source_profile provides when it assumes no role itself. */
@@ -342,7 +368,7 @@ static bool chain_source_base(struct chain *ch, const char *src)
         p->base = CREDS_BASE_STATIC;
         return true;
     }
-    if ((proc = chain_get(&ch->f, src, "credential_process")) != NULL) {
+    if ((proc = chain_get(&ch->f, src, "credential_process"))) {
         p->base = CREDS_BASE_PROCESS;
         p->process = xstrdup(proc);
         return true;
@@ -374,18 +400,18 @@ static bool chain_assume_role(struct chain *ch, const char *profile)
 
         if (!chain_add_hop(ch, profile))
             break;
-        if (sp != NULL && cs != NULL) {
+        if (sp && cs) {
             chain_fail(ch, "profile %s has both source_profile and credential_source", profile);
             break;
         }
-        if (sp == NULL && cs == NULL) {
+        if (!sp && !cs) {
             chain_fail(ch,
                        "profile %s has role_arn but neither source_profile nor "
                        "credential_source",
                        profile);
             break;
         }
-        if (cs != NULL) {
+        if (cs) {
             ok = chain_credential_source(ch, profile, cs);
             break;
         }
@@ -424,25 +450,25 @@ static bool chain_web_identity(struct chain *ch, bool *found)
     const char *name = chain_env("AWS_ROLE_SESSION_NAME");
     char def[64];
 
-    if (file == NULL)
+    if (!file)
         file = chain_get(&ch->f, ch->profile, "web_identity_token_file");
-    if (role == NULL && file != NULL)
+    if (!role && file)
         role = chain_get(&ch->f, ch->profile, "role_arn");
-    if (name == NULL)
+    if (!name)
         name = chain_get(&ch->f, ch->profile, "role_session_name");
     *found = false;
-    if (file == NULL) {
+    if (!file) {
         chain_note(ch, "web identity (AWS_WEB_IDENTITY_TOKEN_FILE unset)");
         return true;
     }
-    if (role == NULL)
+    if (!role)
         return chain_fail(ch, "a web identity token file is set but no role ARN "
                               "(AWS_ROLE_ARN or role_arn)");
-    chain_session_name(def, sizeof(def));
+    chain_session_name(def, sizeof def);
     p->base = CREDS_BASE_WEB_IDENTITY;
     p->web_token_file = xstrdup(file);
     p->web_role_arn = xstrdup(role);
-    p->web_session_name = xstrdup(name != NULL ? name : def);
+    p->web_session_name = xstrdup(name ? name : def);
     chain_plan_label(p, "web identity", "");
     *found = true;
     return true;
@@ -452,8 +478,8 @@ static bool chain_sso(struct chain *ch)
 {
     static const char *const keys[] = {"sso_session", "sso_start_url", "sso_account_id"};
 
-    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-        if (chain_get(&ch->f, ch->profile, keys[i]) != NULL)
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (chain_get(&ch->f, ch->profile, keys[i]))
             return chain_fail(ch,
                               "profile %s uses IAM Identity Center (SSO), which cdctop does not "
                               "support: run `aws configure export-credentials --profile %s "
@@ -478,7 +504,7 @@ static bool chain_profile_sources(struct chain *ch, bool *found)
         p->base = CREDS_BASE_STATIC;
         return true;
     }
-    if ((proc = chain_get(&ch->f, ch->profile, "credential_process")) != NULL) {
+    if ((proc = chain_get(&ch->f, ch->profile, "credential_process"))) {
         p->base = CREDS_BASE_PROCESS;
         p->process = xstrdup(proc);
         chain_plan_label(p, "profile ", ch->profile);
@@ -492,14 +518,14 @@ static bool chain_profile_sources(struct chain *ch, bool *found)
         return true;
     }
     *found = false;
-    if (ch->f.cred == NULL && ch->f.conf == NULL)
-        snprintf(note, sizeof(note), "profile %s (no %s, no %s)", ch->profile, ch->f.cred_path,
+    if (!ch->f.cred && !ch->f.conf)
+        snprintf(note, sizeof note, "profile %s (no %s, no %s)", ch->profile, ch->f.cred_path,
                  ch->f.conf_path);
     else if (!chain_profile_exists(&ch->f, ch->profile))
-        snprintf(note, sizeof(note), "profile %s (not in %s or %s)", ch->profile, ch->f.cred_path,
+        snprintf(note, sizeof note, "profile %s (not in %s or %s)", ch->profile, ch->f.cred_path,
                  ch->f.conf_path);
     else
-        snprintf(note, sizeof(note), "profile %s (no keys, role_arn or credential_process)",
+        snprintf(note, sizeof note, "profile %s (no keys, role_arn or credential_process)",
                  ch->profile);
     chain_note(ch, note);
     return true;
@@ -507,7 +533,7 @@ static bool chain_profile_sources(struct chain *ch, bool *found)
 
 static bool chain_true(const char *v)
 {
-    return v != NULL && strcasecmp(v, "true") == 0;
+    return v && strcasecmp(v, "true") == 0;
 }
 
 /* An endpoint setting of the profile: its services section's "sts" sub-section, then its own
@@ -518,7 +544,7 @@ static const char *chain_conf_endpoint(const struct chain_files *f, const char *
     const char *services = chain_conf_get(f, profile, "services");
     const char *v = NULL;
 
-    if (services != NULL && services[0] != '\0') {
+    if (services && services[0]) {
         struct buf section, key;
 
         buf_init(&section);
@@ -530,11 +556,11 @@ static const char *chain_conf_endpoint(const struct chain_files *f, const char *
         buf_free(&key);
         *origin = "the profile's services section";
     }
-    if (v == NULL || v[0] == '\0') {
+    if (!v || !v[0]) {
         v = chain_conf_get(f, profile, "endpoint_url");
         *origin = "the profile's endpoint_url";
     }
-    return v != NULL && v[0] != '\0' ? v : NULL;
+    return v && v[0] ? v : NULL;
 }
 
 /*
@@ -554,19 +580,19 @@ static void chain_sts_url(const struct chain_files *f, const char *profile, cons
 
     if (!chain_true(chain_env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS")) &&
         !chain_true(chain_conf_get(f, profile, "ignore_configured_endpoint_urls"))) {
-        if ((v = chain_env("AWS_ENDPOINT_URL_STS")) != NULL)
+        if ((v = chain_env("AWS_ENDPOINT_URL_STS")))
             *origin = "AWS_ENDPOINT_URL_STS";
-        else if ((v = chain_env("AWS_ENDPOINT_URL")) != NULL)
+        else if ((v = chain_env("AWS_ENDPOINT_URL")))
             *origin = "AWS_ENDPOINT_URL";
         else
             v = chain_conf_endpoint(f, profile, "sts", origin);
     }
-    if (v != NULL) {
+    if (v) {
         buf_puts(url, v);
         return;
     }
     *origin = "the regional endpoint";
-    if (region[0] == '\0') {
+    if (!region[0]) {
         buf_puts(url, "https://sts.amazonaws.com/"); /* the global endpoint signs as us-east-1 */
         return;
     }
@@ -581,12 +607,24 @@ static void chain_sts(struct chain *ch)
     const char *origin = NULL;
     struct buf b;
 
-    if (creds_chain_region(ch->cfg, region, sizeof(region), where, sizeof(where)) != 1)
+    if (creds_chain_region(ch->cfg, region, sizeof region, where, sizeof where) != 1)
         region[0] = '\0';
-    ch->plan->sts_region = xstrdup(region[0] != '\0' ? region : "us-east-1");
+    ch->plan->sts_region = xstrdup(region[0] ? region : "us-east-1");
     buf_init(&b);
     chain_sts_url(&ch->f, ch->profile, region, &b, &origin);
     ch->plan->sts_endpoint = buf_steal(&b);
+}
+
+/* The profile in use: --profile, AWS_PROFILE, AWS_DEFAULT_PROFILE, else "default". */
+static const char *chain_profile_name(const struct creds_chain_cfg *cfg)
+{
+    const char *p = cfg->profile;
+
+    if (!p || !p[0])
+        p = chain_env("AWS_PROFILE");
+    if (!p)
+        p = chain_env("AWS_DEFAULT_PROFILE");
+    return p ? p : "default";
 }
 
 void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size_t urlsz,
@@ -597,26 +635,15 @@ void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size
     const char *from = NULL;
     struct buf b;
 
-    if (creds_chain_region(cfg, region, sizeof(region), where, sizeof(where)) != 1)
+    if (creds_chain_region(cfg, region, sizeof region, where, sizeof where) != 1)
         region[0] = '\0';
     chain_files_load(&f);
     buf_init(&b);
-    chain_sts_url(&f, creds_chain_profile_name(cfg), region, &b, &from);
+    chain_sts_url(&f, chain_profile_name(cfg), region, &b, &from);
     snprintf(url, urlsz, "%s", b.data);
     snprintf(origin, originsz, "%s", from);
     buf_free(&b);
     chain_files_free(&f);
-}
-
-const char *creds_chain_profile_name(const struct creds_chain_cfg *cfg)
-{
-    const char *p = cfg->profile;
-
-    if (p == NULL || p[0] == '\0')
-        p = chain_env("AWS_PROFILE");
-    if (p == NULL)
-        p = chain_env("AWS_DEFAULT_PROFILE");
-    return p != NULL ? p : "default";
 }
 
 /* The sources after the environment, in order; *found when one applies. */
@@ -662,11 +689,11 @@ bool creds_chain_plan(const struct creds_chain_cfg *cfg, struct creds_plan *plan
     struct chain ch = {.cfg = cfg, .plan = plan, .tried = tried, .err = err, .errsz = errsz};
     bool found = false, ok = true;
 
-    memset(plan, 0, sizeof(*plan));
+    memset(plan, 0, sizeof *plan);
     err[0] = '\0';
-    ch.profile = creds_chain_profile_name(cfg);
+    ch.profile = chain_profile_name(cfg);
     ch.profile_named = strcmp(ch.profile, "default") != 0;
-    if (cfg->profile != NULL && cfg->profile[0] != '\0') {
+    if (cfg->profile && cfg->profile[0]) {
         chain_note(&ch, "environment (skipped: --profile given)");
     } else {
         enum chain_keys k = chain_env_keys(&ch, &plan->creds);
@@ -693,7 +720,7 @@ bool creds_chain_plan(const struct creds_chain_cfg *cfg, struct creds_plan *plan
 
 void creds_chain_plan_free(struct creds_plan *plan)
 {
-    creds_wipe(&plan->creds);
+    creds_util_wipe(&plan->creds);
     free(plan->process);
     free(plan->label);
     free(plan->web_token_file);
@@ -706,18 +733,18 @@ void creds_chain_plan_free(struct creds_plan *plan)
     }
     free(plan->sts_endpoint);
     free(plan->sts_region);
-    memset(plan, 0, sizeof(*plan));
+    memset(plan, 0, sizeof *plan);
 }
 
 bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t pathsz,
                            char *origin, size_t originsz)
 {
     struct chain_files f = {0};
-    const char *profile = creds_chain_profile_name(cfg);
+    const char *profile = chain_profile_name(cfg);
     const char *v = chain_env("AWS_CA_BUNDLE");
     struct buf b;
 
-    if (v != NULL) {
+    if (v) {
         snprintf(origin, originsz, "AWS_CA_BUNDLE");
     } else {
         chain_files_load(&f);
@@ -725,9 +752,9 @@ bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t
         snprintf(origin, originsz, "the ca_bundle of profile %s", profile);
     }
     buf_init(&b);
-    if (v != NULL && v[0] != '\0')
+    if (v && v[0])
         chain_expand_home(v, &b);
-    snprintf(path, pathsz, "%s", b.data != NULL ? b.data : "");
+    snprintf(path, pathsz, "%s", b.data ? b.data : "");
     buf_free(&b);
     chain_files_free(&f);
     return path[0] != '\0';
@@ -736,9 +763,9 @@ bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t
 /* Region names go into host names: lowercase letters, digits and dashes only. */
 static bool chain_region_ok(const char *r)
 {
-    if (r == NULL || r[0] == '\0' || strlen(r) > 40)
+    if (!r || !r[0] || strlen(r) > 40)
         return false;
-    for (; *r != '\0'; r++)
+    for (; *r; r++)
         if (!((*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') || *r == '-'))
             return false;
     return true;
@@ -749,22 +776,22 @@ int creds_chain_region(const struct creds_chain_cfg *cfg, char *out, size_t outs
 {
     struct chain_files f = {0};
     const char *v = NULL, *src = NULL;
-    const char *profile = creds_chain_profile_name(cfg);
+    const char *profile = chain_profile_name(cfg);
     int found = 0;
 
-    if (cfg->region != NULL && cfg->region[0] != '\0') {
+    if (cfg->region && cfg->region[0]) {
         v = cfg->region;
         src = "--region";
-    } else if ((v = chain_env("AWS_REGION")) != NULL) {
+    } else if ((v = chain_env("AWS_REGION"))) {
         src = "AWS_REGION";
-    } else if ((v = chain_env("AWS_DEFAULT_REGION")) != NULL) {
+    } else if ((v = chain_env("AWS_DEFAULT_REGION"))) {
         src = "AWS_DEFAULT_REGION";
     } else {
         chain_files_load(&f);
         v = chain_get(&f, profile, "region");
         src = "profile";
     }
-    if (v == NULL) {
+    if (!v) {
         snprintf(where, wheresz,
                  "no region in --region, AWS_REGION, AWS_DEFAULT_REGION or profile %s", profile);
     } else if (!chain_region_ok(v) || strlen(v) >= outsz) {

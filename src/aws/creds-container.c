@@ -2,7 +2,8 @@
  * Container credentials (ECS task roles, EKS Pod Identity): a GET of
  * http://169.254.170.2$AWS_CONTAINER_CREDENTIALS_RELATIVE_URI, or of
  * $AWS_CONTAINER_CREDENTIALS_FULL_URI when that is https or a known local address, with an
- * Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN.
+ * Authorization header from AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE or _TOKEN
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-container-credentials.html).
  */
 #include "config.h"
 
@@ -19,6 +20,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 
@@ -43,7 +45,7 @@ bool creds_container_configured(void)
     const char *rel = getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
     const char *full = getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
 
-    return (rel != NULL && rel[0] != '\0') || (full != NULL && full[0] != '\0');
+    return (rel && rel[0]) || (full && full[0]);
 }
 
 /* Plain http is only trusted on loopback and the ECS/EKS link-local agents. */
@@ -53,7 +55,7 @@ static bool container_host_allowed(const char *host)
                                           "localhost", "[::1]"};
     struct in_addr a4;
 
-    for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+    for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
         if (strcasecmp(host, allowed[i]) == 0)
             return true;
     return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
@@ -66,8 +68,8 @@ static bool container_url(char **out, char *err, size_t errsz)
     struct aws_url u;
     struct buf b;
 
-    if (rel != NULL && rel[0] != '\0') {
-        if (rel[0] != '/' || strpbrk(rel, " \t\r\n") != NULL) {
+    if (rel && rel[0]) {
+        if (rel[0] != '/' || strpbrk(rel, " \t\r\n")) {
             snprintf(err, errsz, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must start with '/'");
             return false;
         }
@@ -100,18 +102,18 @@ static bool container_auth(char **out, char *err, size_t errsz)
     const char *tok = getenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 
     *out = NULL;
-    if (file != NULL && file[0] != '\0') {
+    if (file && file[0]) {
         char why[256];
 
-        *out = creds_read_small_file(file, CONTAINER_MAX_TOKEN, why, sizeof(why));
-        if (*out == NULL) {
+        *out = creds_util_read_small_file(file, CONTAINER_MAX_TOKEN, why, sizeof why);
+        if (!*out) {
             snprintf(err, errsz, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %s", why);
             return false;
         }
-    } else if (tok != NULL && tok[0] != '\0') {
+    } else if (tok && tok[0]) {
         *out = xstrdup(tok);
     }
-    if (*out != NULL && strpbrk(*out, "\r\n") != NULL) {
+    if (*out && strpbrk(*out, "\r\n")) {
         snprintf(err, errsz, "the container authorization token holds a line break");
         OPENSSL_cleanse(*out, strlen(*out));
         free(*out);
@@ -123,10 +125,10 @@ static bool container_auth(char **out, char *err, size_t errsz)
 
 static void container_free(struct container_op *op)
 {
-    if (op->call != NULL)
+    if (op->call)
         http_cancel(op->h, op->call);
     free(op->url);
-    if (op->auth != NULL) {
+    if (op->auth) {
         OPENSSL_cleanse(op->auth, strlen(op->auth));
         free(op->auth);
     }
@@ -145,7 +147,7 @@ static void container_send(struct container_op *op)
     struct http_header hd[1];
     struct http_request req = {0};
 
-    if (op->auth != NULL) {
+    if (op->auth) {
         hd[0] = (struct http_header){"Authorization", op->auth};
         req.nheaders = 1;
     }
@@ -168,16 +170,16 @@ static bool container_parse(const struct http_response *r, struct aws_creds *c, 
     if (r->status != 200) {
         char code[96], msg[300];
 
-        aws_error_parse(r->body, r->body_len, NULL, NULL, code, sizeof(code), msg, sizeof(msg));
-        snprintf(err, errsz, "HTTP %ld%s%s", r->status, msg[0] != '\0' ? ": " : "", msg);
-        memset(c, 0, sizeof(*c));
+        aws_error_parse(r->body, r->body_len, NULL, NULL, code, sizeof code, msg, sizeof msg);
+        snprintf(err, errsz, "HTTP %ld%s%s", r->status, msg[0] ? ": " : "", msg);
+        memset(c, 0, sizeof *c);
         return false;
     }
-    if (!creds_from_json(CREDS_JSON_CONTAINER, r->body, r->body_len, c, why, sizeof(why))) {
+    if (!creds_json_parse(CREDS_JSON_CONTAINER, r->body, r->body_len, c, why, sizeof why)) {
         snprintf(err, errsz, "the reply: %s", why);
         return false;
     }
-    snprintf(c->source, sizeof(c->source), "container credentials");
+    snprintf(c->source, sizeof c->source, "container credentials");
     return true;
 }
 
@@ -202,14 +204,14 @@ static void container_response(void *ctx, const struct http_response *r)
         return;
     }
     if (r->status == 0) {
-        container_error(op, r->error, err, sizeof(err));
+        container_error(op, r->error, err, sizeof err);
         op->done(op->ctx, NULL, err);
-    } else if (!container_parse(r, &c, why, sizeof(why))) {
-        container_error(op, why, err, sizeof(err));
+    } else if (!container_parse(r, &c, why, sizeof why)) {
+        container_error(op, why, err, sizeof err);
         op->done(op->ctx, NULL, err);
     } else {
         op->done(op->ctx, &c, NULL);
-        creds_wipe(&c);
+        creds_util_wipe(&c);
     }
     container_free(op);
 }
@@ -226,7 +228,7 @@ struct creds_op *creds_container_fetch(struct http *h, creds_op_fn done, void *c
         free(url);
         return NULL;
     }
-    op = xcalloc(1, sizeof(*op));
+    op = xcalloc(1, sizeof *op);
     op->base.cancel = container_cancel;
     op->h = h;
     op->url = url;

@@ -1,7 +1,8 @@
 /*
  * EC2 instance metadata (IMDSv2): a session token from PUT /latest/api/token, then GETs that
  * carry it. Used for the instance role's credentials and for the region. Like the AWS CLI, a
- * token request answered 403/404/405 falls back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED.
+ * token request answered 403/404/405 falls back to IMDSv1 unless AWS_EC2_METADATA_V1_DISABLED
+ * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-imds-credentials.html).
  */
 #include "config.h"
 
@@ -17,6 +18,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 
@@ -48,7 +50,7 @@ static bool imds_env_true(const char *name)
 {
     const char *v = getenv(name);
 
-    return v != NULL && strcasecmp(v, "true") == 0;
+    return v && strcasecmp(v, "true") == 0;
 }
 
 bool creds_imds_disabled(void)
@@ -62,10 +64,10 @@ static long imds_timeout_ms(void)
     char *end;
     double s;
 
-    if (v == NULL || v[0] == '\0')
+    if (!v || !v[0])
         return IMDS_DEFAULT_TIMEOUT;
     s = strtod(v, &end);
-    if (*end != '\0' || !(s > 0) || s > 300)
+    if (*end || !(s > 0) || s > 300)
         return IMDS_DEFAULT_TIMEOUT;
     return (long)(s * 1000.0);
 }
@@ -77,9 +79,9 @@ static bool imds_endpoint(char **out, char *err, size_t errsz)
     const char *mode = getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE");
     struct aws_url u;
 
-    if (v == NULL || v[0] == '\0') {
-        *out = xstrdup(mode != NULL && strcasecmp(mode, "IPv6") == 0 ? IMDS_IPV6_ENDPOINT
-                                                                     : IMDS_DEFAULT_ENDPOINT);
+    if (!v || !v[0]) {
+        *out = xstrdup(mode && strcasecmp(mode, "IPv6") == 0 ? IMDS_IPV6_ENDPOINT
+                                                             : IMDS_DEFAULT_ENDPOINT);
         return true;
     }
     if (!aws_sign_parse_url(v, &u)) {
@@ -93,10 +95,10 @@ static bool imds_endpoint(char **out, char *err, size_t errsz)
 
 static void imds_free(struct imds_op *op)
 {
-    if (op->call != NULL)
+    if (op->call)
         http_cancel(op->h, op->call);
     free(op->endpoint);
-    OPENSSL_cleanse(op->token, sizeof(op->token));
+    OPENSSL_cleanse(op->token, sizeof op->token);
     free(op);
 }
 
@@ -110,8 +112,8 @@ static void imds_fail(struct imds_op *op, const char *msg)
     const char *known[] = {op->token};
     char text[512];
 
-    snprintf(text, sizeof(text), "%s", msg);
-    aws_error_scrub(text, sizeof(text), known, 1);
+    snprintf(text, sizeof text, "%s", msg);
+    aws_error_scrub(text, sizeof text, known, 1);
     if (op->want_region)
         op->text_done(op->ctx, NULL, text);
     else
@@ -132,7 +134,7 @@ static void imds_request(struct imds_op *op, const char *method, const char *pat
     if (op->step == IMDS_TOKEN) {
         hd[0] = (struct http_header){"x-aws-ec2-metadata-token-ttl-seconds", IMDS_TOKEN_TTL};
         req.nheaders = 1;
-    } else if (op->token[0] != '\0') {
+    } else if (op->token[0]) {
         hd[0] = (struct http_header){"x-aws-ec2-metadata-token", op->token};
         req.nheaders = 1;
     }
@@ -156,11 +158,11 @@ static void imds_after_token(struct imds_op *op)
 /* A role name goes into a URL path: only the characters IAM allows in one. */
 static bool imds_role_ok(const char *s)
 {
-    if (s[0] == '\0')
+    if (!s[0])
         return false;
-    for (; *s != '\0'; s++)
+    for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              strchr("+=,.@_-", *s) != NULL))
+              strchr("+=,.@_-", *s)))
             return false;
     return true;
 }
@@ -188,18 +190,18 @@ static bool imds_parse_creds(struct imds_op *op, const char *body, size_t len, s
 {
     char why[300];
 
-    if (!creds_from_json(CREDS_JSON_IMDS, body, len, c, why, sizeof(why))) {
+    if (!creds_json_parse(CREDS_JSON_IMDS, body, len, c, why, sizeof why)) {
         snprintf(err, errsz, "role %s credentials: %s", op->role, why);
         return false;
     }
-    snprintf(c->source, sizeof(c->source), "imds role %s", op->role);
+    snprintf(c->source, sizeof c->source, "imds role %s", op->role);
     return true;
 }
 
 static void imds_token_reply(struct imds_op *op, const struct http_response *r)
 {
     if (r->status == 200) {
-        imds_first_line(r->body, op->token, sizeof(op->token));
+        imds_first_line(r->body, op->token, sizeof op->token);
         imds_after_token(op);
     } else if ((r->status == 403 || r->status == 404 || r->status == 405) &&
                !imds_env_true("AWS_EC2_METADATA_V1_DISABLED")) {
@@ -210,14 +212,14 @@ static void imds_token_reply(struct imds_op *op, const struct http_response *r)
     } else {
         char st[64];
 
-        snprintf(st, sizeof(st), "token request answered HTTP %ld", r->status);
+        snprintf(st, sizeof st, "token request answered HTTP %ld", r->status);
         imds_fail(op, st);
     }
 }
 
 static void imds_role_reply(struct imds_op *op, const struct http_response *r)
 {
-    imds_first_line(r->body, op->role, sizeof(op->role));
+    imds_first_line(r->body, op->role, sizeof op->role);
     if (!imds_role_ok(op->role)) {
         imds_fail(op, "no IAM role is attached to this instance");
         return;
@@ -238,12 +240,12 @@ static void imds_creds_reply(struct imds_op *op, const struct http_response *r)
     struct aws_creds c;
     char err[512];
 
-    if (!imds_parse_creds(op, r->body, r->body_len, &c, err, sizeof(err))) {
+    if (!imds_parse_creds(op, r->body, r->body_len, &c, err, sizeof err)) {
         imds_fail(op, err);
         return;
     }
     op->done(op->ctx, &c, NULL);
-    creds_wipe(&c);
+    creds_util_wipe(&c);
     imds_free(op);
 }
 
@@ -251,8 +253,8 @@ static void imds_region_reply(struct imds_op *op, const struct http_response *r)
 {
     char region[64];
 
-    imds_first_line(r->body, region, sizeof(region));
-    if (region[0] == '\0') {
+    imds_first_line(r->body, region, sizeof region);
+    if (!region[0]) {
         imds_fail(op, "empty region");
         return;
     }
@@ -280,7 +282,7 @@ static void imds_response(void *ctx, const struct http_response *r)
     if (r->status != 200) {
         char st[96];
 
-        snprintf(st, sizeof(st), "HTTP %ld for %s", r->status,
+        snprintf(st, sizeof st, "HTTP %ld for %s", r->status,
                  op->step == IMDS_REGION ? "the region" : "the role credentials");
         imds_fail(op, st);
         return;
@@ -301,7 +303,7 @@ static struct creds_op *imds_start(struct http *h, bool want_region, creds_op_fn
 
     if (!imds_endpoint(&endpoint, err, errsz))
         return NULL;
-    op = xcalloc(1, sizeof(*op));
+    op = xcalloc(1, sizeof *op);
     op->base.cancel = imds_cancel;
     op->h = h;
     op->endpoint = endpoint;

@@ -47,29 +47,29 @@ static bool creds_json_code(struct jspan obj, char *err, size_t errsz)
 {
     char code[64], message[200];
 
-    if (creds_json_field(obj, "Code", code, sizeof(code)) != 1 || strcmp(code, "Success") == 0)
+    if (creds_json_field(obj, "Code", code, sizeof code) != 1 || strcmp(code, "Success") == 0)
         return true;
-    if (creds_json_field(obj, "Message", message, sizeof(message)) != 1)
+    if (creds_json_field(obj, "Message", message, sizeof message) != 1)
         message[0] = '\0';
-    snprintf(err, errsz, "%s%s%s", code, message[0] != '\0' ? ": " : "", message);
+    snprintf(err, errsz, "%s%s%s", code, message[0] ? ": " : "", message);
     aws_error_scrub(err, errsz, NULL, 0);
     return false;
 }
 
 static bool creds_json_keys(struct jspan obj, struct aws_creds *out, char *err, size_t errsz)
 {
-    int akid = creds_json_field(obj, "AccessKeyId", out->access_key, sizeof(out->access_key));
-    int secret = creds_json_field(obj, "SecretAccessKey", out->secret_key, sizeof(out->secret_key));
-    int token = creds_json_field(obj, "Token", out->session_token, sizeof(out->session_token));
+    int akid = creds_json_field(obj, "AccessKeyId", out->access_key, sizeof out->access_key);
+    int secret = creds_json_field(obj, "SecretAccessKey", out->secret_key, sizeof out->secret_key);
+    int token = creds_json_field(obj, "Token", out->session_token, sizeof out->session_token);
 
     if (token == 0)
         token =
-            creds_json_field(obj, "SessionToken", out->session_token, sizeof(out->session_token));
+            creds_json_field(obj, "SessionToken", out->session_token, sizeof out->session_token);
     if (akid < 0 || secret < 0 || token < 0) {
         snprintf(err, errsz, "a credential is not a string or is longer than supported");
         return false;
     }
-    if (akid == 0 || secret == 0 || out->access_key[0] == '\0' || out->secret_key[0] == '\0') {
+    if (akid == 0 || secret == 0 || !out->access_key[0] || !out->secret_key[0]) {
         snprintf(err, errsz, "no AccessKeyId or SecretAccessKey");
         return false;
     }
@@ -79,7 +79,7 @@ static bool creds_json_keys(struct jspan obj, struct aws_creds *out, char *err, 
 static bool creds_json_expiration(struct jspan obj, struct aws_creds *out, char *err, size_t errsz)
 {
     char exp[64];
-    int r = creds_json_field(obj, "Expiration", exp, sizeof(exp));
+    int r = creds_json_field(obj, "Expiration", exp, sizeof exp);
 
     if (r == 0)
         return true;
@@ -90,14 +90,14 @@ static bool creds_json_expiration(struct jspan obj, struct aws_creds *out, char 
     return true;
 }
 
-bool creds_from_json(enum creds_json_kind kind, const char *json, size_t len, struct aws_creds *out,
-                     char *err, size_t errsz)
+bool creds_json_parse(enum creds_json_kind kind, const char *json, size_t len,
+                      struct aws_creds *out, char *err, size_t errsz)
 {
     struct jspan obj;
     bool ok;
 
-    memset(out, 0, sizeof(*out));
-    if (json == NULL || !jscan_validate(json, len, &obj, NULL) || jscan_type(obj) != JT_OBJECT) {
+    memset(out, 0, sizeof *out);
+    if (!json || !jscan_validate(json, len, &obj, NULL) || jscan_type(obj) != JT_OBJECT) {
         snprintf(err, errsz, "not a JSON object");
         return false;
     }
@@ -105,6 +105,6 @@ bool creds_from_json(enum creds_json_kind kind, const char *json, size_t len, st
          (kind != CREDS_JSON_IMDS || creds_json_code(obj, err, errsz)) &&
          creds_json_keys(obj, out, err, errsz) && creds_json_expiration(obj, out, err, errsz);
     if (!ok)
-        OPENSSL_cleanse(out, sizeof(*out));
+        OPENSSL_cleanse(out, sizeof *out);
     return ok;
 }

@@ -23,7 +23,7 @@ enum creds_json_kind {
  * what is wrong ("not a JSON object", "no AccessKeyId or SecretAccessKey", ...) and never quotes
  * a value, except an IMDS error's Code and Message (scrubbed). The token may be named "Token" or
  * "SessionToken" in any kind. */
-bool creds_from_json(enum creds_json_kind kind, const char *json, size_t len, struct aws_creds *out,
-                     char *err, size_t errsz);
+bool creds_json_parse(enum creds_json_kind kind, const char *json, size_t len,
+                      struct aws_creds *out, char *err, size_t errsz);
 
 #endif

@@ -1,8 +1,9 @@
 /*
- * Inside the credential chain (creds*.c only): the plan a resolution follows and the
- * asynchronous fetches it is made of. A fetch either fails at once (NULL, with a message) or
- * calls back exactly once, later, from the loop, unless it is cancelled first. No message
- * ever holds a secret.
+ * Inside the credential chain (creds*.c only): what creds.c calls, the plan a resolution follows
+ * (creds-chain.c) and the asynchronous fetches it is made of (creds-imds.c, creds-container.c,
+ * creds-process.c, creds-sts.c); the layering is in creds.h. A fetch either fails at once (NULL,
+ * with a message) or calls back exactly once, later, from the loop, unless it is cancelled
+ * first. No message ever holds a secret.
  */
 #ifndef CDCTOP_CREDS_OP_H
 #define CDCTOP_CREDS_OP_H
@@ -28,7 +29,7 @@ typedef void (*creds_text_fn)(void *ctx, const char *text, const char *error);
 
 static inline void creds_op_cancel(struct creds_op *op)
 {
-    if (op != NULL)
+    if (op)
         op->cancel(op);
 }
 
@@ -126,8 +127,6 @@ void creds_chain_plan_free(struct creds_plan *plan);
  * a region name (where says which). */
 int creds_chain_region(const struct creds_chain_cfg *cfg, char *out, size_t outsz, char *where,
                        size_t wheresz);
-/* The profile name in use (for messages). */
-const char *creds_chain_profile_name(const struct creds_chain_cfg *cfg);
 /* The URL STS calls go to, and which setting chose it ("AWS_ENDPOINT_URL_STS", "the regional
  * endpoint", ...). */
 void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size_t urlsz,
@@ -135,18 +134,5 @@ void creds_chain_sts_endpoint(const struct creds_chain_cfg *cfg, char *url, size
 /* The CA bundle setting (see creds_ca_bundle). */
 bool creds_chain_ca_bundle(const struct creds_chain_cfg *cfg, char *path, size_t pathsz,
                            char *origin, size_t originsz);
-
-/* --- shared helpers (creds.c) --------------------------------------------------------------- */
-
-/* snprintf for messages, where cutting a long name short is fine. */
-void creds_fmt(char *dst, size_t dstsz, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* Copies src into dst (size dstsz); false when it does not fit. */
-bool creds_copy(char *dst, size_t dstsz, const char *src);
-/* Wipes a credential set before its memory is reused or released. */
-void creds_wipe(struct aws_creds *c);
-/* Reads a small file (a token); NULL with a message. Trailing newlines are removed. */
-char *creds_read_small_file(const char *path, size_t max, char *err, size_t errsz);
-/* A path for messages: $HOME replaced by "~". */
-void creds_display_path(const char *path, char *out, size_t outsz);
 
 #endif

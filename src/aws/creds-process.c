@@ -1,12 +1,14 @@
 /*
- * credential_process: the profile's command, split shell-style and started directly (never
- * through a shell) with stdin from /dev/null and stdout/stderr on pipes that the loop reads, so
- * a slow helper (an SSO login, a hardware token) never blocks the screen. Its exit is seen
- * with ev_child on the default loop (which reaps every child itself) or by polling waitpid
- * on any other loop. The helper's exit, not the end of its output, ends the wait: a descendant
- * it left behind holding the pipes (a `sleep &`, an agent) does not keep cdctop waiting, and is
- * killed with the rest of the helper's process group. The helper inherits no descriptor but
- * the three standard ones. stdout carries secrets and stderr may: no message quotes either.
+ * credential_process
+ * (https://docs.aws.amazon.com/cli/latest/userguide/cli-configure-sourcing-external.html): the
+ * profile's command, split shell-style and started directly (never through a shell) with stdin from
+ * /dev/null and stdout/stderr on pipes that the loop reads, so a slow helper (an SSO login, a
+ * hardware token) never blocks the screen. Its exit is seen with ev_child on the default loop
+ * (which reaps every child itself) or by polling waitpid on any other loop. The helper's exit, not
+ * the end of its output, ends the wait: a descendant it left behind holding the pipes (a `sleep &`,
+ * an agent) does not keep cdctop waiting, and is killed with the rest of the helper's process
+ * group. The helper inherits no descriptor but the three standard ones. stdout carries secrets and
+ * stderr may: no message quotes either.
  */
 #include "config.h"
 
@@ -28,6 +30,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "shellwords.h"
 #include "xalloc.h"
 
@@ -73,7 +76,7 @@ static void process_close_pipe(struct process_op *op, ev_io *w, bool *open)
 
 static void process_wipe_buf(struct buf *b)
 {
-    if (b->data != NULL)
+    if (b->data)
         OPENSSL_cleanse(b->data, b->len);
     buf_free(b);
 }
@@ -108,7 +111,7 @@ static void process_cancel(struct creds_op *base)
 /* The first non-empty line of the helper's stderr, short and scrubbed, for a side note only. */
 static void process_stderr_line(const struct process_op *op, char *out, size_t outsz)
 {
-    const char *p = op->err.data != NULL ? op->err.data : "";
+    const char *p = op->err.data ? op->err.data : "";
     size_t n;
 
     while (*p == '\n' || *p == '\r' || *p == ' ' || *p == '\t')
@@ -127,12 +130,12 @@ static void process_note_stderr(const struct process_op *op)
 {
     char line[PROCESS_NOTE_MAX], note[PROCESS_NOTE_MAX + 200];
 
-    if (op->note == NULL)
+    if (!op->note)
         return;
-    process_stderr_line(op, line, sizeof(line));
-    if (line[0] == '\0')
+    process_stderr_line(op, line, sizeof line);
+    if (!line[0])
         return;
-    snprintf(note, sizeof(note), "credential_process (%s) said: %s", op->label, line);
+    snprintf(note, sizeof note, "credential_process (%s) said: %s", op->label, line);
     op->note(op->note_ctx, note);
 }
 
@@ -154,7 +157,7 @@ static void process_finish(struct process_op *op)
     process_drain(op, &op->err_w, &op->err_open, &op->err, PROCESS_MAX_STDERR);
     ev_timer_stop(op->loop, &op->timeout_w);
     if (!WIFEXITED(op->status)) {
-        snprintf(msg, sizeof(msg),
+        snprintf(msg, sizeof msg,
                  "credential_process (%s) was killed by signal %d; run it by hand to see its "
                  "message",
                  op->label, WIFSIGNALED(op->status) ? WTERMSIG(op->status) : 0);
@@ -162,21 +165,21 @@ static void process_finish(struct process_op *op)
         return;
     }
     if (WEXITSTATUS(op->status) != 0) {
-        snprintf(msg, sizeof(msg),
+        snprintf(msg, sizeof msg,
                  "credential_process (%s) failed (exit %d); run it by hand to see its message",
                  op->label, WEXITSTATUS(op->status));
         process_failed(op, msg);
         return;
     }
-    if (!creds_from_json(CREDS_JSON_PROCESS, op->out.data != NULL ? op->out.data : "", op->out.len,
-                         &c, why, sizeof(why))) {
-        snprintf(msg, sizeof(msg), "credential_process (%s) output: %s", op->label, why);
+    if (!creds_json_parse(CREDS_JSON_PROCESS, op->out.data ? op->out.data : "", op->out.len, &c,
+                          why, sizeof why)) {
+        snprintf(msg, sizeof msg, "credential_process (%s) output: %s", op->label, why);
         process_failed(op, msg);
         return;
     }
-    snprintf(c.source, sizeof(c.source), "credential_process (%s)", op->label);
+    snprintf(c.source, sizeof c.source, "credential_process (%s)", op->label);
     op->done(op->ctx, &c, NULL);
-    creds_wipe(&c);
+    creds_util_wipe(&c);
     process_free(op);
 }
 
@@ -190,7 +193,7 @@ static bool process_read_some(struct process_op *op, ev_io *w, bool *open, struc
     size_t got = 0;
 
     while (got < budget) {
-        ssize_t n = read(w->fd, chunk, sizeof(chunk));
+        ssize_t n = read(w->fd, chunk, sizeof chunk);
 
         if (n > 0) {
             got += (size_t)n;
@@ -201,13 +204,13 @@ static bool process_read_some(struct process_op *op, ev_io *w, bool *open, struc
         }
         if (n < 0 && errno == EINTR)
             continue;
-        OPENSSL_cleanse(chunk, sizeof(chunk));
+        OPENSSL_cleanse(chunk, sizeof chunk);
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             return true;
         process_close_pipe(op, w, open);
         return false;
     }
-    OPENSSL_cleanse(chunk, sizeof(chunk));
+    OPENSSL_cleanse(chunk, sizeof chunk);
     return true;
 }
 
@@ -271,7 +274,7 @@ static void process_timeout_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
     (void)loop;
     (void)revents;
-    snprintf(msg, sizeof(msg), "credential_process (%s) did not finish within %.0f s", op->label,
+    snprintf(msg, sizeof msg, "credential_process (%s) did not finish within %.0f s", op->label,
              PROCESS_TIMEOUT_S);
     process_failed(op, msg);
 }
@@ -303,7 +306,7 @@ static int process_spawn(char **argv, int out_w, int err_w, pid_t *pid)
     /* The loop blocks the signals it watches; the helper starts with none blocked. */
     sigemptyset(&none);
     sigemptyset(&def);
-    for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
         sigaddset(&def, defaults[i]);
     posix_spawnattr_setsigmask(&attr, &none);
     posix_spawnattr_setsigdefault(&attr, &def);
@@ -348,7 +351,7 @@ struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, co
     int out[2], errp[2], rc;
     struct process_op *op;
 
-    if (argv == NULL) {
+    if (!argv) {
         snprintf(err, errsz, "credential_process (%s): %s", label, why);
         return NULL;
     }
@@ -364,7 +367,7 @@ struct creds_op *creds_process_run(struct ev_loop *loop, const char *command, co
         shellwords_free(argv);
         return NULL;
     }
-    op = xcalloc(1, sizeof(*op));
+    op = xcalloc(1, sizeof *op);
     rc = process_spawn(argv, out[1], errp[1], &op->pid);
     close(out[1]);
     close(errp[1]);

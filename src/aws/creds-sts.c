@@ -1,7 +1,9 @@
 /*
- * STS over its query protocol: AssumeRole (signed with the source credentials, service "sts")
- * and AssumeRoleWithWebIdentity (unsigned). Both POST a form and get XML back, whose few
- * fields are picked out with xmltext.
+ * STS over its query protocol: AssumeRole (signed with the source credentials, service "sts";
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html) and
+ * AssumeRoleWithWebIdentity (unsigned;
+ * https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithWebIdentity.html). Both
+ * POST a form and get XML back, whose few fields are picked out with xmltext.
  */
 #include "config.h"
 
@@ -16,6 +18,7 @@
 #include "aws-error.h"
 #include "aws-sign.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "http.h"
 #include "xalloc.h"
 #include "xmltext.h"
@@ -41,7 +44,7 @@ struct sts_op {
 
 static void sts_wipe_free(char *s)
 {
-    if (s != NULL) {
+    if (s) {
         OPENSSL_cleanse(s, strlen(s));
         free(s);
     }
@@ -49,7 +52,7 @@ static void sts_wipe_free(char *s)
 
 static void sts_free(struct sts_op *op)
 {
-    if (op->call != NULL)
+    if (op->call)
         http_cancel(op->h, op->call);
     free(op->role_arn);
     for (size_t i = 0; i < STS_NSECRETS; i++)
@@ -75,26 +78,26 @@ bool creds_sts_parse(long status, const char *body, size_t len, struct aws_creds
 {
     char exp[64];
 
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     if (status != 200) {
         char code[96], msg[400];
 
-        aws_error_parse(body, len, NULL, NULL, code, sizeof(code), msg, sizeof(msg));
-        snprintf(err, errsz, "HTTP %ld%s%s%s%s", status, code[0] != '\0' ? " " : "", code,
-                 msg[0] != '\0' ? ": " : "", msg);
+        aws_error_parse(body, len, NULL, NULL, code, sizeof code, msg, sizeof msg);
+        snprintf(err, errsz, "HTTP %ld%s%s%s%s", status, code[0] ? " " : "", code,
+                 msg[0] ? ": " : "", msg);
         return false;
     }
-    if (!sts_field(body, len, "AccessKeyId", out->access_key, sizeof(out->access_key)) ||
-        !sts_field(body, len, "SecretAccessKey", out->secret_key, sizeof(out->secret_key)) ||
-        !sts_field(body, len, "SessionToken", out->session_token, sizeof(out->session_token)) ||
-        out->access_key[0] == '\0' || out->secret_key[0] == '\0') {
-        creds_wipe(out);
+    if (!sts_field(body, len, "AccessKeyId", out->access_key, sizeof out->access_key) ||
+        !sts_field(body, len, "SecretAccessKey", out->secret_key, sizeof out->secret_key) ||
+        !sts_field(body, len, "SessionToken", out->session_token, sizeof out->session_token) ||
+        !out->access_key[0] || !out->secret_key[0]) {
+        creds_util_wipe(out);
         snprintf(err, errsz, "the STS reply lacks the credentials");
         return false;
     }
-    if (sts_field(body, len, "Expiration", exp, sizeof(exp)) &&
+    if (sts_field(body, len, "Expiration", exp, sizeof exp) &&
         !awstime_parse(exp, &out->expires_ms)) {
-        creds_wipe(out);
+        creds_util_wipe(out);
         snprintf(err, errsz, "the STS reply's Expiration is not an ISO-8601 time");
         return false;
     }
@@ -107,9 +110,9 @@ static void sts_fail(struct sts_op *op, const char *why)
 {
     char err[512];
 
-    creds_fmt(err, sizeof(err), "%s %s: %s", op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole",
-              op->role_arn, why);
-    aws_error_scrub(err, sizeof(err), (const char *const *)op->secrets, STS_NSECRETS);
+    creds_util_fmt(err, sizeof err, "%s %s: %s",
+                   op->web ? "AssumeRoleWithWebIdentity" : "AssumeRole", op->role_arn, why);
+    aws_error_scrub(err, sizeof err, (const char *const *)op->secrets, STS_NSECRETS);
     op->done(op->ctx, NULL, err);
 }
 
@@ -122,13 +125,13 @@ static void sts_response(void *ctx, const struct http_response *r)
     op->call = NULL;
     if (r->status == 0) {
         sts_fail(op, r->error);
-    } else if (!creds_sts_parse(r->status, r->body, r->body_len, &c, why, sizeof(why))) {
+    } else if (!creds_sts_parse(r->status, r->body, r->body_len, &c, why, sizeof why)) {
         sts_fail(op, why);
     } else {
-        creds_fmt(c.source, sizeof(c.source), "%s %s", op->web ? "web identity" : "assume-role",
-                  op->role_arn);
+        creds_util_fmt(c.source, sizeof c.source, "%s %s", op->web ? "web identity" : "assume-role",
+                       op->role_arn);
         op->done(op->ctx, &c, NULL);
-        creds_wipe(&c);
+        creds_util_wipe(&c);
     }
     sts_free(op);
 }
@@ -144,23 +147,23 @@ static char *sts_form(const char *action, const struct creds_sts_params *p)
     form = aws_sign_form_append(form, "RoleArn", p->role_arn);
     form = aws_sign_form_append(form, "RoleSessionName", p->session_name);
     if (p->duration_s > 0) {
-        snprintf(dur, sizeof(dur), "%d", p->duration_s);
+        snprintf(dur, sizeof dur, "%d", p->duration_s);
         form = aws_sign_form_append(form, "DurationSeconds", dur);
     }
-    if (p->external_id != NULL && p->external_id[0] != '\0')
+    if (p->external_id && p->external_id[0])
         form = aws_sign_form_append(form, "ExternalId", p->external_id);
     return form;
 }
 
 static char *sts_dup_secret(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
+    return s && s[0] ? xstrdup(s) : NULL;
 }
 
 static struct sts_op *sts_op_new(struct http *h, const struct creds_sts_params *p, bool web,
                                  creds_op_fn done, void *ctx)
 {
-    struct sts_op *op = xcalloc(1, sizeof(*op));
+    struct sts_op *op = xcalloc(1, sizeof *op);
 
     op->base.cancel = sts_cancel;
     op->h = h;
@@ -221,8 +224,8 @@ struct creds_op *creds_sts_web_identity(struct http *h, const struct creds_sts_p
     char why[256];
     char *token, *form;
 
-    token = creds_read_small_file(p->token_file, STS_MAX_TOKEN, why, sizeof(why));
-    if (token == NULL) {
+    token = creds_util_read_small_file(p->token_file, STS_MAX_TOKEN, why, sizeof why);
+    if (!token) {
         snprintf(err, errsz, "web identity token file: %s", why);
         return NULL;
     }

@@ -9,22 +9,18 @@
 
 #include "creds.h"
 
-#include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #ifdef HAVE_SYS_PRCTL_H
 #include <sys/prctl.h>
 #endif
-
-#include <openssl/crypto.h>
 
 #include "aws-error.h"
 #include "awstime.h"
 #include "buf.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "xalloc.h"
 
 /* Credentials this close to expiry are not handed out: a request signed now would arrive late. */
@@ -80,83 +76,16 @@ struct creds {
     bool free_pending; /* creds_free was called from a callback */
 };
 
-/* --- helpers shared with creds-*.c ---------------------------------------------------------- */
-
-void creds_fmt(char *dst, size_t dstsz, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(dst, dstsz, fmt, ap);
-    va_end(ap);
-}
-
-bool creds_copy(char *dst, size_t dstsz, const char *src)
-{
-    size_t n = strlen(src);
-
-    if (n >= dstsz) {
-        dst[0] = '\0';
-        return false;
-    }
-    memcpy(dst, src, n + 1);
-    return true;
-}
-
-void creds_wipe(struct aws_creds *c)
-{
-    OPENSSL_cleanse(c, sizeof(*c));
-}
-
-char *creds_read_small_file(const char *path, size_t max, char *err, size_t errsz)
-{
-    FILE *f = fopen(path, "rbe");
-    struct buf b;
-    char chunk[1024];
-    size_t n;
-
-    if (f == NULL) {
-        snprintf(err, errsz, "cannot read %.200s: %s", path, strerror(errno));
-        return NULL;
-    }
-    buf_init(&b);
-    buf_puts(&b, "");
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b.len <= max)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    OPENSSL_cleanse(chunk, sizeof(chunk));
-    if (b.len > max) {
-        OPENSSL_cleanse(b.data, b.len);
-        buf_free(&b);
-        snprintf(err, errsz, "%.200s is larger than %zu bytes", path, max);
-        return NULL;
-    }
-    while (b.len > 0 && (b.data[b.len - 1] == '\n' || b.data[b.len - 1] == '\r'))
-        b.data[--b.len] = '\0';
-    return buf_steal(&b);
-}
-
-void creds_display_path(const char *path, char *out, size_t outsz)
-{
-    const char *home = getenv("HOME");
-    size_t hn = home != NULL ? strlen(home) : 0;
-
-    if (hn > 1 && strncmp(path, home, hn) == 0 && path[hn] == '/')
-        snprintf(out, outsz, "~%s", path + hn);
-    else
-        snprintf(out, outsz, "%s", path);
-}
-
 /* --- waiters -------------------------------------------------------------------------------- */
 
 static void creds_enqueue(struct creds_queue *q, creds_fn done, region_fn region_done, void *ctx)
 {
-    struct creds_waiter *w = xcalloc(1, sizeof(*w));
+    struct creds_waiter *w = xcalloc(1, sizeof *w);
 
     w->done = done;
     w->region_done = region_done;
     w->ctx = ctx;
-    if (q->tail != NULL)
+    if (q->tail)
         q->tail->next = w;
     else
         q->head = w;
@@ -173,7 +102,7 @@ static struct creds_waiter *creds_detach(struct creds_queue *q)
 
 static void creds_free_waiters(struct creds_waiter *w)
 {
-    while (w != NULL) {
+    while (w) {
         struct creds_waiter *next = w->next;
 
         free(w);
@@ -199,14 +128,14 @@ static void creds_answer(struct creds *c, struct creds_waiter *w, const struct a
                          const char *region, const char *error)
 {
     c->depth++;
-    while (w != NULL) {
+    while (w) {
         struct creds_waiter *next = w->next;
 
         if (!c->free_pending) {
-            if (w->done != NULL)
-                w->done(w->ctx, cr, cr != NULL ? NULL : error);
+            if (w->done)
+                w->done(w->ctx, cr, cr ? NULL : error);
             else
-                w->region_done(w->ctx, region, region != NULL ? NULL : error);
+                w->region_done(w->ctx, region, region ? NULL : error);
         }
         free(w);
         w = next;
@@ -239,7 +168,7 @@ static void creds_store(struct creds *c, const struct aws_creds *cr, int64_t now
     c->refresh_at_ms = awstime_refresh_at_ms(now, cr->expires_ms);
     /* A source that hands out credentials already due for refresh is not asked again at once. */
     c->retry_at_ms = c->refresh_at_ms <= now ? now + creds_retry_delay(c, now) : 0;
-    snprintf(c->source, sizeof(c->source), "%s", cr->source);
+    snprintf(c->source, sizeof c->source, "%s", cr->source);
 }
 
 /* --- a resolution --------------------------------------------------------------------------- */
@@ -249,7 +178,7 @@ static void creds_job_free(struct creds_job *job)
     creds_op_cancel(job->op);
     creds_chain_plan_free(&job->plan);
     buf_free(&job->tried);
-    creds_wipe(&job->cur);
+    creds_util_wipe(&job->cur);
     free(job);
 }
 
@@ -263,17 +192,17 @@ static void creds_job_finish(struct creds_job *job, const struct aws_creds *cr, 
 
     c->job = NULL;
     msg[0] = '\0';
-    if (cr != NULL && cr->expires_ms != 0 && cr->expires_ms <= now + CREDS_USABLE_MARGIN_MS) {
-        snprintf(msg, sizeof(msg), "the credentials from %s have expired", cr->source);
-    } else if (cr != NULL) {
+    if (cr && cr->expires_ms != 0 && cr->expires_ms <= now + CREDS_USABLE_MARGIN_MS) {
+        snprintf(msg, sizeof msg, "the credentials from %s have expired", cr->source);
+    } else if (cr) {
         creds_store(c, cr, now);
         ok = true;
     } else {
         const char *known[] = {job->cur.secret_key, job->cur.session_token,
                                job->plan.creds.secret_key, job->plan.creds.session_token};
 
-        snprintf(msg, sizeof(msg), "%s", error != NULL ? error : "credentials not resolved");
-        aws_error_scrub(msg, sizeof(msg), known, sizeof(known) / sizeof(known[0]));
+        snprintf(msg, sizeof msg, "%s", error ? error : "credentials not resolved");
+        aws_error_scrub(msg, sizeof msg, known, sizeof known / sizeof known[0]);
     }
     if (!ok && job->background && creds_usable(c, now)) {
         /* Keep serving the cached credentials; try again a little later. */
@@ -284,7 +213,7 @@ static void creds_job_finish(struct creds_job *job, const struct aws_creds *cr, 
         snapshot = c->cur;
     creds_job_free(job);
     creds_answer(c, creds_detach(&c->waiters), ok ? &snapshot : NULL, NULL, msg);
-    creds_wipe(&snapshot);
+    creds_util_wipe(&snapshot);
 }
 
 static void creds_job_next_hop(struct creds_job *job);
@@ -295,13 +224,13 @@ static void creds_job_hop_done(void *ctx, const struct aws_creds *cr, const char
     const struct creds_hop *hop = &job->plan.hops[job->hops_left];
 
     job->op = NULL;
-    if (cr == NULL) {
+    if (!cr) {
         creds_job_finish(job, NULL, error);
         return;
     }
     job->cur = *cr;
-    snprintf(job->cur.source, sizeof(job->cur.source), "assume-role %.100s via %.40s",
-             hop->role_arn, job->plan.label != NULL ? job->plan.label : "?");
+    snprintf(job->cur.source, sizeof job->cur.source, "assume-role %.100s via %.40s", hop->role_arn,
+             job->plan.label ? job->plan.label : "?");
     creds_job_next_hop(job);
 }
 
@@ -323,8 +252,8 @@ static void creds_job_next_hop(struct creds_job *job)
     p.external_id = hop->external_id;
     p.duration_s = hop->duration_s;
     job->op = creds_sts_assume_role(job->c->http, &p, &job->cur, creds_job_hop_done, job, err,
-                                    sizeof(err));
-    if (job->op == NULL)
+                                    sizeof err);
+    if (!job->op)
         creds_job_finish(job, NULL, err);
 }
 
@@ -340,14 +269,14 @@ static void creds_job_base_failed(struct creds_job *job, const char *error)
     char msg[CREDS_ERROR_SIZE];
 
     if (job->plan.soft)
-        snprintf(msg, sizeof(msg), "no AWS credentials found; tried: %s, IMDS (%s)",
-                 job->tried.data != NULL ? job->tried.data : "", error);
+        snprintf(msg, sizeof msg, "no AWS credentials found; tried: %s, IMDS (%s)",
+                 job->tried.data ? job->tried.data : "", error);
     else if (job->plan.base == CREDS_BASE_IMDS)
-        snprintf(msg, sizeof(msg), "instance metadata: %s", error);
+        snprintf(msg, sizeof msg, "instance metadata: %s", error);
     else if (job->plan.base == CREDS_BASE_CONTAINER)
-        snprintf(msg, sizeof(msg), "container credentials: %s", error);
+        snprintf(msg, sizeof msg, "container credentials: %s", error);
     else
-        snprintf(msg, sizeof(msg), "%s", error);
+        snprintf(msg, sizeof msg, "%s", error);
     creds_job_finish(job, NULL, msg);
 }
 
@@ -356,7 +285,7 @@ static void creds_job_base_done(void *ctx, const struct aws_creds *cr, const cha
     struct creds_job *job = ctx;
 
     job->op = NULL;
-    if (cr == NULL)
+    if (!cr)
         creds_job_base_failed(job, error);
     else
         creds_job_have_base(job, cr);
@@ -376,13 +305,13 @@ static void creds_job_run_base(struct creds_job *job)
         return;
     case CREDS_BASE_PROCESS:
         job->op = creds_process_run(job->c->loop, p->process, p->label, job->c->note,
-                                    job->c->note_ctx, creds_job_base_done, job, err, sizeof(err));
+                                    job->c->note_ctx, creds_job_base_done, job, err, sizeof err);
         break;
     case CREDS_BASE_CONTAINER:
-        job->op = creds_container_fetch(h, creds_job_base_done, job, err, sizeof(err));
+        job->op = creds_container_fetch(h, creds_job_base_done, job, err, sizeof err);
         break;
     case CREDS_BASE_IMDS:
-        job->op = creds_imds_credentials(h, creds_job_base_done, job, err, sizeof(err));
+        job->op = creds_imds_credentials(h, creds_job_base_done, job, err, sizeof err);
         break;
     case CREDS_BASE_WEB_IDENTITY:
         web.endpoint = p->sts_endpoint;
@@ -390,11 +319,11 @@ static void creds_job_run_base(struct creds_job *job)
         web.role_arn = p->web_role_arn;
         web.session_name = p->web_session_name;
         web.token_file = p->web_token_file;
-        job->op = creds_sts_web_identity(h, &web, creds_job_base_done, job, err, sizeof(err));
+        job->op = creds_sts_web_identity(h, &web, creds_job_base_done, job, err, sizeof err);
         break;
     }
-    if (job->op == NULL)
-        creds_job_base_failed(job, err[0] != '\0' ? err : "cannot start");
+    if (!job->op)
+        creds_job_base_failed(job, err[0] ? err : "cannot start");
 }
 
 /*
@@ -415,7 +344,7 @@ static void creds_protect_process(void)
 /* Starts a resolution; it may finish (and answer the queue) before this returns. */
 static void creds_job_start(struct creds *c, bool background)
 {
-    struct creds_job *job = xcalloc(1, sizeof(*job));
+    struct creds_job *job = xcalloc(1, sizeof *job);
     char err[CREDS_ERROR_SIZE];
 
     creds_protect_process();
@@ -424,7 +353,7 @@ static void creds_job_start(struct creds *c, bool background)
     buf_init(&job->tried);
     buf_puts(&job->tried, "");
     c->job = job;
-    if (!creds_chain_plan(&c->cfg, &job->plan, &job->tried, err, sizeof(err))) {
+    if (!creds_chain_plan(&c->cfg, &job->plan, &job->tried, err, sizeof err)) {
         creds_job_finish(job, NULL, err);
         return;
     }
@@ -435,32 +364,32 @@ static void creds_job_start(struct creds *c, bool background)
 
 static char *creds_dup_opt(const char *s)
 {
-    return s != NULL && s[0] != '\0' ? xstrdup(s) : NULL;
+    return s && s[0] ? xstrdup(s) : NULL;
 }
 
 struct creds *creds_new(struct ev_loop *loop, struct http *http, const struct creds_config *cfg)
 {
-    struct creds *c = xcalloc(1, sizeof(*c));
+    struct creds *c = xcalloc(1, sizeof *c);
 
     c->loop = loop;
     c->http = http;
-    c->profile = creds_dup_opt(cfg != NULL ? cfg->profile : NULL);
-    c->region_opt = creds_dup_opt(cfg != NULL ? cfg->region : NULL);
+    c->profile = creds_dup_opt(cfg ? cfg->profile : NULL);
+    c->region_opt = creds_dup_opt(cfg ? cfg->region : NULL);
     c->cfg.profile = c->profile;
     c->cfg.region = c->region_opt;
-    c->note = cfg != NULL ? cfg->note : NULL;
-    c->note_ctx = cfg != NULL ? cfg->note_ctx : NULL;
+    c->note = cfg ? cfg->note : NULL;
+    c->note_ctx = cfg ? cfg->note_ctx : NULL;
     return c;
 }
 
 static void creds_destroy(struct creds *c)
 {
-    if (c->job != NULL)
+    if (c->job)
         creds_job_free(c->job);
     creds_op_cancel(c->region_op);
     creds_free_waiters(creds_detach(&c->waiters));
     creds_free_waiters(creds_detach(&c->region_waiters));
-    creds_wipe(&c->cur);
+    creds_util_wipe(&c->cur);
     free(c->profile);
     free(c->region_opt);
     free(c);
@@ -468,7 +397,7 @@ static void creds_destroy(struct creds *c)
 
 void creds_free(struct creds *c)
 {
-    if (c == NULL)
+    if (!c)
         return;
     if (c->depth > 0) {
         c->free_pending = true; /* the running callback returns first */
@@ -483,7 +412,7 @@ void creds_get(struct creds *c, creds_fn done, void *ctx)
     struct aws_creds snapshot;
 
     if (creds_usable(c, now)) {
-        if (now >= c->refresh_at_ms && now >= c->retry_at_ms && c->job == NULL) {
+        if (now >= c->refresh_at_ms && now >= c->retry_at_ms && !c->job) {
             c->depth++;
             creds_job_start(c, true);
             if (!creds_leave(c))
@@ -493,20 +422,20 @@ void creds_get(struct creds *c, creds_fn done, void *ctx)
             snapshot = c->cur;
             c->depth++;
             done(ctx, &snapshot, NULL);
-            creds_wipe(&snapshot);
+            creds_util_wipe(&snapshot);
             creds_leave(c);
             return;
         }
     }
     creds_enqueue(&c->waiters, done, NULL, ctx);
-    if (c->job == NULL)
+    if (!c->job)
         creds_job_start(c, false);
 }
 
 void creds_invalidate(struct creds *c)
 {
     c->have = false;
-    creds_wipe(&c->cur);
+    creds_util_wipe(&c->cur);
     c->retry_at_ms = 0;
 }
 
@@ -525,7 +454,7 @@ static void creds_cancel_queue(struct creds_queue *q, void *ctx)
 {
     struct creds_waiter **pp = &q->head, *last = NULL;
 
-    while (*pp != NULL) {
+    while (*pp) {
         struct creds_waiter *w = *pp;
 
         if (w->ctx == ctx) {
@@ -549,9 +478,9 @@ void creds_cancel(struct creds *c, void *ctx)
 
 static bool creds_region_ok(const char *r)
 {
-    if (r[0] == '\0' || strlen(r) > 40)
+    if (!r[0] || strlen(r) > 40)
         return false;
-    for (; *r != '\0'; r++)
+    for (; *r; r++)
         if (!((*r >= 'a' && *r <= 'z') || (*r >= '0' && *r <= '9') || *r == '-'))
             return false;
     return true;
@@ -564,15 +493,15 @@ static void creds_region_done(void *ctx, const char *text, const char *error)
 
     c->region_op = NULL;
     /* Only for the message: which settings were looked at before IMDS. */
-    creds_chain_region(&c->cfg, unused, sizeof(unused), where, sizeof(where));
-    if (text != NULL && creds_region_ok(text)) {
-        snprintf(c->region, sizeof(c->region), "%s", text);
+    creds_chain_region(&c->cfg, unused, sizeof unused, where, sizeof where);
+    if (text && creds_region_ok(text)) {
+        snprintf(c->region, sizeof c->region, "%s", text);
         c->have_region = true;
         creds_answer(c, creds_detach(&c->region_waiters), NULL, c->region, NULL);
         return;
     }
-    snprintf(msg, sizeof(msg), "no AWS region: give --region or set AWS_REGION (%s; IMDS: %s)",
-             where, text != NULL ? "not a region name" : error);
+    snprintf(msg, sizeof msg, "no AWS region: give --region or set AWS_REGION (%s; IMDS: %s)",
+             where, text ? "not a region name" : error);
     creds_answer(c, creds_detach(&c->region_waiters), NULL, NULL, msg);
 }
 
@@ -587,17 +516,17 @@ void creds_region(struct creds *c, region_fn done, void *ctx)
         creds_leave(c);
         return;
     }
-    found = creds_chain_region(&c->cfg, c->region, sizeof(c->region), where, sizeof(where));
+    found = creds_chain_region(&c->cfg, c->region, sizeof c->region, where, sizeof where);
     if (found != 0) {
         c->have_region = found > 0;
-        snprintf(msg, sizeof(msg), "invalid AWS region: %s", where);
+        snprintf(msg, sizeof msg, "invalid AWS region: %s", where);
         c->depth++;
         done(ctx, found > 0 ? c->region : NULL, found > 0 ? NULL : msg);
         creds_leave(c);
         return;
     }
     if (creds_imds_disabled()) {
-        snprintf(msg, sizeof(msg),
+        snprintf(msg, sizeof msg,
                  "no AWS region: give --region or set AWS_REGION (%s; IMDS disabled)", where);
         c->depth++;
         done(ctx, NULL, msg);
@@ -605,9 +534,9 @@ void creds_region(struct creds *c, region_fn done, void *ctx)
         return;
     }
     creds_enqueue(&c->region_waiters, NULL, done, ctx);
-    if (c->region_op == NULL) {
-        c->region_op = creds_imds_region(c->http, creds_region_done, c, err, sizeof(err));
-        if (c->region_op == NULL)
+    if (!c->region_op) {
+        c->region_op = creds_imds_region(c->http, creds_region_done, c, err, sizeof err);
+        if (!c->region_op)
             creds_region_done(c, NULL, err);
     }
 }

@@ -5,6 +5,21 @@
  * (https://docs.aws.amazon.com/sdkref/latest/guide/feature-region.html). Secrets never appear in
  * any message this module produces; `source` says where credentials came from, never what they
  * are.
+ *
+ * Calls between the credential files run one way, never back up:
+ *
+ *   1. creds.c         the cache, the callers waiting, refresh before expiry (this header)
+ *   2. creds-chain.c   which source applies, as a plan (creds-op.h)
+ *      creds-imds.c, creds-container.c, creds-process.c, creds-sts.c
+ *                      the asynchronous fetches (creds-op.h)
+ *   3. creds-json.c    the JSON credential documents (creds-json.h)
+ *      creds-util.c    messages cut to size, wiping, token files (creds-util.h)
+ *
+ * A file calls only files on the levels below it; within level 2, creds-chain.c only asks
+ * creds-imds.c and creds-container.c whether they are configured. Under all three: http.c,
+ * aws-sign.c, aws-error.c, awstime.c, ini.c, shellwords.c and xmltext.c, which call no creds*.c
+ * file (aws-sign.h takes only struct aws_creds from this header). Above: aws.c, the one caller
+ * of creds.c inside src/aws.
  */
 #ifndef CDCTOP_CREDS_H
 #define CDCTOP_CREDS_H

@@ -116,18 +116,18 @@ static void http_running_add(struct http *h, struct http_call *c)
 {
     c->prev = NULL;
     c->next = h->running;
-    if (h->running != NULL)
+    if (h->running)
         h->running->prev = c;
     h->running = c;
 }
 
 static void http_running_remove(struct http *h, struct http_call *c)
 {
-    if (c->prev != NULL)
+    if (c->prev)
         c->prev->next = c->next;
     else
         h->running = c->next;
-    if (c->next != NULL)
+    if (c->next)
         c->next->prev = c->prev;
     c->prev = c->next = NULL;
 }
@@ -137,7 +137,7 @@ static void http_finished_push(struct http *h, struct http_call *c)
     c->state = HTTP_FINISHED;
     c->next = NULL;
     c->prev = h->finished_tail;
-    if (h->finished_tail != NULL)
+    if (h->finished_tail)
         h->finished_tail->next = c;
     else
         h->finished_head = c;
@@ -146,11 +146,11 @@ static void http_finished_push(struct http *h, struct http_call *c)
 
 static void http_finished_remove(struct http *h, struct http_call *c)
 {
-    if (c->prev != NULL)
+    if (c->prev)
         c->prev->next = c->next;
     else
         h->finished_head = c->next;
-    if (c->next != NULL)
+    if (c->next)
         c->next->prev = c->prev;
     else
         h->finished_tail = c->prev;
@@ -159,7 +159,7 @@ static void http_finished_remove(struct http *h, struct http_call *c)
 
 static void http_wipe_buf(struct buf *b)
 {
-    if (b->data != NULL)
+    if (b->data)
         OPENSSL_cleanse(b->data, b->len);
 }
 
@@ -167,9 +167,9 @@ static void http_wipe_buf(struct buf *b)
 static void http_call_free(struct http_call *c)
 {
     c->h->body_bytes -= c->resp.len;
-    if (c->easy != NULL)
+    if (c->easy)
         curl_easy_cleanup(c->easy);
-    for (struct curl_slist *l = c->headers; l != NULL; l = l->next)
+    for (struct curl_slist *l = c->headers; l; l = l->next)
         OPENSSL_cleanse(l->data, strlen(l->data));
     curl_slist_free_all(c->headers);
     if (c->secret) {
@@ -190,7 +190,7 @@ static void http_call_set_error(struct http_call *c)
     long os_errno = 0;
 
     if (c->too_big) {
-        snprintf(c->error, sizeof(c->error), "response body larger than %zu MiB",
+        snprintf(c->error, sizeof c->error, "response body larger than %zu MiB",
                  HTTP_MAX_BODY >> 20);
         return;
     }
@@ -198,27 +198,27 @@ static void http_call_set_error(struct http_call *c)
         size_t budget = c->h->body_budget;
         bool mib = budget >= ((size_t)1 << 20) && budget % ((size_t)1 << 20) == 0;
 
-        snprintf(c->error, sizeof(c->error),
+        snprintf(c->error, sizeof c->error,
                  "response dropped: the responses being received together would hold more than "
                  "%zu %s (the memory budget for responses)",
                  mib ? budget >> 20 : budget >> 10, mib ? "MiB" : "KiB");
         return;
     }
-    if (c->errbuf[0] == '\0')
-        snprintf(c->errbuf, sizeof(c->errbuf), "%s", curl_easy_strerror(c->result));
+    if (!c->errbuf[0])
+        snprintf(c->errbuf, sizeof c->errbuf, "%s", curl_easy_strerror(c->result));
     curl_easy_getinfo(c->easy, CURLINFO_OS_ERRNO, &os_errno);
     if (c->result == CURLE_COULDNT_CONNECT && os_errno != 0) {
         /* "connection refused (Failed to connect to ...)": the cause first, then curl's detail. */
         char *generic = strstr(c->errbuf, ": Couldn't connect to server");
 
-        if (generic != NULL)
+        if (generic)
             *generic = '\0';
-        snprintf(c->error, sizeof(c->error), "%s (%s)", strerror((int)os_errno), c->errbuf);
+        snprintf(c->error, sizeof c->error, "%s (%s)", strerror((int)os_errno), c->errbuf);
         if (c->error[0] >= 'A' && c->error[0] <= 'Z')
             c->error[0] = (char)(c->error[0] - 'A' + 'a');
         return;
     }
-    snprintf(c->error, sizeof(c->error), "%s", c->errbuf);
+    snprintf(c->error, sizeof c->error, "%s", c->errbuf);
 }
 
 /* Moves a transfer curl reported done from the running list to the done queue. */
@@ -243,13 +243,13 @@ static void http_collect(struct http *h)
     CURLMsg *msg;
     int left;
 
-    while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+    while ((msg = curl_multi_info_read(h->multi, &left))) {
         char *priv = NULL;
 
         if (msg->msg != CURLMSG_DONE)
             continue;
         curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-        if (priv != NULL)
+        if (priv)
             http_call_finish(h, (struct http_call *)(void *)priv, msg->data.result);
     }
 }
@@ -262,13 +262,13 @@ static void http_dispatch(struct http *h)
     struct http_call *c;
 
     h->dispatching++;
-    while (!h->free_pending && (c = h->finished_head) != NULL) {
+    while (!h->free_pending && (c = h->finished_head)) {
         struct http_response r;
 
         http_finished_remove(h, c);
         c->state = HTTP_CALLING;
         r.status = c->status;
-        r.body = c->resp.data != NULL ? c->resp.data : "";
+        r.body = c->resp.data ? c->resp.data : "";
         r.body_len = c->resp.len;
         r.error = c->status != 0 ? "" : c->error;
         r.elapsed_ms = c->elapsed_ms;
@@ -331,14 +331,14 @@ static int http_multi_timer(CURLM *multi, long timeout_ms, void *userp)
 
 static struct http_sock *http_sock_new(struct http *h, curl_socket_t fd)
 {
-    struct http_sock *s = xcalloc(1, sizeof(*s));
+    struct http_sock *s = xcalloc(1, sizeof *s);
 
     s->fd = fd;
     s->h = h;
     ev_init(&s->io, http_sock_cb);
     s->io.data = s;
     s->next = h->socks;
-    if (h->socks != NULL)
+    if (h->socks)
         h->socks->prev = s;
     h->socks = s;
     return s;
@@ -347,11 +347,11 @@ static struct http_sock *http_sock_new(struct http *h, curl_socket_t fd)
 static void http_sock_free(struct http *h, struct http_sock *s)
 {
     ev_io_stop(h->loop, &s->io);
-    if (s->prev != NULL)
+    if (s->prev)
         s->prev->next = s->next;
     else
         h->socks = s->next;
-    if (s->next != NULL)
+    if (s->next)
         s->next->prev = s->prev;
     free(s);
 }
@@ -365,13 +365,13 @@ static int http_multi_socket(CURL *easy, curl_socket_t fd, int what, void *userp
 
     (void)easy;
     if (what == CURL_POLL_REMOVE) {
-        if (s != NULL) {
+        if (s) {
             curl_multi_assign(h->multi, fd, NULL);
             http_sock_free(h, s);
         }
         return 0;
     }
-    if (s == NULL) {
+    if (!s) {
         s = http_sock_new(h, fd);
         curl_multi_assign(h->multi, fd, s);
     }
@@ -421,7 +421,7 @@ static size_t http_header_cb(char *data, size_t size, size_t n, void *userp)
         return len;
     }
     colon = memchr(data, ':', len);
-    if (colon == NULL || c->resp_hdrs.len + len > HTTP_MAX_HEADER_BYTES)
+    if (!colon || c->resp_hdrs.len + len > HTTP_MAX_HEADER_BYTES)
         return len;
     nl = (size_t)(colon - data);
     while (nl > 0 && http_is_space(data[nl - 1]))
@@ -452,9 +452,9 @@ static curl_socket_t http_open_socket(void *clientp, curlsocktype purpose, struc
 
 static bool http_header_ok(const struct http_header *hd)
 {
-    if (hd->name == NULL || hd->name[0] == '\0' || hd->value == NULL)
+    if (!hd->name || !hd->name[0] || !hd->value)
         return false;
-    if (strpbrk(hd->name, "\r\n: \t") != NULL || strpbrk(hd->value, "\r\n") != NULL)
+    if (strpbrk(hd->name, "\r\n: \t") || strpbrk(hd->value, "\r\n"))
         return false;
     return true;
 }
@@ -476,7 +476,7 @@ static bool http_build_headers(struct http_call *c, const struct http_request *r
         /* Sized once and wiped: the line may be Authorization or X-Amz-Security-Token. */
         buf_reserve(&line, strlen(hd->name) + strlen(hd->value) + 3);
         /* "Name;" is curl's way to send a header with an empty value. */
-        if (hd->value[0] == '\0')
+        if (!hd->value[0])
             buf_printf(&line, "%s;", hd->name);
         else
             buf_printf(&line, "%s: %s", hd->name, hd->value);
@@ -494,7 +494,7 @@ static bool http_build_headers(struct http_call *c, const struct http_request *r
 
 static void http_set_method(struct http_call *c, const char *method)
 {
-    if (method == NULL || strcmp(method, "GET") == 0) {
+    if (!method || strcmp(method, "GET") == 0) {
         curl_easy_setopt(c->easy, CURLOPT_HTTPGET, 1L);
         return;
     }
@@ -522,8 +522,8 @@ static void http_set_proxy(const struct http *h, CURL *e, const struct http_requ
 {
     const char *proxy = req->direct ? NULL : https ? h->https_proxy : h->http_proxy;
 
-    curl_easy_setopt(e, CURLOPT_PROXY, proxy != NULL ? proxy : "");
-    curl_easy_setopt(e, CURLOPT_NOPROXY, h->no_proxy != NULL ? h->no_proxy : "");
+    curl_easy_setopt(e, CURLOPT_PROXY, proxy ? proxy : "");
+    curl_easy_setopt(e, CURLOPT_NOPROXY, h->no_proxy ? h->no_proxy : "");
 }
 
 static void http_set_options(struct http *h, struct http_call *c, const struct http_request *req,
@@ -552,7 +552,7 @@ static void http_set_options(struct http *h, struct http_call *c, const struct h
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (h->ca_bundle != NULL)
+    if (h->ca_bundle)
         curl_easy_setopt(e, CURLOPT_CAINFO, h->ca_bundle);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, http_open_socket);
     http_set_proxy(h, e, req, https);
@@ -578,9 +578,8 @@ static void http_target_parse(const char *url, struct http_target *t)
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
 
-    memset(t, 0, sizeof(*t));
-    if (u == NULL || url == NULL ||
-        curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+    memset(t, 0, sizeof *t);
+    if (!u || !url || curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
         curl_url_cleanup(u);
@@ -589,9 +588,8 @@ static void http_target_parse(const char *url, struct http_target *t)
     curl_url_get(u, CURLUPART_PORT, &port, 0);
     t->ok = true;
     t->https = strcasecmp(scheme, "https") == 0;
-    snprintf(t->host, sizeof(t->host), "%s", host);
-    snprintf(t->authority, sizeof(t->authority), "%s%s%s", host, port != NULL ? ":" : "",
-             port != NULL ? port : "");
+    snprintf(t->host, sizeof t->host, "%s", host);
+    snprintf(t->authority, sizeof t->authority, "%s%s%s", host, port ? ":" : "", port ? port : "");
     curl_free(scheme);
     curl_free(host);
     curl_free(port);
@@ -613,7 +611,7 @@ static bool http_host_local(const char *host)
         return true;
     if (inet_pton(AF_INET, host, &a4) == 1)
         return (ntohl(a4.s_addr) >> 24) == 127 || (ntohl(a4.s_addr) >> 16) == 0xa9fe;
-    if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof(addr))
+    if (n < 3 || host[0] != '[' || host[n - 1] != ']' || n - 2 >= sizeof addr)
         return false;
     memcpy(addr, host + 1, n - 2);
     addr[n - 2] = '\0';
@@ -621,8 +619,8 @@ static bool http_host_local(const char *host)
         return false;
     if (IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_LINKLOCAL(&a6))
         return true;
-    for (size_t i = 0; i < sizeof(agents6) / sizeof(agents6[0]); i++)
-        if (inet_pton(AF_INET6, agents6[i], &agent) == 1 && memcmp(&a6, &agent, sizeof(a6)) == 0)
+    for (size_t i = 0; i < sizeof agents6 / sizeof agents6[0]; i++)
+        if (inet_pton(AF_INET6, agents6[i], &agent) == 1 && memcmp(&a6, &agent, sizeof a6) == 0)
             return true;
     return false;
 }
@@ -635,8 +633,8 @@ static bool http_carries_credential(const struct http_request *req)
     if (req->secret)
         return true;
     for (size_t i = 0; i < req->nheaders; i++)
-        for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++)
-            if (req->headers[i].name != NULL && strcasecmp(req->headers[i].name, names[k]) == 0)
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (req->headers[i].name && strcasecmp(req->headers[i].name, names[k]) == 0)
                 return true;
     return false;
 }
@@ -650,16 +648,15 @@ static void http_check_cleartext(struct http *h, const struct http_request *req,
     char text[400];
     bool seen;
 
-    if (h->warn == NULL || !t->ok || t->https || http_host_local(t->host) ||
-        !http_carries_credential(req))
+    if (!h->warn || !t->ok || t->https || http_host_local(t->host) || !http_carries_credential(req))
         return;
     buf_init(&key);
     buf_printf(&key, "\n%s\n", t->authority);
-    seen = h->warned.data != NULL && strstr(h->warned.data, key.data) != NULL;
+    seen = h->warned.data && strstr(h->warned.data, key.data);
     if (!seen) {
         buf_append(&h->warned, key.data + (h->warned.len > 0 ? 1 : 0),
                    key.len - (h->warned.len > 0 ? 1 : 0));
-        snprintf(text, sizeof(text), "credentials sent unencrypted to %s (http://)", t->authority);
+        snprintf(text, sizeof text, "credentials sent unencrypted to %s (http://)", t->authority);
         h->warn(h->warn_ctx, t->authority, text);
     }
     buf_free(&key);
@@ -669,7 +666,7 @@ static void http_check_cleartext(struct http *h, const struct http_request *req,
 static void http_fail_later(struct http *h, struct http_call *c, const char *why)
 {
     c->status = 0;
-    snprintf(c->error, sizeof(c->error), "%s", why);
+    snprintf(c->error, sizeof c->error, "%s", why);
     c->elapsed_ms = 0;
     http_finished_push(h, c);
     if (!ev_is_active(&h->later)) {
@@ -688,7 +685,7 @@ static void http_later_cb(struct ev_loop *loop, ev_timer *w, int revents)
 struct http_call *http_send(struct http *h, const struct http_request *req, http_done_fn done,
                             void *ctx)
 {
-    struct http_call *c = xcalloc(1, sizeof(*c));
+    struct http_call *c = xcalloc(1, sizeof *c);
     struct http_target t;
 
     c->h = h;
@@ -698,25 +695,25 @@ struct http_call *http_send(struct http *h, const struct http_request *req, http
     c->started_ms = http_now_ms();
     buf_init(&c->resp);
     buf_init(&c->resp_hdrs);
-    c->body_len = req->body != NULL ? req->body_len : 0;
+    c->body_len = req->body ? req->body_len : 0;
     c->body = xmalloc(c->body_len + 1);
     if (c->body_len > 0)
         memcpy(c->body, req->body, c->body_len);
     c->body[c->body_len] = '\0';
     h->in_flight++;
 
-    if (req->url == NULL || !http_build_headers(c, req)) {
+    if (!req->url || !http_build_headers(c, req)) {
         http_fail_later(h, c, "invalid request: malformed URL or header");
         return c;
     }
     http_target_parse(req->url, &t);
-    if (t.https && h->ca_error != NULL) {
+    if (t.https && h->ca_error) {
         http_fail_later(h, c, h->ca_error);
         return c;
     }
     http_check_cleartext(h, req, &t);
     c->easy = curl_easy_init();
-    if (c->easy == NULL) {
+    if (!c->easy) {
         http_fail_later(h, c, "cannot create a transfer");
         return c;
     }
@@ -732,7 +729,7 @@ struct http_call *http_send(struct http *h, const struct http_request *req, http
 
 void http_cancel(struct http *h, struct http_call *c)
 {
-    if (c == NULL)
+    if (!c)
         return;
     switch (c->state) {
     case HTTP_RUNNING:
@@ -754,7 +751,7 @@ const char *http_response_header(const struct http_response *r, const char *name
     const struct http_call *c = r->priv;
     const char *p, *end;
 
-    if (c == NULL || c->resp_hdrs.data == NULL)
+    if (!c || !c->resp_hdrs.data)
         return NULL;
     p = c->resp_hdrs.data;
     end = p + c->resp_hdrs.len;
@@ -828,7 +825,7 @@ bool http_set_ca_bundle(struct http *h, const char *path, const char *origin, ch
     free(h->ca_error);
     h->ca_bundle = xstrdup(path);
     h->ca_error = NULL;
-    if (http_file_readable(path, why, sizeof(why)))
+    if (http_file_readable(path, why, sizeof why))
         return true;
     buf_init(&msg);
     buf_printf(&msg, "the CA bundle %s (%s) cannot be used: %s", path, origin, why);
@@ -843,9 +840,9 @@ static char *http_env_proxy(const char *lower, const char *upper)
 {
     const char *v = getenv(lower);
 
-    if (v == NULL)
+    if (!v)
         v = getenv(upper);
-    return v != NULL && v[0] != '\0' ? xstrdup(v) : NULL;
+    return v && v[0] ? xstrdup(v) : NULL;
 }
 
 struct http *http_new(struct ev_loop *loop, const char *user_agent)
@@ -854,12 +851,12 @@ struct http *http_new(struct ev_loop *loop, const char *user_agent)
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return NULL;
-    h = xcalloc(1, sizeof(*h));
+    h = xcalloc(1, sizeof *h);
     h->loop = loop;
     h->body_budget = HTTP_BODY_BUDGET;
-    h->user_agent = xstrdup(user_agent != NULL ? user_agent : "cdctop/" PACKAGE_VERSION);
+    h->user_agent = xstrdup(user_agent ? user_agent : "cdctop/" PACKAGE_VERSION);
     h->multi = curl_multi_init();
-    if (h->multi == NULL) {
+    if (!h->multi) {
         free(h->user_agent);
         free(h);
         curl_global_cleanup();
@@ -883,15 +880,15 @@ struct http *http_new(struct ev_loop *loop, const char *user_agent)
 
 static void http_destroy(struct http *h)
 {
-    while (h->running != NULL)
+    while (h->running)
         http_cancel(h, h->running);
-    while (h->finished_head != NULL)
+    while (h->finished_head)
         http_cancel(h, h->finished_head);
     ev_timer_stop(h->loop, &h->timer);
     ev_timer_stop(h->loop, &h->later);
     /* Closes the cached connections; their sockets come back as CURL_POLL_REMOVE. */
     curl_multi_cleanup(h->multi);
-    while (h->socks != NULL)
+    while (h->socks)
         http_sock_free(h, h->socks);
     free(h->user_agent);
     free(h->http_proxy);
@@ -906,7 +903,7 @@ static void http_destroy(struct http *h)
 
 void http_free(struct http *h)
 {
-    if (h == NULL)
+    if (!h)
         return;
     if (h->dispatching > 0) {
         h->free_pending = true; /* finished when the running callback returns */

@@ -75,7 +75,7 @@ static void ini_set(struct ini *ini, const char *section, char *key, char *value
     }
     if (ini->n == ini->cap) {
         ini->cap = ini->cap != 0 ? ini->cap * 2 : 16;
-        ini->e = xrealloc(ini->e, ini->cap * sizeof(*ini->e));
+        ini->e = xrealloc(ini->e, ini->cap * sizeof *ini->e);
     }
     ini->e[ini->n].section = xstrdup(section);
     ini->e[ini->n].key = key;
@@ -106,12 +106,12 @@ static bool ini_pair(const char *line, size_t n, char **key, char **value)
         return false;
     *key = ini_trimmed(line, i);
     *value = ini_trimmed(line + i + 1, n - i - 1);
-    if ((*key)[0] == '\0') {
+    if (!(*key)[0]) {
         free(*key);
         free(*value);
         return false;
     }
-    for (char *p = *key; *p != '\0'; p++)
+    for (char *p = *key; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     return true;
@@ -127,7 +127,7 @@ static void ini_nested_line(struct ini *ini, const char *line, size_t n, struct 
         line++;
         n--;
     }
-    if (n == 0 || st->section == NULL || st->parent == NULL || line[0] == '#' || line[0] == ';')
+    if (n == 0 || !st->section || !st->parent || line[0] == '#' || line[0] == ';')
         return;
     if (!ini_pair(line, n, &key, &value))
         return;
@@ -154,23 +154,23 @@ static void ini_line(struct ini *ini, const char *line, size_t n, struct ini_sta
     if (line[0] == '[') {
         const char *close = memchr(line, ']', n);
 
-        if (close == NULL)
+        if (!close)
             return;
         free(st->section);
         st->section = ini_normalised(line + 1, (size_t)(close - line - 1));
         ini_add_section(ini, st->section);
         return;
     }
-    if (st->section == NULL || !ini_pair(line, n, &key, &value))
+    if (!st->section || !ini_pair(line, n, &key, &value))
         return; /* keys before any section belong to nothing */
-    if (value[0] == '\0')
+    if (!value[0])
         st->parent = xstrdup(key);
     ini_set(ini, st->section, key, value);
 }
 
 struct ini *ini_parse(const char *text, size_t len)
 {
-    struct ini *ini = xcalloc(1, sizeof(*ini));
+    struct ini *ini = xcalloc(1, sizeof *ini);
     struct ini_state st = {NULL, NULL};
     size_t i = 0;
 
@@ -179,7 +179,7 @@ struct ini *ini_parse(const char *text, size_t len)
         i = 3;
     while (i < len) {
         const char *nl = memchr(text + i, '\n', len - i);
-        size_t end = nl != NULL ? (size_t)(nl - text) : len;
+        size_t end = nl ? (size_t)(nl - text) : len;
         size_t n = end - i;
 
         if (n > 0 && text[i + n - 1] == '\r')
@@ -200,12 +200,12 @@ struct ini *ini_load(const char *path, int *err)
     size_t n;
     struct ini *ini;
 
-    if (f == NULL) {
+    if (!f) {
         *err = errno;
         return NULL;
     }
     buf_init(&b);
-    while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
         if (b.len + n > INI_MAX_FILE) {
             fclose(f);
             buf_free(&b);
@@ -221,7 +221,7 @@ struct ini *ini_load(const char *path, int *err)
         return NULL;
     }
     fclose(f);
-    ini = ini_parse(b.data != NULL ? b.data : "", b.len);
+    ini = ini_parse(b.data ? b.data : "", b.len);
     buf_free(&b);
     *err = 0;
     return ini;
@@ -229,7 +229,7 @@ struct ini *ini_load(const char *path, int *err)
 
 void ini_free(struct ini *ini)
 {
-    if (ini == NULL)
+    if (!ini)
         return;
     for (size_t i = 0; i < ini->n; i++) {
         free(ini->e[i].section);
@@ -242,7 +242,7 @@ void ini_free(struct ini *ini)
 
 const char *ini_get(const struct ini *ini, const char *section, const char *key)
 {
-    if (ini == NULL || key[0] == '\0')
+    if (!ini || !key[0])
         return NULL;
     for (size_t i = 0; i < ini->n; i++)
         if (strcmp(ini->e[i].section, section) == 0 && strcasecmp(ini->e[i].key, key) == 0)
@@ -252,7 +252,7 @@ const char *ini_get(const struct ini *ini, const char *section, const char *key)
 
 bool ini_has_section(const struct ini *ini, const char *section)
 {
-    if (ini == NULL)
+    if (!ini)
         return false;
     for (size_t i = 0; i < ini->n; i++)
         if (strcmp(ini->e[i].section, section) == 0)

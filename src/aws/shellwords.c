@@ -19,7 +19,7 @@ static void shellwords_push(struct shellwords *w, struct buf *word)
 {
     if (w->argc + 1 >= w->cap) {
         w->cap = w->cap != 0 ? w->cap * 2 : 8;
-        w->argv = xrealloc(w->argv, w->cap * sizeof(*w->argv));
+        w->argv = xrealloc(w->argv, w->cap * sizeof *w->argv);
     }
     w->argv[w->argc++] = buf_steal(word);
     w->argv[w->argc] = NULL;
@@ -33,7 +33,7 @@ static bool shellwords_blank(char c)
 /* Inside double quotes a backslash only escapes '"' and '\'; elsewhere it stays literal. */
 static const char *shellwords_double(const char *p, struct buf *word, const char **err)
 {
-    for (; *p != '\0'; p++) {
+    for (; *p; p++) {
         if (*p == '"')
             return p + 1;
         if (*p == '\\' && (p[1] == '"' || p[1] == '\\'))
@@ -48,7 +48,7 @@ static const char *shellwords_single(const char *p, struct buf *word, const char
 {
     const char *close = strchr(p, '\'');
 
-    if (close == NULL) {
+    if (!close) {
         *err = "no closing quotation";
         return NULL;
     }
@@ -61,11 +61,11 @@ char **shellwords_split(const char *s, size_t *argc, const char **err)
     struct shellwords w = {NULL, 0, 0};
     struct buf word;
     bool in_word = false;
-    const char *p = s != NULL ? s : "";
+    const char *p = s ? s : "";
 
     *err = NULL;
     buf_init(&word);
-    while (p != NULL && *p != '\0') {
+    while (p && *p) {
         if (shellwords_blank(*p)) {
             if (in_word)
                 shellwords_push(&w, &word);
@@ -91,26 +91,26 @@ char **shellwords_split(const char *s, size_t *argc, const char **err)
             buf_putc(&word, *p++);
         }
     }
-    if (*err == NULL && in_word)
+    if (!*err && in_word)
         shellwords_push(&w, &word);
     buf_free(&word);
-    if (*err == NULL && w.argc == 0)
+    if (!*err && w.argc == 0)
         *err = "empty command";
-    if (*err != NULL) {
-        if (w.argv != NULL)
+    if (*err) {
+        if (w.argv)
             shellwords_free(w.argv);
         return NULL;
     }
-    if (argc != NULL)
+    if (argc)
         *argc = w.argc;
     return w.argv;
 }
 
 void shellwords_free(char **argv)
 {
-    if (argv == NULL)
+    if (!argv)
         return;
-    for (char **a = argv; *a != NULL; a++)
+    for (char **a = argv; *a; a++)
         free(*a);
     free(argv);
 }

@@ -51,7 +51,7 @@ void sigv4_sha256_hex(const void *data, size_t len, char out[65])
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
 
-    if (EVP_Digest(data != NULL ? data : "", len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+    if (EVP_Digest(data ? data : "", len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
         mdlen != SIGV4_DIGEST) {
         /* Only reachable if the crypto library itself is broken; an empty hash never verifies. */
         out[0] = '\0';
@@ -145,9 +145,9 @@ static char *sigv4_pct_decode(const char *s, size_t n, size_t *len)
  */
 static void sigv4_canonical_uri(struct buf *out, const char *path)
 {
-    size_t len = path != NULL ? strlen(path) : 0;
-    const char **seg = xcalloc(len / 2 + 2, sizeof(*seg));
-    size_t *seglen = xcalloc(len / 2 + 2, sizeof(*seglen));
+    size_t len = path ? strlen(path) : 0;
+    const char **seg = xcalloc(len / 2 + 2, sizeof *seg);
+    size_t *seglen = xcalloc(len / 2 + 2, sizeof *seglen);
     size_t nseg = 0;
     int trailing = 0;
     size_t i = 0;
@@ -212,8 +212,8 @@ static int sigv4_param_cmp(const void *a, const void *b)
 /* Splits on '&', decodes then re-encodes names and values, sorts by name then value. */
 static void sigv4_canonical_query(struct buf *out, const char *query)
 {
-    size_t len = query != NULL ? strlen(query) : 0;
-    struct sigv4_param *p = xcalloc(len / 2 + 1, sizeof(*p));
+    size_t len = query ? strlen(query) : 0;
+    struct sigv4_param *p = xcalloc(len / 2 + 1, sizeof *p);
     size_t n = 0;
     size_t i = 0;
 
@@ -235,7 +235,7 @@ static void sigv4_canonical_query(struct buf *out, const char *query)
         if (i < len)
             i++;
     }
-    qsort(p, n, sizeof(*p), sigv4_param_cmp);
+    qsort(p, n, sizeof *p, sigv4_param_cmp);
     for (size_t k = 0; k < n; k++) {
         if (k > 0)
             buf_putc(out, '&');
@@ -256,9 +256,9 @@ static void sigv4_header_value(struct buf *out, const char *v)
 {
     int pending_space = 0;
 
-    while (*v != '\0' && sigv4_is_space(*v))
+    while (*v && sigv4_is_space(*v))
         v++;
-    for (; *v != '\0'; v++) {
+    for (; *v; v++) {
         if (sigv4_is_space(*v)) {
             pending_space = 1;
             continue;
@@ -275,13 +275,13 @@ static char *sigv4_lower_trimmed(const char *s)
     size_t n;
     char *out;
 
-    while (*s != '\0' && sigv4_is_space(*s))
+    while (*s && sigv4_is_space(*s))
         s++;
     n = strlen(s);
     while (n > 0 && sigv4_is_space(s[n - 1]))
         n--;
     out = xstrndup(s, n);
-    for (char *p = out; *p != '\0'; p++)
+    for (char *p = out; *p; p++)
         if (*p >= 'A' && *p <= 'Z')
             *p = (char)(*p - 'A' + 'a');
     return out;
@@ -293,7 +293,7 @@ static size_t sigv4_value_room(const struct sigv4_input *in, const char *name)
     size_t room = 1;
 
     for (size_t i = 0; i < in->nheaders; i++)
-        if (strcasecmp(in->headers[i].name, name) == 0 && in->headers[i].value != NULL)
+        if (strcasecmp(in->headers[i].name, name) == 0 && in->headers[i].value)
             room += strlen(in->headers[i].value) + 1;
     return room;
 }
@@ -309,14 +309,14 @@ static int sigv4_canon_header_cmp(const void *a, const void *b)
  * wiped before they are released. */
 static void sigv4_wipe_buf(struct buf *b)
 {
-    if (b->data != NULL)
+    if (b->data)
         OPENSSL_cleanse(b->data, b->len);
     buf_free(b);
 }
 
 static void sigv4_wipe_free(char *s)
 {
-    if (s != NULL) {
+    if (s) {
         OPENSSL_cleanse(s, strlen(s));
         free(s);
     }
@@ -325,7 +325,7 @@ static void sigv4_wipe_free(char *s)
 /* Groups headers by lowercase name (values joined with ',' in input order), sorted by name. */
 static size_t sigv4_canon_headers(const struct sigv4_input *in, struct sigv4_canon_header **out)
 {
-    struct sigv4_canon_header *h = xcalloc(in->nheaders + 1, sizeof(*h));
+    struct sigv4_canon_header *h = xcalloc(in->nheaders + 1, sizeof *h);
     size_t n = 0;
 
     for (size_t i = 0; i < in->nheaders; i++) {
@@ -345,9 +345,9 @@ static size_t sigv4_canon_headers(const struct sigv4_input *in, struct sigv4_can
             free(name);
             buf_putc(&h[k].value, ',');
         }
-        sigv4_header_value(&h[k].value, in->headers[i].value != NULL ? in->headers[i].value : "");
+        sigv4_header_value(&h[k].value, in->headers[i].value ? in->headers[i].value : "");
     }
-    qsort(h, n, sizeof(*h), sigv4_canon_header_cmp);
+    qsort(h, n, sizeof *h, sigv4_canon_header_cmp);
     *out = h;
     return n;
 }
@@ -366,8 +366,8 @@ static void sigv4_canon_headers_free(struct sigv4_canon_header *h, size_t n)
 static size_t sigv4_canonical_room(const struct sigv4_input *in, const struct sigv4_canon_header *h,
                                    size_t n)
 {
-    size_t room = strlen(in->method) + 3 * (in->path != NULL ? strlen(in->path) : 0) +
-                  3 * (in->query != NULL ? strlen(in->query) : 0) + 128;
+    size_t room = strlen(in->method) + 3 * (in->path ? strlen(in->path) : 0) +
+                  3 * (in->query ? strlen(in->query) : 0) + 128;
 
     for (size_t i = 0; i < n; i++)
         room += 2 * strlen(h[i].name) + h[i].value.len + 3;
@@ -396,7 +396,7 @@ static char *sigv4_canonical_request(const struct sigv4_input *in, char **signed
         buf_puts(&sh, h[i].name);
     }
     buf_putc(&b, '\n');
-    buf_printf(&b, "%s\n", sh.data != NULL ? sh.data : "");
+    buf_printf(&b, "%s\n", sh.data ? sh.data : "");
     sigv4_sha256_hex(in->payload, in->payload_len, payload_hash);
     buf_puts(&b, payload_hash);
     sigv4_canon_headers_free(h, n);
@@ -406,18 +406,17 @@ static char *sigv4_canonical_request(const struct sigv4_input *in, char **signed
 
 static bool sigv4_input_ok(const struct sigv4_input *in)
 {
-    if (in->method == NULL || in->method[0] == '\0' || in->region == NULL ||
-        in->region[0] == '\0' || in->service == NULL || in->service[0] == '\0' ||
-        in->access_key == NULL || in->secret_key == NULL || in->amz_date == NULL)
+    if (!in->method || !in->method[0] || !in->region || !in->region[0] || !in->service ||
+        !in->service[0] || !in->access_key || !in->secret_key || !in->amz_date)
         return false;
     if (strlen(in->amz_date) != 16 || in->amz_date[8] != 'T' || in->amz_date[15] != 'Z')
         return false;
-    if (in->nheaders > 0 && in->headers == NULL)
+    if (in->nheaders > 0 && !in->headers)
         return false;
     for (size_t i = 0; i < in->nheaders; i++)
-        if (in->headers[i].name == NULL)
+        if (!in->headers[i].name)
             return false;
-    return in->payload != NULL || in->payload_len == 0;
+    return in->payload || in->payload_len == 0;
 }
 
 /* kSigning = HMAC chain over date, region, service and "aws4_request". */
@@ -444,7 +443,7 @@ bool sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
     unsigned char key[SIGV4_DIGEST], sig[SIGV4_DIGEST];
     struct buf b;
 
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
     if (!sigv4_input_ok(in))
         return false;
     memcpy(date, in->amz_date, 8);
@@ -460,10 +459,10 @@ bool sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out)
 
     sigv4_signing_key(in, date, key);
     sigv4_hmac(key, SIGV4_DIGEST, out->string_to_sign, strlen(out->string_to_sign), sig);
-    OPENSSL_cleanse(key, sizeof(key));
+    OPENSSL_cleanse(key, sizeof key);
     out->signature = xmalloc(2 * SIGV4_DIGEST + 1);
     sigv4_hex(sig, SIGV4_DIGEST, out->signature);
-    OPENSSL_cleanse(sig, sizeof(sig));
+    OPENSSL_cleanse(sig, sizeof sig);
 
     buf_printf(&b,
                SIGV4_ALGORITHM " Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, "
@@ -480,5 +479,5 @@ void sigv4_output_free(struct sigv4_output *out)
     free(out->signed_headers);
     sigv4_wipe_free(out->signature);
     sigv4_wipe_free(out->authorization);
-    memset(out, 0, sizeof(*out));
+    memset(out, 0, sizeof *out);
 }

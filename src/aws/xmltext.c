@@ -27,7 +27,7 @@ static bool xmltext_tag_is(const char *p, const char *end, const char *name, con
             colon = p;
         p++;
     }
-    if (colon != NULL)
+    if (colon)
         s = colon + 1;
     *after = p;
     return (size_t)(p - s) == n && memcmp(s, name, n) == 0;
@@ -63,9 +63,9 @@ static size_t xmltext_entity(const char *p, const char *end, struct buf *b)
     } named[] = {{"amp;", '&'}, {"lt;", '<'}, {"gt;", '>'}, {"quot;", '"'}, {"apos;", '\''}};
     const char *semi = memchr(p, ';', (size_t)(end - p));
 
-    if (semi == NULL || semi - p > 12)
+    if (!semi || semi - p > 12)
         return 0;
-    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+    for (size_t i = 0; i < sizeof named / sizeof named[0]; i++) {
         size_t n = strlen(named[i].name);
 
         if ((size_t)(end - p - 1) >= n && memcmp(p + 1, named[i].name, n) == 0) {
@@ -80,12 +80,12 @@ static size_t xmltext_entity(const char *p, const char *end, struct buf *b)
         bool hex = p[2] == 'x' || p[2] == 'X';
         size_t n = (size_t)(semi - p) - (hex ? 3 : 2);
 
-        if (n == 0 || n >= sizeof(tmp))
+        if (n == 0 || n >= sizeof tmp)
             return 0;
         memcpy(tmp, p + (hex ? 3 : 2), n);
         tmp[n] = '\0';
         cp = strtoul(tmp, &stop, hex ? 16 : 10);
-        if (*stop != '\0')
+        if (*stop)
             return 0;
         xmltext_utf8(b, cp);
         return (size_t)(semi - p) + 1;
@@ -123,21 +123,21 @@ long xmltext_find(const char *xml, size_t len, const char *name, char *out, size
 
     if (outsz > 0)
         out[0] = '\0';
-    while (p < end && (p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+    while (p < end && (p = memchr(p, '<', (size_t)(end - p)))) {
         const char *after, *gt, *close;
 
         p++;
         if (p >= end || !xmltext_tag_is(p, end, name, &after))
             continue;
         gt = memchr(after, '>', (size_t)(end - after));
-        if (gt == NULL)
+        if (!gt)
             return -1;
         buf_init(&b);
         buf_puts(&b, "");
         if (gt[-1] != '/') {
             /* The text runs to the next closing tag: these elements hold no child elements. */
             close = gt + 1;
-            while ((close = memchr(close, '<', (size_t)(end - close))) != NULL) {
+            while ((close = memchr(close, '<', (size_t)(end - close)))) {
                 const char *cafter;
 
                 if (close + 1 < end && close[1] == '/' &&
@@ -145,7 +145,7 @@ long xmltext_find(const char *xml, size_t len, const char *name, char *out, size
                     break;
                 close++;
             }
-            if (close == NULL) {
+            if (!close) {
                 buf_free(&b);
                 return -1;
             }

@@ -34,6 +34,7 @@
 #include "buf.h"
 #include "creds-json.h"
 #include "creds-op.h"
+#include "creds-util.h"
 #include "creds.h"
 #include "http.h"
 #include "ini.h"
@@ -319,8 +320,6 @@ static void test_outcome_names(void **state)
     assert_string_equal(aws_outcome_name((enum aws_outcome)99), "AWS_UNKNOWN");
     assert_string_equal(aws_kinesis.target_prefix, "Kinesis_20131202");
     assert_string_equal(aws_sqs.content_type, "application/x-amz-json-1.0");
-    assert_string_equal(aws_dynamodb_streams.signing_name, "dynamodb");
-    assert_string_equal(aws_dynamodb_streams.endpoint_host, "streams.dynamodb");
 }
 
 /* --- profile files -------------------------------------------------------------------------- */
@@ -450,7 +449,7 @@ static void test_shellwords(void **state)
 static bool from_json(enum creds_json_kind kind, const char *json, struct aws_creds *c, char *err,
                       size_t errsz)
 {
-    return creds_from_json(kind, json, strlen(json), c, err, errsz);
+    return creds_json_parse(kind, json, strlen(json), c, err, errsz);
 }
 
 /* The three JSON credential documents through the one reader. */
@@ -529,7 +528,7 @@ static void test_creds_from_json(void **state)
         buf_free(&b);
     }
 #undef BAD
-    creds_wipe(&c);
+    creds_util_wipe(&c);
 }
 
 /* --- STS XML -------------------------------------------------------------------------------- */
@@ -612,7 +611,7 @@ static void test_sts_parse(void **state)
     assert_non_null(strstr(err, "sts:AssumeRole"));
     assert_false(creds_sts_parse(200, "<AssumeRoleResponse/>", 21, &c, err, sizeof(err)));
     assert_string_equal(err, "the STS reply lacks the credentials");
-    creds_wipe(&c);
+    creds_util_wipe(&c);
 }
 
 /* --- times ---------------------------------------------------------------------------------- */
@@ -1603,7 +1602,7 @@ static void test_aws_bad_endpoint(void **state)
     struct http *h = http_new(loop, NULL);
     struct creds_config ccfg = {0};
     struct creds *c = creds_new(loop, h, &ccfg);
-    struct aws_client_config acfg = {&aws_dynamodb_streams, "eu-west-1", "ftp://example/"};
+    struct aws_client_config acfg = {&aws_kinesis, "eu-west-1", "ftp://example/"};
     struct aws_client *cl = aws_client_new(h, c, &acfg);
     struct aws_got g = {0};
 
