@@ -32,9 +32,10 @@ injected() {
 faults_so_far() {
     grep -vc "^FAULT paginate" "$TMP/faults.log"
 }
-# wait_faults N: until N faults have been injected in all (backoff reaches 30 s).
+# wait_faults N: until N faults have been injected in all (throttle backoff reaches 30 s, and a
+# loaded machine running the suite in parallel adds to it: two minutes at most).
 wait_faults() {
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 600); do
         [ "$(faults_so_far)" -ge "$1" ] && return 0
         sleep 0.2
     done
