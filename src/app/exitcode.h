@@ -14,6 +14,8 @@ enum exitcode {
     /* headless: the source never delivered anything and ended with a problem on its status line
      * (no credentials, an unreachable endpoint, a missing stream, ...) */
     EXITCODE_SOURCE = 3,
+    /* headless with --fail-on: the verdict reached that level at some moment of the run */
+    EXITCODE_VERDICT = 4,
 };
 
 #endif

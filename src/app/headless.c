@@ -18,6 +18,7 @@
 #include "snapfile.h"
 #include "source.h"
 #include "ui-snapshot.h"
+#include "verdict.h"
 #include "src-replay.h"
 
 #define CHECK_INTERVAL_S    0.1
@@ -209,6 +210,15 @@ static void usr1_cb(struct ev_loop *loop, ev_signal *w, int revents)
     write_snapshot(h, h->version);
 }
 
+/* --fail-on: the worst verdict of the run reached the level given. */
+static bool verdict_failed(const struct model *m, const char *fail_on)
+{
+    if (!fail_on || strcmp(fail_on, "never") == 0)
+        return false;
+    enum readout_level at = strcmp(fail_on, "bad") == 0 ? LEVEL_BAD : LEVEL_WARN;
+    return m->verdict_worst >= at;
+}
+
 int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
                  const char *version)
 {
@@ -251,6 +261,16 @@ int headless_run(struct ev_loop *loop, struct model *m, struct source *src, cons
         status = EXITCODE_SOURCE;
     } else if (m->status.level >= ALERT_ERROR) {
         show_status(m);
+    }
+    if (verdict_failed(m, o->fail_on)) {
+        char line[512];
+        struct verdict v;
+        verdict_compute(m, clock_now_ms(loop), &v);
+        errmsg("verdict %s during the run; at the end: %s", verdict_word(m->verdict_worst),
+               verdict_line(&v, line, sizeof line));
+        errmsg("--fail-on %s (exit status %d)", o->fail_on, EXITCODE_VERDICT);
+        if (status < EXITCODE_VERDICT)
+            status = EXITCODE_VERDICT;
     }
     return status;
 }

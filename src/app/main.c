@@ -69,6 +69,13 @@ static void model_config_from(struct model_config *cfg, const struct options *o)
     cfg->rows.versions = (unsigned)(o->versions > 4096 ? 4096 : o->versions);
     cfg->rows.history = (unsigned)(o->history > (1u << 26) ? (1u << 26) : o->history);
     cfg->latency_window_ms = (int64_t)(o->latency_window * 1000);
+    /* checked when the options were read: these parse */
+    for (unsigned i = 0; i < o->nthreshold; i++) {
+        char err[160];
+        readout_threshold_parse(&cfg->thresholds, o->threshold[i], err, sizeof err);
+    }
+    cfg->basis =
+        o->time_basis && strcmp(o->time_basis, "commit") == 0 ? BASIS_COMMIT : BASIS_ARRIVAL;
 }
 
 static bool configure_keys(struct model *m, const struct options *o)
@@ -273,6 +280,16 @@ static bool source_options_ok(const struct options *o)
         errmsg("--record keeps the raw records, values and all: it cannot be "
                "combined with --redact or --redact-values (replay the recording with "
                "them instead)");
+        return false;
+    }
+    if (o->fail_on && strcmp(o->fail_on, "warn") != 0 && strcmp(o->fail_on, "bad") != 0 &&
+        strcmp(o->fail_on, "never") != 0) {
+        errmsg("--fail-on %s: expected warn, bad or never", o->fail_on);
+        return false;
+    }
+    if (o->time_basis && strcmp(o->time_basis, "arrival") != 0 &&
+        strcmp(o->time_basis, "commit") != 0) {
+        errmsg("--time-basis %s: expected arrival or commit", o->time_basis);
         return false;
     }
     if (o->record_max_bytes && !o->record) {

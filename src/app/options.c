@@ -11,18 +11,20 @@
 
 #include "escape.h"
 #include "linereader.h"
+#include "readout.h"
 #include "xalloc.h"
 
 enum opt_type {
-    OPT_FLAG,   /* bool; "--x", or "x = yes|no" in the file */
-    OPT_STRING, /* char * */
-    OPT_UINT,   /* uint64_t */
-    OPT_SIZE,   /* uint64_t with an optional K/M/G suffix (powers of 1024) */
-    OPT_ROWS,   /* uint64_t or "all" */
-    OPT_SECS,   /* double seconds */
-    OPT_RATE,   /* double above 0 */
-    OPT_PK,     /* repeatable --pk spec */
-    OPT_LIST    /* char *, comma-separated; a repeated option adds to the list */
+    OPT_FLAG,      /* bool; "--x", or "x = yes|no" in the file */
+    OPT_STRING,    /* char * */
+    OPT_UINT,      /* uint64_t */
+    OPT_SIZE,      /* uint64_t with an optional K/M/G suffix (powers of 1024) */
+    OPT_ROWS,      /* uint64_t or "all" */
+    OPT_SECS,      /* double seconds */
+    OPT_RATE,      /* double above 0 */
+    OPT_PK,        /* repeatable --pk spec */
+    OPT_THRESHOLD, /* repeatable --threshold NAME=WARN[,BAD] */
+    OPT_LIST       /* char *, comma-separated; a repeated option adds to the list */
 };
 
 struct option_def {
@@ -116,6 +118,18 @@ static const struct option_def option_table[] = {
      "sliding window of the latency percentiles", "60", false},
     {"fragment-timeout", OPT_SECS, OFF(fragment_timeout), "SECS",
      "a split (chunked) change must complete within SECS", "120", false},
+    {"threshold", OPT_THRESHOLD, OFF(threshold), "NAME=WARN[,BAD]",
+     "where a figure turns amber (warn) and red (bad): commit_to_emit, emit_to_arrival, "
+     "arrival_to_processed (p99, e.g. 1s,10s), headroom (%), dlq_growth (/min), undecodable (%), "
+     "stall (e.g. 5s); repeatable",
+     NULL, false},
+    {"fail-on", OPT_STRING, OFF(fail_on), "warn|bad|never",
+     "headless: exit with status 4 when the verdict reached this level during the run", "never",
+     false},
+    {"time-basis", OPT_STRING, OFF(time_basis), "arrival|commit",
+     "place changes on the timeline (rates, sparklines, charts) by arrival in the stream or by "
+     "commit",
+     "arrival", false},
     {"fragment-buffer", OPT_SIZE, OFF(fragment_buffer), "SIZE",
      "memory for reassembling split changes; the oldest are dropped to make room", "64M", false},
     {"theme", OPT_STRING, OFF(theme), "NAME|FILE", "colour theme: default, mono, or a file",
@@ -176,6 +190,10 @@ void options_free(struct options *o)
     free(o->config);
     for (unsigned i = 0; i < o->npk; i++)
         free(o->pk[i]);
+    for (unsigned i = 0; i < o->nthreshold; i++)
+        free(o->threshold[i]);
+    free(o->fail_on);
+    free(o->time_basis);
     memset(o, 0, sizeof *o);
 }
 
@@ -320,6 +338,17 @@ static const char *set_option(struct options *o, const struct option_def *def, c
             return "expected SCHEMA.TABLE=COL[,COL...]";
         o->pk[o->npk++] = xstrdup(value);
         return NULL;
+    case OPT_THRESHOLD: {
+        static char why[160];
+        struct readout_thresholds scratch;
+        readout_thresholds_default(&scratch);
+        if (o->nthreshold >= OPTIONS_MAX_THRESHOLD)
+            return "too many --threshold options";
+        if (!readout_threshold_parse(&scratch, value, why, sizeof why))
+            return why;
+        o->threshold[o->nthreshold++] = xstrdup(value);
+        return NULL;
+    }
     }
     return "unknown option type";
 }

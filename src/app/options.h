@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define OPTIONS_MAX_PK 64
+#define OPTIONS_MAX_PK        64
+#define OPTIONS_MAX_THRESHOLD 16
 
 struct options {
     /* source */
@@ -46,6 +47,10 @@ struct options {
     /* core */
     char *pk[OPTIONS_MAX_PK];
     unsigned npk;
+    char *threshold[OPTIONS_MAX_THRESHOLD]; /* NAME=WARN[,BAD], in the order given */
+    unsigned nthreshold;
+    char *fail_on;    /* headless: "warn", "bad" or "never" (default) */
+    char *time_basis; /* "arrival" (default) or "commit" */
     uint64_t max_memory;
     uint64_t versions;
     uint64_t history;
