@@ -17,6 +17,8 @@
 #include "redact.h"
 #include "verdict.h"
 
+#define REPORT_TIMELINE_S 900 /* the last 15 minutes, as the screens' history */
+
 static void put_cstr(struct buf *b, const char *s)
 {
     buf_json_string(b, s, strlen(s));
@@ -536,6 +538,55 @@ static void put_verdict(struct buf *b, const struct model *m, int64_t now_ms)
     buf_printf(b, "],\"more\":%u}", v.more);
 }
 
+/* The timeline: each table's changes per second by event time, for every second from the
+ * timeline's start (at most REPORT_TIMELINE_S seconds back) to its end. Seconds outside that span
+ * have no data and are left out; inside it a 0 is a second in which nothing changed. */
+static void put_timeline_counts(struct buf *b, const struct metrics *mt, int64_t first,
+                                int64_t last)
+{
+    buf_putc(b, '[');
+    for (int64_t s = first; s <= last; s++) {
+        if (s > first)
+            buf_putc(b, ',');
+        put_u64(b, metrics_at(mt, s));
+    }
+    buf_putc(b, ']');
+}
+
+static void put_timeline(struct buf *b, const struct model *m, int64_t now_ms)
+{
+    int64_t start = model_timeline_start(m), end = model_timeline_end(m, now_ms);
+    int64_t last = end / 1000 - 1, first = start == CDC_TIME_NONE ? last + 1 : start / 1000;
+    if (first < last - (REPORT_TIMELINE_S - 1))
+        first = last - (REPORT_TIMELINE_S - 1);
+    buf_puts(b, "\"timeline\":{\"basis\":");
+    put_cstr(b, time_basis_name(m->cfg.basis));
+    buf_puts(b, ",\"resolution_s\":1,\"start\":");
+    if (first <= last)
+        put_time(b, first * 1000);
+    else
+        buf_puts(b, "null");
+    buf_puts(b, ",\"end\":");
+    put_time(b, end);
+    buf_puts(b, ",\"tables\":{");
+    for (unsigned i = 0; i < m->ntables; i++) {
+        char name[2 * CDC_NAME_MAX + 2];
+        const struct model_table *t = m->tables[i];
+        if (t->other)
+            snprintf(name, sizeof name, "(other tables)");
+        else
+            snprintf(name, sizeof name, "%s.%s", t->schema, t->table);
+        if (i)
+            buf_putc(b, ',');
+        put_untrusted(b, name);
+        buf_putc(b, ':');
+        put_timeline_counts(b, &t->m, first, last);
+    }
+    buf_puts(b, "},\"all\":");
+    put_timeline_counts(b, &m->all, first, last);
+    buf_putc(b, '}');
+}
+
 static void put_events(struct buf *b, const struct events *ev)
 {
     buf_puts(b, "\"events\":[");
@@ -597,6 +648,8 @@ void report_json(const struct model *m, const struct report_opts *opts, int64_t 
     put_verdict(out, m, now_ms);
     buf_putc(out, ',');
     put_events(out, &m->events);
+    buf_putc(out, ',');
+    put_timeline(out, m, now_ms);
     buf_putc(out, ',');
     put_redaction(out, m);
     buf_putc(out, ',');
