@@ -147,7 +147,7 @@ awsx() {
     "$AWS_WRAPPER" "$@"
 }
 
-# start_kinesis_local: sets KINESIS_PORT and KINESIS_URL.
+# start_kinesis_local: sets KINESIS_PORT, KINESIS_URL and KINESIS_PID.
 start_kinesis_local() {
     find_servers
     KINESIS_PORT=$(free_port)
@@ -159,7 +159,8 @@ start_kinesis_local() {
         REGISTER_STREAM_CONSUMER_DURATION=0ms DEREGISTER_STREAM_CONSUMER_DURATION=0ms \
         UPDATE_STREAM_MODE_DURATION=0ms LOG_LEVEL=WARN SHARD_LIMIT=100 \
         node "$pkg/main.js" >"$TMP/kinesis-local.log" 2>&1 &
-    track $!
+    KINESIS_PID=$!
+    track $KINESIS_PID
     if ! wait_http "$KINESIS_PORT" 60; then
         tail -n 20 "$TMP/kinesis-local.log"
         fail "kinesis-local did not start"
