@@ -274,3 +274,46 @@ const char *time_basis_name(enum time_basis b)
 {
     return b == BASIS_COMMIT ? "commit" : "arrival";
 }
+
+/* The shard an event names, or NULL (its subject is not a shard this model knows). */
+static struct shard *event_shard(struct model *m, const struct event *e)
+{
+    if (!e->subject[0])
+        return NULL;
+    for (unsigned i = 0; i < m->nshards; i++)
+        if (strcmp(m->shards[i]->id, e->subject) == 0)
+            return m->shards[i];
+    return NULL;
+}
+
+void model_event_replayed(struct model *m, const struct event *e)
+{
+    struct shard *s = event_shard(m, e);
+    events_add(&m->events, e->at_ms, e->level, e->kind, EV_SOURCE, e->subject, e->text);
+    m->generation++;
+    if (!s)
+        return;
+    switch (e->kind) {
+    case EVK_READER_STALLED: /* "GetRecords pending for 6s with no answer" */
+        s->stalled = true;
+        s->stalled_since_ms = s->call_since_ms = e->at_ms - m->cfg.thresholds.stall_ms;
+        snprintf(s->call_op, sizeof s->call_op, "%.*s", (int)strcspn(e->text, " "), e->text);
+        break;
+    case EVK_READER_RECOVERED:
+        s->stalled = false;
+        s->call_since_ms = 0;
+        break;
+    case EVK_ERROR:
+        s->failing_since_ms = e->at_ms;
+        snprintf(s->last_error, sizeof s->last_error, "%.159s", e->text);
+        set_state(s, e->level == EV_BAD ? SHARD_ERROR : SHARD_BACKOFF, e->at_ms);
+        break;
+    case EVK_ERROR_END:
+        s->failing_since_ms = 0;
+        s->last_error[0] = '\0';
+        set_state(s, SHARD_READING, e->at_ms);
+        break;
+    default:
+        break;
+    }
+}

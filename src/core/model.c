@@ -729,10 +729,12 @@ void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, c
     bool was_problem = m->status.level >= ALERT_WARN, is_problem = level >= ALERT_WARN;
     if (is_problem && (!was_problem || level > m->status.level))
         events_add(&m->events, now_ms, level == ALERT_ERROR ? EV_BAD : EV_WARN, EVK_ERROR,
-                   EV_SOURCE, "", text);
+                   EV_DERIVED, "", text);
     else if (was_problem && !is_problem)
-        events_add(&m->events, now_ms, EV_GOOD, EVK_ERROR_END, EV_SOURCE, "",
+        events_add(&m->events, now_ms, EV_GOOD, EVK_ERROR_END, EV_DERIVED, "",
                    text && *text ? text : "no problem any more");
+    if (m->taps.status)
+        m->taps.status(m->taps.ctx, now_ms, level, text ? text : "", hint ? hint : "");
     m->status.level = level;
     m->status.at_ms = now_ms;
     snprintf(m->status.text, sizeof m->status.text, "%s", text ? text : "");
@@ -800,6 +802,8 @@ void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t 
                       int64_t delayed)
 {
     struct dlq_state *d = &m->dlq;
+    if (m->taps.dlq)
+        m->taps.dlq(m->taps.ctx, now_ms, visible, in_flight, delayed);
     d->known = true;
     d->visible = visible;
     d->in_flight = in_flight;
@@ -820,6 +824,23 @@ void model_dlq_error(struct model *m, int64_t now_ms, const char *message)
         events_add(&m->events, now_ms, EV_WARN, EVK_ERROR, EV_SOURCE, "DLQ", message);
     snprintf(m->dlq.error, sizeof m->dlq.error, "%s", message);
     m->generation++;
+}
+
+const char *model_alert_name(enum model_alert a)
+{
+    static const char *const names[] = {"none", "info", "warn", "error"};
+    return (unsigned)a < sizeof names / sizeof names[0] ? names[a] : "none";
+}
+
+bool model_alert_parse(const char *name, enum model_alert *out)
+{
+    for (enum model_alert a = ALERT_NONE; a <= ALERT_ERROR; a++) {
+        if (strcmp(model_alert_name(a), name) == 0) {
+            *out = a;
+            return true;
+        }
+    }
+    return false;
 }
 
 void model_note(struct model *m, int64_t now_ms, enum event_level level, enum event_kind kind,

@@ -125,8 +125,19 @@ struct model_config {
 
 struct model_names;
 
+/* Observers of what reaches the model from outside the records, so a recording can keep it and a
+ * replay tell the same story: the status line and DLQ samples (the event log has its own tap,
+ * events.h). Any may be NULL. */
+struct model_taps {
+    void *ctx;
+    void (*status)(void *ctx, int64_t now_ms, enum model_alert level, const char *text,
+                   const char *hint);
+    void (*dlq)(void *ctx, int64_t now_ms, int64_t visible, int64_t in_flight, int64_t delayed);
+};
+
 struct model {
     struct model_config cfg;
+    struct model_taps taps;
     struct decoder *dec;
     struct rowstore *rs;
     struct model_table **tables; /* in order of first appearance */
@@ -244,6 +255,12 @@ void model_dlq_configure(struct model *m, const char *name);
 void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t in_flight,
                       int64_t delayed);
 void model_dlq_error(struct model *m, int64_t now_ms, const char *message);
+const char *model_alert_name(enum model_alert a); /* "none", "info", "warn", "error" */
+bool model_alert_parse(const char *name, enum model_alert *out);
+/* An event read back from a recording: logged as it was, and what it says of a reader (stalled,
+ * reading again, failing, fine) applied to its shard, so that a replay shows the reader's health
+ * as it was. */
+void model_event_replayed(struct model *m, const struct event *e);
 /* Logs something that happened outside the records (a snapshot written, ...). */
 void model_note(struct model *m, int64_t now_ms, enum event_level level, enum event_kind kind,
                 const char *subject, const char *text);

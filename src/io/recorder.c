@@ -35,6 +35,7 @@
 #define RECORDER_MODE        0600
 #define RECORDER_FLUSH_S     0.2
 #define RECORDER_FLUSH_BYTES (1u << 20)
+#define RECORDER_EARLY_MAX   (64u << 10) /* lines from before the first record, kept for it */
 
 struct recorder {
     struct ev_loop *loop;
@@ -52,7 +53,8 @@ struct recorder {
     bool cut_line;      /* a partial write left a line without its newline */
     struct buf pending; /* lines not written yet, all for the current file */
     uint64_t pending_records;
-    struct buf line; /* scratch for one line */
+    struct buf line;  /* scratch for one line */
+    struct buf early; /* event, DLQ and status lines from before the header: after it */
     ev_timer flush;
     bool flush_queued;
     bool failing; /* the last write failed */
@@ -290,6 +292,50 @@ static void on_flush(struct ev_loop *loop, ev_timer *w, int revents)
     flush_pending(w->data);
 }
 
+/* Takes r->line into the current file (a record, or a line about the record stream). */
+static void take_line(struct recorder *r, bool record)
+{
+    if (r->max_bytes && r->file_records > 0 &&
+        r->file_bytes + r->line.len + r->end_room > r->max_bytes)
+        next_file(r);
+    if (r->fd < 0) {
+        if (record)
+            r->st.lost++;
+        return;
+    }
+    if (!r->header_done) {
+        size_t before = r->pending.len;
+        format_header(r, &r->pending);
+        buf_append(&r->pending, r->early.data ? r->early.data : "", r->early.len);
+        buf_reset(&r->early);
+        r->file_bytes += r->pending.len - before;
+        r->header_done = true;
+    }
+    buf_append(&r->pending, r->line.data, r->line.len);
+    r->file_bytes += r->line.len;
+    if (record) {
+        r->file_records++;
+        r->pending_records++;
+    }
+    if (r->pending.len >= RECORDER_FLUSH_BYTES && !r->flush_queued) {
+        /* written once the source's callback has returned, in this loop iteration */
+        r->flush_queued = true;
+        ev_feed_event(r->loop, &r->flush, EV_TIMER);
+    }
+}
+
+/* A line about the stream rather than a record: kept for after the header until the first record
+ * has written it (so the header names the shards as the source set them up). */
+static void take_other(struct recorder *r)
+{
+    if (!r->header_done) {
+        if (r->early.len + r->line.len <= RECORDER_EARLY_MAX)
+            buf_append(&r->early, r->line.data, r->line.len);
+        return;
+    }
+    take_line(r, false);
+}
+
 void recorder_tap(void *ctx, const struct source *src, const struct cdc_raw *raw, int64_t now_ms)
 {
     struct recorder *r = ctx;
@@ -298,28 +344,50 @@ void recorder_tap(void *ctx, const struct source *src, const struct cdc_raw *raw
     r->st.records++;
     buf_reset(&r->line);
     recorder_format_record(&r->line, shard, raw, now_ms);
-    if (r->max_bytes && r->file_records > 0 &&
-        r->file_bytes + r->line.len + r->end_room > r->max_bytes)
-        next_file(r);
-    if (r->fd < 0) {
-        r->st.lost++;
+    take_line(r, true);
+}
+
+/* Events from the readers and pollers (stalls, errors, reshards, snapshots): what the records
+ * cannot tell a replay. Events the core derives again from records and samples are left out. */
+static void event_tap(void *ctx, const struct event *e)
+{
+    struct recorder *r = ctx;
+    if (e->origin != EV_SOURCE)
         return;
-    }
-    if (!r->header_done) {
-        size_t before = r->pending.len;
-        format_header(r, &r->pending);
-        r->file_bytes += r->pending.len - before;
-        r->header_done = true;
-    }
-    buf_append(&r->pending, r->line.data, r->line.len);
-    r->file_bytes += r->line.len;
-    r->file_records++;
-    r->pending_records++;
-    if (r->pending.len >= RECORDER_FLUSH_BYTES && !r->flush_queued) {
-        /* written once the source's callback has returned, in this loop iteration */
-        r->flush_queued = true;
-        ev_feed_event(r->loop, &r->flush, EV_TIMER);
-    }
+    buf_reset(&r->line);
+    buf_printf(&r->line,
+               "{\"type\":\"event\",\"now_ms\":%" PRId64 ",\"level\":\"%s\",\"kind\":\"%s\"",
+               e->at_ms, event_level_name(e->level), event_kind_name(e->kind));
+    put_text(&r->line, "subject", e->subject, strlen(e->subject));
+    put_text(&r->line, "text", e->text, strlen(e->text));
+    buf_puts(&r->line, "}\n");
+    take_other(r);
+}
+
+static void dlq_tap(void *ctx, int64_t now_ms, int64_t visible, int64_t in_flight, int64_t delayed)
+{
+    struct recorder *r = ctx;
+    buf_reset(&r->line);
+    buf_printf(&r->line,
+               "{\"type\":\"dlq\",\"now_ms\":%" PRId64 ",\"visible\":%" PRId64
+               ",\"in_flight\":%" PRId64 ",\"delayed\":%" PRId64,
+               now_ms, visible, in_flight, delayed);
+    put_text(&r->line, "name", r->m->dlq.name, strnlen(r->m->dlq.name, sizeof r->m->dlq.name));
+    buf_puts(&r->line, "}\n");
+    take_other(r);
+}
+
+static void status_tap(void *ctx, int64_t now_ms, enum model_alert level, const char *text,
+                       const char *hint)
+{
+    struct recorder *r = ctx;
+    buf_reset(&r->line);
+    buf_printf(&r->line, "{\"type\":\"status\",\"now_ms\":%" PRId64 ",\"level\":\"%s\"", now_ms,
+               model_alert_name(level));
+    put_text(&r->line, "text", text, strlen(text));
+    put_text(&r->line, "hint", hint, strlen(hint));
+    buf_puts(&r->line, "}\n");
+    take_other(r);
 }
 
 struct recorder *recorder_new(struct ev_loop *loop, struct model *m, const struct recorder_opts *o,
@@ -353,6 +421,7 @@ struct recorder *recorder_new(struct ev_loop *loop, struct model *m, const struc
     snprintf(r->file_path, sizeof r->file_path, "%s", o->path);
     buf_init(&r->pending);
     buf_init(&r->line);
+    buf_init(&r->early);
     ev_timer_init(&r->flush, on_flush, RECORDER_FLUSH_S, RECORDER_FLUSH_S);
     r->flush.data = r;
     ev_timer_start(loop, &r->flush);
@@ -363,6 +432,11 @@ void recorder_attach(struct recorder *r, struct source *src)
 {
     src->tap = recorder_tap;
     src->tap_ctx = r;
+    r->m->events.tap = event_tap;
+    r->m->events.tap_ctx = r;
+    r->m->taps.ctx = r;
+    r->m->taps.dlq = dlq_tap;
+    r->m->taps.status = status_tap;
 }
 
 bool recorder_close(struct recorder *r, struct recorder_stats *st, char *err, size_t errlen)
@@ -375,6 +449,7 @@ bool recorder_close(struct recorder *r, struct recorder_stats *st, char *err, si
     if (r->fd >= 0) {
         if (!r->header_done) {
             format_header(r, &r->pending);
+            buf_append(&r->pending, r->early.data ? r->early.data : "", r->early.len);
             r->header_done = true;
         }
         format_end(r, &r->pending, NULL);
@@ -398,8 +473,15 @@ bool recorder_close(struct recorder *r, struct recorder_stats *st, char *err, si
     }
     if (st)
         *st = r->st;
+    if (r->m->events.tap_ctx == r) {
+        r->m->events.tap = NULL;
+        r->m->events.tap_ctx = NULL;
+    }
+    if (r->m->taps.ctx == r)
+        memset(&r->m->taps, 0, sizeof r->m->taps);
     buf_free(&r->pending);
     buf_free(&r->line);
+    buf_free(&r->early);
     free(r->path);
     free(r->program);
     free(r);

@@ -170,6 +170,62 @@ static enum src_replay_kind parse_end(struct src_replay_line *l, json_t *root)
     return l->kind = SRC_REPLAY_END;
 }
 
+/* A short word member ("warn", "reader_stalled") into out; false when absent or too long. */
+static bool get_word(json_t *obj, const char *name, char *out, size_t cap)
+{
+    json_t *v = json_object_get(obj, name);
+    if (!json_is_string(v) || json_string_length(v) >= cap)
+        return false;
+    memcpy(out, json_string_value(v), json_string_length(v) + 1);
+    return true;
+}
+
+/* Text members of event and status lines: absent or null is empty. */
+static bool get_opt_text(json_t *obj, const char *name, struct buf *out)
+{
+    enum text_found t = get_text(obj, name, out);
+    buf_append(out, "", 0);
+    if (t == TEXT_ABSENT)
+        buf_reset(out);
+    return t != TEXT_BAD;
+}
+
+static enum src_replay_kind parse_event(struct src_replay_line *l, json_t *root)
+{
+    if (!get_time(root, "now_ms", &l->now_ms) || l->now_ms == CDC_TIME_NONE)
+        return bad(l, "event without a time");
+    if (!get_word(root, "level", l->level, sizeof l->level) ||
+        !get_word(root, "kind", l->event_kind, sizeof l->event_kind))
+        return bad(l, "event without a level or kind");
+    if (!get_opt_text(root, "subject", &l->subject) || !get_opt_text(root, "text", &l->text))
+        return bad(l, "event subject or text is neither a string, base64 nor null");
+    return l->kind = SRC_REPLAY_EVENT;
+}
+
+static enum src_replay_kind parse_dlq(struct src_replay_line *l, json_t *root)
+{
+    if (!get_time(root, "now_ms", &l->now_ms) || l->now_ms == CDC_TIME_NONE ||
+        !get_int(root, "visible", &l->visible))
+        return bad(l, "DLQ sample without a time or a visible count");
+    if (!get_int(root, "in_flight", &l->in_flight))
+        l->in_flight = 0;
+    if (!get_int(root, "delayed", &l->delayed))
+        l->delayed = 0;
+    if (!get_opt_text(root, "name", &l->subject))
+        buf_reset(&l->subject);
+    return l->kind = SRC_REPLAY_DLQ;
+}
+
+static enum src_replay_kind parse_status(struct src_replay_line *l, json_t *root)
+{
+    if (!get_time(root, "now_ms", &l->now_ms) || l->now_ms == CDC_TIME_NONE ||
+        !get_word(root, "level", l->level, sizeof l->level))
+        return bad(l, "status without a time or a level");
+    if (!get_opt_text(root, "text", &l->text) || !get_opt_text(root, "hint", &l->hint))
+        return bad(l, "status text or hint is neither a string, base64 nor null");
+    return l->kind = SRC_REPLAY_STATUS;
+}
+
 void src_replay_line_init(struct src_replay_line *l)
 {
     memset(l, 0, sizeof *l);
@@ -179,6 +235,9 @@ void src_replay_line_init(struct src_replay_line *l)
     buf_init(&l->data);
     buf_init(&l->source);
     buf_init(&l->shards);
+    buf_init(&l->subject);
+    buf_init(&l->text);
+    buf_init(&l->hint);
 }
 
 void src_replay_line_free(struct src_replay_line *l)
@@ -189,6 +248,9 @@ void src_replay_line_free(struct src_replay_line *l)
     buf_free(&l->data);
     buf_free(&l->source);
     buf_free(&l->shards);
+    buf_free(&l->subject);
+    buf_free(&l->text);
+    buf_free(&l->hint);
 }
 
 enum src_replay_kind src_replay_parse_line(struct src_replay_line *l, const char *p, size_t n)
@@ -208,6 +270,12 @@ enum src_replay_kind src_replay_parse_line(struct src_replay_line *l, const char
         kind = parse_header(l, root);
     else if (strcmp(json_string_value(type), "end") == 0)
         kind = parse_end(l, root);
+    else if (strcmp(json_string_value(type), "event") == 0)
+        kind = parse_event(l, root);
+    else if (strcmp(json_string_value(type), "dlq") == 0)
+        kind = parse_dlq(l, root);
+    else if (strcmp(json_string_value(type), "status") == 0)
+        kind = parse_status(l, root);
     else
         kind = l->kind = SRC_REPLAY_OTHER;
     json_decref(root);
@@ -375,7 +443,8 @@ static bool read_line(struct replay *r)
     }
 }
 
-/* Handles the lines up to the next record, which it leaves in r->next. False at the end. */
+/* Handles the lines up to the next one to feed at its time (a record, or an event, DLQ sample or
+ * status of the recorded run), which it leaves in r->next. False at the end. */
 static bool read_record(struct replay *r)
 {
     while (read_line(r)) {
@@ -396,6 +465,9 @@ static bool read_record(struct replay *r)
         r->ended = false;
         switch (kind) {
         case SRC_REPLAY_RECORD:
+        case SRC_REPLAY_EVENT:
+        case SRC_REPLAY_DLQ:
+        case SRC_REPLAY_STATUS:
             return true;
         case SRC_REPLAY_HEADER:
             register_shards(r, &r->next);
@@ -498,10 +570,39 @@ static void update_progress(struct replay *r)
         p->eta_ms = -1;
 }
 
+/* An event, DLQ sample or status line of the recorded run, at its time. */
+static void feed_other(struct replay *r, const struct src_replay_line *l, int64_t now)
+{
+    if (l->kind == SRC_REPLAY_DLQ) {
+        if (!r->m->dlq.configured)
+            model_dlq_configure(r->m, l->subject.len ? l->subject.data : "dlq");
+        model_dlq_update(r->m, now, l->visible, l->in_flight, l->delayed);
+    } else if (l->kind == SRC_REPLAY_STATUS) {
+        enum model_alert level = ALERT_INFO;
+        model_alert_parse(l->level, &level);
+        model_set_status(r->m, level, now, l->text.len ? l->text.data : "",
+                         l->hint.len ? l->hint.data : "");
+    } else {
+        struct event e = {.at_ms = now, .level = EV_INFO, .kind = EVK_NOTE, .origin = EV_SOURCE};
+        event_level_parse(l->level, &e.level);
+        event_kind_parse(l->event_kind, &e.kind);
+        snprintf(e.subject, sizeof e.subject, "%s", l->subject.len ? l->subject.data : "");
+        snprintf(e.text, sizeof e.text, "%s", l->text.len ? l->text.data : "");
+        model_event_replayed(r->m, &e);
+    }
+}
+
 static void feed_next(struct replay *r)
 {
     const struct src_replay_line *l = &r->next;
     int64_t now = record_time(r, l);
+    if (l->kind != SRC_REPLAY_RECORD) {
+        if (now > r->clock_ms)
+            r->clock_ms = now;
+        feed_other(r, l, now);
+        r->has_next = read_record(r);
+        return;
+    }
     unsigned idx = model_shard(r->m, l->shard.data ? l->shard.data : "");
     if (r->m->shards[idx]->state == SHARD_PENDING)
         model_shard_started(r->m, idx, now);
@@ -540,9 +641,13 @@ static void finish(struct replay *r)
     r->running = false;
     replay_stop(&r->base);
     r->done = true;
-    for (unsigned i = 0; i < r->m->nshards; i++)
-        if (r->m->shards[i]->state == SHARD_READING)
+    /* every reader read its shard to the end of the recording, but a reader the recording left
+     * stalled or failing stays so: that is how the recorded run ended */
+    for (unsigned i = 0; i < r->m->nshards; i++) {
+        const struct shard *s = r->m->shards[i];
+        if (s->state == SHARD_READING && !s->stalled && !s->failing_since_ms)
             model_shard_ok(r->m, i, r->clock_ms, 0);
+    }
     char text[256];
     uint64_t skipped = r->bad_lines + r->truncated;
     int n = snprintf(text, sizeof text, "replay finished: %" PRIu64 " record%s", r->fed,

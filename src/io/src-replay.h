@@ -42,8 +42,11 @@ enum src_replay_kind {
     SRC_REPLAY_HEADER,
     SRC_REPLAY_RECORD,
     SRC_REPLAY_END,
-    SRC_REPLAY_OTHER, /* a line of a type this version does not know: ignored */
-    SRC_REPLAY_BAD    /* not a valid line; why says what is wrong */
+    SRC_REPLAY_EVENT,  /* an event of the readers or pollers (a stall, an error, ...) */
+    SRC_REPLAY_DLQ,    /* a DLQ depth sample */
+    SRC_REPLAY_STATUS, /* the status line changed */
+    SRC_REPLAY_OTHER,  /* a line of a type this version does not know: ignored */
+    SRC_REPLAY_BAD     /* not a valid line; why says what is wrong */
 };
 
 struct src_replay_line {
@@ -62,6 +65,10 @@ struct src_replay_line {
     unsigned nshards;
     /* end lines */
     uint64_t records, lost;
+    /* event, dlq and status lines (now_ms above is their time) */
+    char level[16], event_kind[32];
+    struct buf subject, text, hint; /* each with a NUL after it */
+    int64_t visible, in_flight, delayed;
     char why[128];
 };
 

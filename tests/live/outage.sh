@@ -20,7 +20,8 @@ wait_http "$PROXY_PORT" 20 || { fail "the fault proxy started"; finish; }
 KINESIS_URL=http://127.0.0.1:$PROXY_PORT
 
 SNAP=$TMP/run.json
-cdctop_bg "$TMP/run.err" o --from trim-horizon --read-rate 2 --snapshot "$SNAP"
+cdctop_bg "$TMP/run.err" o --from trim-horizon --read-rate 2 --snapshot "$SNAP" \
+    --record "$TMP/outage.rec"
 pid=$BG_PID
 wait_records $pid "$SNAP" 1 60 || fail "records read before the outage"
 
@@ -84,4 +85,19 @@ jcheck "$TMP/back.json" "the event log keeps the outage: errors and their end" \
 kill -TERM $pid
 wait $pid
 check "cdctop exits 0 after all that" test $? -eq 0
+
+# --- the recording tells the same story ---------------------------------------------------------
+"$CDCTOP" --no-config --replay "$TMP/outage.rec" --speed max --headless \
+    --snapshot "$TMP/replayed.json" 2>"$TMP/replayed.err"
+check "the recording replays" test $? -eq 0
+check "the replay's event log has the stalls, the errors and the recoveries of the live run" \
+    python3 -c '
+import json, sys
+live, rep = (json.load(open(p)) for p in sys.argv[1:3])
+kinds = ("reader_stalled", "reader_recovered", "error", "error_end")
+def story(s):
+    return sorted((e["kind"], e["subject"]) for e in s["events"] if e["kind"] in kinds and e["subject"])
+a, b = story(live), story(rep)
+print(len(a), "events live,", len(b), "replayed")
+sys.exit(0 if a and a == b else 1)' "$SNAP" "$TMP/replayed.json"
 finish

@@ -74,6 +74,36 @@ screens_at() { # COLS ROWS
 screens_at 80 24
 screens_at 120 40
 
+# --- a reader stalled, as a recording tells it -------------------------------------------------
+# The same recording with what a live run would have recorded after its last record: DLQ samples,
+# and two of the four readers stalled (their calls unanswered for 6.5 s).
+python3 - golden.rec stalled.rec <<'PY'
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().splitlines()
+last = max(json.loads(l)["now_ms"] for l in lines if '"type":"record"' in l)
+extra = [{"type": "dlq", "now_ms": last - 9000, "visible": 3, "in_flight": 0, "delayed": 0, "name": "cdc-dlq"},
+         {"type": "dlq", "now_ms": last + 1000, "visible": 11, "in_flight": 2, "delayed": 0, "name": "cdc-dlq"}]
+for n in (1, 2):
+    extra.append({"type": "event", "now_ms": last + 1500, "level": "bad", "kind": "reader_stalled",
+                  "subject": "shardId-%012d" % n, "text": "GetRecords pending for 6.5s with no answer"})
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    for l in lines[:-1]:
+        out.write(l + "\n")
+    for e in extra:
+        out.write(json.dumps(e, separators=(",", ":")) + "\n")
+    out.write(lines[-1] + "\n")
+PY
+tmux_start 80 24 --replay stalled.rec --speed max
+expect "stalled: the replay finished" "replay finished"
+expect "stalled: the verdict says so" "FAILING: READER STALLED: 2/4 shards, GetRecords pending"
+screen_golden "tty-80x24-stalled-overview"
+keys Tab
+expect "stalled: Shards" "SHARD"
+screen_golden "tty-80x24-stalled-shards"
+keys Tab
+expect "stalled: Events" "Events, newest first"
+screen_golden "tty-80x24-stalled-events"
+
 tmux_start 40 10 --replay golden.rec --speed max
 expect "40x10: too small" "too small"
 screen_golden "tty-40x10-too-small"
