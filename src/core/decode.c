@@ -1,6 +1,7 @@
 /*
- * Record decoding. Today every record is tried as a DSQL CDC record (wire-formats §1); the
- * shape detection in detect_format() is where Debezium, DMS and DynamoDB shapes slot in.
+ * Record decoding. Today every record is tried as an Aurora DSQL CDC record (the record format:
+ * https://docs.aws.amazon.com/aurora-dsql/latest/userguide/cdc-record-format.html); the shape
+ * detection in looks_dsql() is where Debezium, DMS and DynamoDB shapes slot in.
  */
 #include "decode.h"
 

@@ -28,7 +28,6 @@ static void log_event(struct model *m, int64_t now_ms, enum event_level level, e
                       const char *subject, const char *text)
 {
     events_add(&m->events, now_ms, level, kind, EV_SOURCE, subject, text);
-    m->generation++;
 }
 
 static void set_state(struct shard *s, enum shard_state state, int64_t now_ms)
@@ -95,7 +94,6 @@ void model_shard_ok(struct model *m, unsigned i, int64_t now_ms, int64_t behind_
     }
     s->last_error[0] = '\0';
     set_state(s, s->millis_behind == 0 ? SHARD_LATEST : SHARD_READING, now_ms);
-    m->generation++;
 }
 
 void model_shard_failed(struct model *m, unsigned i, int64_t now_ms, bool throttled, bool hard,
@@ -118,7 +116,6 @@ void model_shard_failed(struct model *m, unsigned i, int64_t now_ms, bool thrott
             log_event(m, now_ms, hard ? EV_BAD : EV_WARN, EVK_ERROR, s->id, s->last_error);
         }
     }
-    m->generation++;
 }
 
 void model_shard_started(struct model *m, unsigned i, int64_t now_ms)
@@ -129,7 +126,6 @@ void model_shard_started(struct model *m, unsigned i, int64_t now_ms)
     if (!s->started_ms)
         s->started_ms = now_ms;
     set_state(s, SHARD_READING, now_ms);
-    m->generation++;
 }
 
 void model_shard_waiting(struct model *m, unsigned i, int64_t now_ms)
@@ -137,7 +133,6 @@ void model_shard_waiting(struct model *m, unsigned i, int64_t now_ms)
     struct shard *s = shard_at(m, i);
     if (s && s->state != SHARD_PENDING) {
         set_state(s, SHARD_PENDING, now_ms);
-        m->generation++;
     }
 }
 
@@ -160,7 +155,6 @@ void model_shard_closed(struct model *m, unsigned i, int64_t now_ms, bool draine
                  children && *children ? "; children " : "", children ? children : "");
         log_event(m, now_ms, EV_INFO, EVK_RESHARD, s->id, text);
     }
-    m->generation++;
 }
 
 /* A call pending far longer than usual: the endpoint hangs, which looks like quiet producers
@@ -290,7 +284,6 @@ void model_event_replayed(struct model *m, const struct event *e)
 {
     struct shard *s = event_shard(m, e);
     events_add(&m->events, e->at_ms, e->level, e->kind, EV_SOURCE, e->subject, e->text);
-    m->generation++;
     if (!s)
         return;
     switch (e->kind) {

@@ -239,21 +239,18 @@ bool model_configure_pk(struct model *m, const char *spec, const char **err)
         t->pk = s.def;
         rowstore_rekey(m->rs, t->rows, &t->pk);
     }
-    m->generation++;
     return true;
 }
 
 void model_set_source(struct model *m, const char *description)
 {
     snprintf(m->source, sizeof m->source, "%s", description);
-    m->generation++;
 }
 
 void model_set_redaction(struct model *m, struct redact *r)
 {
     redact_free(m->redact);
     m->redact = r;
-    m->generation++;
 }
 
 bool model_redacting(const struct model *m)
@@ -287,7 +284,6 @@ void model_set_record_limit(struct model *m, uint64_t bytes)
 {
     if (bytes)
         m->record_size_limit = bytes;
-    m->generation++;
 }
 
 /* ---- shards ---------------------------------------------------------------------------------- */
@@ -313,7 +309,6 @@ static struct shard *shard_new(struct model *m, const char *id)
     series_init(&s->calls_per_s);
     s->index = m->nshards;
     m->shards[m->nshards++] = s;
-    m->generation++;
     return s;
 }
 
@@ -330,10 +325,7 @@ static unsigned shard_fold(struct model *m, uint64_t h)
         m->other_shards->folded_exact = true;
     }
     struct shard *o = m->other_shards;
-    uint64_t before = o->folded;
     count_folded(&m->folded_shards, h, &o->folded, &o->folded_exact);
-    if (o->folded != before)
-        m->generation++;
     reserve_update(m);
     return o->index;
 }
@@ -651,7 +643,6 @@ static void note_undecodable(struct model *m, int64_t now_ms)
         return;
     series_add(&m->undecodable_per_s, now_ms, (uint32_t)(total - m->totals.undecodable));
     m->totals.undecodable = total;
-    m->generation++;
     const struct decode_stats *ds = decoder_stats(m->dec);
     for (int r = 0; r < DERR_COUNT; r++) {
         if (!ds->errors[r] || m->undecodable_logged[r])
@@ -668,7 +659,6 @@ static void note_undecodable(struct model *m, int64_t now_ms)
 void model_ingest(struct model *m, const struct cdc_raw *raw, int64_t now_ms)
 {
     struct cdc_change c;
-    m->generation++;
     m->totals.records++;
     m->totals.bytes += raw->len;
     series_add(&m->records_per_s, now_ms, 1);
@@ -739,21 +729,18 @@ void model_set_status(struct model *m, enum model_alert level, int64_t now_ms, c
     m->status.at_ms = now_ms;
     snprintf(m->status.text, sizeof m->status.text, "%s", text ? text : "");
     snprintf(m->status.hint, sizeof m->status.hint, "%s", hint ? hint : "");
-    m->generation++;
 }
 
 void model_set_endpoint(struct model *m, const char *endpoint, const char *creds_source)
 {
     snprintf(m->endpoint, sizeof m->endpoint, "%s", endpoint ? endpoint : "");
     snprintf(m->creds_source, sizeof m->creds_source, "%s", creds_source ? creds_source : "");
-    m->generation++;
 }
 
 void model_dlq_configure(struct model *m, const char *name)
 {
     m->dlq.configured = true;
     snprintf(m->dlq.name, sizeof m->dlq.name, "%s", name);
-    m->generation++;
 }
 
 /* The visible messages DLQ_TREND_MS ago (or at the oldest sample since), and when. */
@@ -815,7 +802,6 @@ void model_dlq_update(struct model *m, int64_t now_ms, int64_t visible, int64_t 
     if (d->history_len < MODEL_DLQ_HISTORY)
         d->history_len++;
     dlq_trend_events(m, now_ms);
-    m->generation++;
 }
 
 void model_dlq_error(struct model *m, int64_t now_ms, const char *message)
@@ -823,7 +809,6 @@ void model_dlq_error(struct model *m, int64_t now_ms, const char *message)
     if (!m->dlq.error[0])
         events_add(&m->events, now_ms, EV_WARN, EVK_ERROR, EV_SOURCE, "DLQ", message);
     snprintf(m->dlq.error, sizeof m->dlq.error, "%s", message);
-    m->generation++;
 }
 
 const char *model_alert_name(enum model_alert a)
@@ -847,5 +832,4 @@ void model_note(struct model *m, int64_t now_ms, enum event_level level, enum ev
                 const char *subject, const char *text)
 {
     events_add(&m->events, now_ms, level, kind, EV_SOURCE, subject, text);
-    m->generation++;
 }

@@ -166,7 +166,6 @@ struct model {
     struct model_status status;
     struct model_progress progress; /* replays only; inactive otherwise */
     int64_t started_ms;
-    uint64_t generation; /* bumped by every change to the model */
     /* configured keys, applied when their table first appears */
     struct model_pk_spec *pk_specs;
     unsigned npk_specs;

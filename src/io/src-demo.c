@@ -157,7 +157,6 @@ static void batch_done(struct demo *d, uint64_t n, int64_t now_ms, bool behind)
         demo_stop(&d->base);
         shards_caught_up(d, now_ms);
     }
-    d->m->generation++;
     source_changed(&d->base);
 }
 

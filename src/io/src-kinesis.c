@@ -778,7 +778,6 @@ static void list_finish(struct src_kinesis *k)
     k->list_failures = 0;
     k->list_restarts = 0;
     clear_problem(k, &k->list_problem);
-    k->base.model->generation++;
     wake_waiting(k);
     source_changed(&k->base);
 }

@@ -670,7 +670,6 @@ static void batch_done(struct replay *r, unsigned n)
     if (!r->has_next)
         finish(r);
     update_progress(r);
-    r->m->generation++;
     source_changed(&r->base);
 }
 

@@ -14,7 +14,10 @@ python3 - "$TMP/base.rec" "$TMP/long.rec" "$TMP/cut.rec" <<'PY'
 import sys
 lines = open(sys.argv[1], "rb").read().split(b"\n")[:-1]
 head, recs, end = lines[0], lines[1:-1], lines[-1]
-assert len(recs) == 200 and b'"end"' in end
+# the demo records DLQ samples among its records: split after the 100th record
+nth = [i for i, l in enumerate(recs) if b'"type":"record"' in l]
+assert len(nth) == 200 and b'"end"' in end
+half = nth[99] + 1
 mib = b"A" * (1 << 20)
 
 def long_line(f, mbytes):
@@ -24,9 +27,9 @@ def long_line(f, mbytes):
     f.write(b'"}')
 
 with open(sys.argv[2], "wb") as f:
-    f.write(head + b"\n" + b"\n".join(recs[:100]) + b"\n")
+    f.write(head + b"\n" + b"\n".join(recs[:half]) + b"\n")
     long_line(f, 300)
-    f.write(b"\n" + b"\n".join(recs[100:]) + b"\n" + end + b"\n")
+    f.write(b"\n" + b"\n".join(recs[half:]) + b"\n" + end + b"\n")
 with open(sys.argv[3], "wb") as f:
     f.write(head + b"\n" + b"\n".join(recs) + b"\n")
     long_line(f, 20)
