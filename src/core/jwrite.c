@@ -22,7 +22,7 @@ static void jw_key(struct jwrite *w, const char *key)
     buf_putc(w->b, ':');
 }
 
-void jw_string_n(struct jwrite *w, const char *key, const char *value, size_t n)
+static void jw_string_n(struct jwrite *w, const char *key, const char *value, size_t n)
 {
     jw_key(w, key);
     buf_json_string(w->b, value, n);

@@ -20,7 +20,6 @@ struct jwrite {
 /* Starts an object in b (appending). */
 void jw_object(struct jwrite *w, struct buf *b);
 void jw_string(struct jwrite *w, const char *key, const char *value);
-void jw_string_n(struct jwrite *w, const char *key, const char *value, size_t n);
 void jw_int(struct jwrite *w, const char *key, int64_t value);
 /* A number with up to 3 decimals (epoch seconds with milliseconds). */
 void jw_seconds(struct jwrite *w, const char *key, int64_t ms);

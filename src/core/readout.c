@@ -158,8 +158,9 @@ const char *readout_freshness_name(enum readout_freshness f)
     }
 }
 
-enum readout_level readout_latency_level(const struct readout_thresholds *th, enum lat_kind k,
-                                         int64_t p99_us)
+/* The level of a stage's p99 (microseconds). */
+static enum readout_level readout_latency_level(const struct readout_thresholds *th,
+                                                enum lat_kind k, int64_t p99_us)
 {
     if ((unsigned)k >= LAT_COUNT)
         return LEVEL_OK;
@@ -170,7 +171,8 @@ enum readout_level readout_latency_level(const struct readout_thresholds *th, en
     return LEVEL_OK;
 }
 
-enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
+/* The level of a headroom percentage. */
+static enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
 {
     if (pct < th->headroom_bad_pct)
         return LEVEL_BAD;

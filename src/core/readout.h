@@ -120,10 +120,5 @@ int readout_rate_secs(int i);
 const char *readout_level_name(enum readout_level l);         /* "ok", "warn", "bad" */
 const char *readout_freshness_name(enum readout_freshness f); /* "active", "idle", "none" */
 
-/* The level of a headroom percentage, and of a record size against a limit. */
-enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct);
-/* The level of a stage's p99 (microseconds). */
-enum readout_level readout_latency_level(const struct readout_thresholds *th, enum lat_kind k,
-                                         int64_t p99_us);
 
 #endif

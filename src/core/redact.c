@@ -312,8 +312,11 @@ static bool redact_is_kept(const struct pk_def *keep, struct jspan name)
     return false;
 }
 
-bool redact_column(const struct redact *r, const char *schema, const char *table,
-                   const struct pk_def *keep, struct jspan name)
+/* Whether column `name` (a key token with its quotes) of schema.table is redacted; `keep` (may be
+ * NULL) lists the key columns that --redact-values leaves readable. The caller must pass the same
+ * `keep` for every image of a table, or a column would be hashed in some rows and not others. */
+static bool redact_column(const struct redact *r, const char *schema, const char *table,
+                          const struct pk_def *keep, struct jspan name)
 {
     if (!r)
         return false;

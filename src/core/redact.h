@@ -43,11 +43,6 @@ bool redact_all_values(const struct redact *r);
 unsigned redact_count(const struct redact *r);
 const char *redact_entry(const struct redact *r, unsigned i);
 
-/* Whether column `name` (a key token with its quotes) of schema.table is redacted; `keep` (may be
- * NULL) lists the key columns that --redact-values leaves readable. The caller must pass the same
- * `keep` for every image of a table, or a column would be hashed in some rows and not others. */
-bool redact_column(const struct redact *r, const char *schema, const char *table,
-                   const struct pk_def *keep, struct jspan name);
 /* Writes image, a validated JSON object, to out (replacing out's contents) with the redacted
  * columns' values hashed. Returns false, leaving out alone, when no column of image is redacted:
  * the caller then keeps the original bytes. */

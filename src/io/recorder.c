@@ -336,7 +336,9 @@ static void take_other(struct recorder *r)
     take_line(r, false);
 }
 
-void recorder_tap(void *ctx, const struct source *src, const struct cdc_raw *raw, int64_t now_ms)
+/* The tap itself: takes one record in (what recorder_attach installs). */
+static void recorder_tap(void *ctx, const struct source *src, const struct cdc_raw *raw,
+                         int64_t now_ms)
 {
     struct recorder *r = ctx;
     const struct model *m = src->model ? src->model : r->m;

@@ -45,8 +45,6 @@ struct recorder *recorder_new(struct ev_loop *loop, struct model *m, const struc
                               char *err, size_t errlen);
 /* Makes the recorder src's tap. */
 void recorder_attach(struct recorder *r, struct source *src);
-/* The tap itself: takes one record in (what recorder_attach installs). */
-void recorder_tap(void *ctx, const struct source *src, const struct cdc_raw *raw, int64_t now_ms);
 /*
  * Writes what is buffered and the end line, fsyncs and closes, then frees the recorder, leaving
  * its final figures in *st (when not NULL). Returns false, with a message in err, when the
