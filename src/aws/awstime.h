@@ -1,4 +1,5 @@
-/* Wall-clock times of AWS credentials: ISO-8601 parsing and when to refresh. */
+/* Wall-clock times of AWS credentials: now, and when to refresh (expirations are parsed by
+ * fmt_parse_iso8601, the one ISO-8601 parser). */
 #ifndef CDCTOP_AWSTIME_H
 #define CDCTOP_AWSTIME_H
 
@@ -7,9 +8,6 @@
 
 /* Milliseconds since the epoch, from the real-time clock (credential expiry is wall time). */
 int64_t awstime_now_ms(void);
-/* Parses "2019-11-09T13:34:41Z", with optional fractional seconds and a "+hh:mm"/"-hh:mm"
- * offset instead of Z (as credential_process helpers write). */
-bool awstime_parse(const char *s, int64_t *ms);
 /* How long before expiry to refresh credentials that live lifetime_ms: 10 % of the lifetime,
  * at most 5 minutes, at least 30 s, but never more than half the lifetime. */
 int64_t awstime_refresh_lead_ms(int64_t lifetime_ms);

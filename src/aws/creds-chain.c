@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "awstime.h"
+#include "fmt.h"
 #include "buf.h"
 #include "creds-op.h"
 #include "creds-util.h"
@@ -257,7 +258,7 @@ static enum chain_keys chain_env_keys(struct chain *ch, struct aws_creds *c)
                    "the environment", c);
     if (k != KEYS_FOUND)
         return k;
-    if (exp && !awstime_parse(exp, &c->expires_ms)) {
+    if (exp && !fmt_parse_iso8601(exp, &c->expires_ms)) {
         creds_util_wipe(c);
         chain_fail(ch, "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 time");
         return KEYS_ERROR;

@@ -11,6 +11,7 @@
 
 #include "aws-error.h"
 #include "awstime.h"
+#include "fmt.h"
 #include "jscan.h"
 
 /* One member, decoded into dst: 1 when present, 0 when absent or null, -1 when it is not a
@@ -83,7 +84,7 @@ static bool creds_json_expiration(struct jspan obj, struct aws_creds *out, char 
 
     if (r == 0)
         return true;
-    if (r < 0 || !awstime_parse(exp, &out->expires_ms)) {
+    if (r < 0 || !fmt_parse_iso8601(exp, &out->expires_ms)) {
         snprintf(err, errsz, "Expiration is not an ISO-8601 time");
         return false;
     }

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "awstime.h"
+#include "fmt.h"
 #include "aws-error.h"
 #include "aws-sign.h"
 #include "creds-op.h"
@@ -96,7 +97,7 @@ bool creds_sts_parse(long status, const char *body, size_t len, struct aws_creds
         return false;
     }
     if (sts_field(body, len, "Expiration", exp, sizeof exp) &&
-        !awstime_parse(exp, &out->expires_ms)) {
+        !fmt_parse_iso8601(exp, &out->expires_ms)) {
         creds_util_wipe(out);
         snprintf(err, errsz, "the STS reply's Expiration is not an ISO-8601 time");
         return false;

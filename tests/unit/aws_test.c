@@ -616,33 +616,6 @@ static void test_sts_parse(void **state)
 
 /* --- times ---------------------------------------------------------------------------------- */
 
-static void test_time(void **state)
-{
-    int64_t ms = 0;
-
-    (void)state;
-    assert_true(awstime_parse("1970-01-01T00:00:00Z", &ms));
-    assert_int_equal(ms, 0);
-    assert_true(awstime_parse("2019-11-09T13:34:41Z", &ms));
-    assert_int_equal(ms, INT64_C(1573306481000));
-    assert_true(awstime_parse("2019-11-09T13:34:41.250Z", &ms));
-    assert_int_equal(ms, INT64_C(1573306481250));
-    assert_true(awstime_parse("2019-11-09T13:34:41.123456Z", &ms));
-    assert_int_equal(ms, INT64_C(1573306481123));
-    assert_true(awstime_parse("2019-11-09T15:34:41+02:00", &ms));
-    assert_int_equal(ms, INT64_C(1573306481000));
-    assert_true(awstime_parse("2019-11-09T08:34:41-0500", &ms));
-    assert_int_equal(ms, INT64_C(1573306481000));
-    assert_true(awstime_parse("2024-02-29T00:00:00Z", &ms));
-    assert_int_equal(ms, INT64_C(1709164800000));
-    assert_false(awstime_parse("2019-11-09 13:34:41Z", &ms));
-    assert_false(awstime_parse("2019-13-09T13:34:41Z", &ms));
-    assert_false(awstime_parse("2019-11-09T13:34:41", &ms));
-    assert_false(awstime_parse("2019-11-09T13:34:41Zjunk", &ms));
-    assert_false(awstime_parse("tomorrow", &ms));
-    assert_false(awstime_parse(NULL, &ms));
-}
-
 static void test_refresh_schedule(void **state)
 {
     const int64_t min = 60 * 1000;
@@ -1901,7 +1874,6 @@ int main(void)
         cmocka_unit_test(test_creds_from_json),
         cmocka_unit_test(test_xmltext),
         cmocka_unit_test(test_sts_parse),
-        cmocka_unit_test(test_time),
         cmocka_unit_test(test_refresh_schedule),
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_http_get_put_headers),

@@ -120,6 +120,15 @@ static void test_parse_iso8601(void **state)
     assert_int_equal(ms, T_2026_11_23_031200);
     assert_true(fmt_parse_iso8601("1969-12-31T23:59:59Z", &ms));
     assert_int_equal(ms, -1000);
+    /* the forms credential expirations come in (STS, IMDS, container, credential_process) */
+    assert_true(fmt_parse_iso8601("1970-01-01T00:00:00Z", &ms));
+    assert_int_equal(ms, 0);
+    assert_true(fmt_parse_iso8601("2019-11-09T13:34:41.250Z", &ms));
+    assert_int_equal(ms, INT64_C(1573306481250));
+    assert_true(fmt_parse_iso8601("2019-11-09T08:34:41-0500", &ms));
+    assert_int_equal(ms, INT64_C(1573306481000));
+    assert_true(fmt_parse_iso8601("2024-02-29T00:00:00Z", &ms));
+    assert_int_equal(ms, INT64_C(1709164800000));
     /* round trip with the formatter */
     char a[FMT_LEN];
     assert_true(fmt_parse_iso8601(fmt_time_ms(a, sizeof a, 1733612345678, FMT_ISO8601_MS), &ms));
