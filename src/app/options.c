@@ -98,6 +98,8 @@ static const struct option_def option_table[] = {
      "./cdctop-snapshots", false},
     {"snapshot-rows", OPT_ROWS, OFF(snapshot_rows), "N|all",
      "at most N reconstructed rows per table in a snapshot", "1000", false},
+    {"report-rows", OPT_ROWS, OFF(report_rows), "N|all",
+     "at most N reconstructed rows per table in a snapshot set's HTML report", "0, none", false},
     {"snapshot-every", OPT_SECS, OFF(snapshot_every), "SECS",
      "write a snapshot set (JSON, text, HTML) every SECS seconds", "0, never", false},
     {"redact", OPT_LIST, OFF(redact), "COL[,COL...]",
