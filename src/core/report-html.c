@@ -58,7 +58,8 @@ static const char html_style[] =
     "border-bottom:1px solid #d0d7de;padding-bottom:4px}h3{font-size:1em;margin:18px 0 6px}"
     "table{border-collapse:collapse;font-size:13px;margin:4px 0 8px}"
     "th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:left;vertical-align:top}"
-    "th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:"
+    "nowrap}"
     "table.kv th{width:190px}div.wide{overflow-x:auto}"
     "code{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font-size:12px;"
     "white-space:pre-wrap;word-break:break-all}"
@@ -628,8 +629,9 @@ static void redaction_note(struct buf *b, const struct model *m)
 /* Values as the charts' marks print them: changes per second, milliseconds. */
 static char *chart_fmt_rate(char *out, size_t len, double v)
 {
-    fmt_rate(out, len, v);
-    return strncat(out, " changes/s", len - strlen(out) - 1);
+    char rate[FMT_LEN];
+    snprintf(out, len, "%s changes/s", fmt_rate(rate, sizeof rate, v));
+    return out;
 }
 
 static char *chart_fmt_ms(char *out, size_t len, double v)
