@@ -128,6 +128,7 @@ static int write_set(struct headless *h, const char *version)
         .now_ms = clock_now_ms(h->loop),
         .dir = h->o->snapshot_dir,
         .max_rows = h->o->snapshot_rows,
+        .html_rows = h->o->report_rows,
         .version = version,
         .source_done = h->src->ops->finished && h->src->ops->finished(h->src),
         .offscreen = true,

@@ -245,6 +245,7 @@ static int run(const struct options *o)
             .ascii = o->ascii,
             .snapshot_dir = o->snapshot_dir,
             .snapshot_rows = o->snapshot_rows,
+            .report_rows = o->report_rows,
             .snapshot_every = o->snapshot_every,
             .refresh_s = o->refresh,
             .version = PACKAGE_STRING,

@@ -97,7 +97,9 @@ static const struct option_def option_table[] = {
     {"snapshot-dir", OPT_STRING, OFF(snapshot_dir), "DIR", "where snapshots are written",
      "./cdctop-snapshots", false},
     {"snapshot-rows", OPT_ROWS, OFF(snapshot_rows), "N|all",
-     "at most N reconstructed rows per table in a snapshot", "1000", false},
+     "at most N reconstructed rows per table in a snapshot's JSON", "100", false},
+    {"report-rows", OPT_ROWS, OFF(report_rows), "N|all",
+     "at most N reconstructed rows per table in a snapshot set's HTML report", "0, none", false},
     {"snapshot-every", OPT_SECS, OFF(snapshot_every), "SECS",
      "write a snapshot set (JSON, text, HTML) every SECS seconds", "0, never", false},
     {"redact", OPT_LIST, OFF(redact), "COL[,COL...]",
@@ -160,7 +162,7 @@ void options_defaults(struct options *o)
     o->relist = 30;
     o->dlq_interval = 5;
     o->snapshot_dir = xstrdup("./cdctop-snapshots");
-    o->snapshot_rows = 1000;
+    o->snapshot_rows = 100;
     o->max_memory = 256ull << 20;
     o->versions = 8;
     o->history = 65536;

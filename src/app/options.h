@@ -41,6 +41,7 @@ struct options {
     char *snapshot; /* headless output path, "-" for stdout */
     char *snapshot_dir;
     uint64_t snapshot_rows; /* UINT64_MAX = all */
+    uint64_t report_rows;   /* rows per table in the HTML report: 0 = none, UINT64_MAX = all */
     double snapshot_every;  /* seconds between snapshot sets, 0 = none */
     char *redact;           /* COL[,COL...]; repeated options are joined with commas */
     bool redact_values;     /* redact every non-key column */

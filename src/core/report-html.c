@@ -3,6 +3,10 @@
  * visible with escape.h, then HTML-escaped, so neither markup nor control characters from the data
  * reach the page. The page loads nothing: its Content-Security-Policy forbids every fetch, the
  * styles are inline and the charts are SVG drawn here.
+ *
+ * It is meant to be attached to a ticket, so it stays small: it opens with the verdict and the
+ * event log, the charts cover at most 15 minutes, and rows are only included when asked for
+ * (the JSON snapshot has them).
  */
 #include "config.h"
 
@@ -11,15 +15,19 @@
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "decode.h"
 #include "escape.h"
+#include "events.h"
 #include "fmt.h"
 #include "hist.h"
 #include "redact.h"
 #include "rowstore.h"
+#include "verdict.h"
+#include "xalloc.h"
 
 #define CHART_W     960
 #define CHART_H     240
@@ -28,6 +36,16 @@
 #define CHART_TOP   14
 #define CHART_BOT   34
 #define CHART_MIN_S 60 /* the shortest time span a chart covers */
+/* The y axis goes up to the 95th percentile of what a chart plots times this (never past the
+ * largest value), so that one spike does not flatten every other line; points above are clipped
+ * and marked. */
+#define CHART_ROBUST_Q      0.95
+#define CHART_ROBUST_FACTOR 1.3
+/* A threshold up to this many times the data's top widens the axis to show it; one further above
+ * would flatten the data into the bottom of the chart, and is named in the caption instead. */
+#define CHART_THRESHOLD_REACH 4.0
+#define CHART_TABLES_MAX      8  /* lines per chart; the busiest or slowest tables beyond */
+#define REPORT_HTML_LARGEST   10 /* the largest records listed, all tables together */
 
 static const char *const html_palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
                                            "#ff7f0e", "#8c564b", "#e377c2", "#17becf"};
@@ -40,10 +58,18 @@ static const char html_style[] =
     "border-bottom:1px solid #d0d7de;padding-bottom:4px}h3{font-size:1em;margin:18px 0 6px}"
     "table{border-collapse:collapse;font-size:13px;margin:4px 0 8px}"
     "th,td{border:1px solid #d0d7de;padding:3px 7px;text-align:left;vertical-align:top}"
-    "th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums}"
+    "th{background:#f3f5f7}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:"
+    "nowrap}"
     "table.kv th{width:190px}div.wide{overflow-x:auto}"
     "code{font-family:ui-monospace,'SFMono-Regular',Menlo,Consolas,monospace;font-size:12px;"
     "white-space:pre-wrap;word-break:break-all}"
+    /* a key stays on one line (its table scrolls sideways): wrapped, 1001 and 42 of [1001,42]
+     * could be read as two keys */
+    "td.key,td.key code,td.t{white-space:nowrap;word-break:normal}td.img{min-width:24em}"
+    "div.verdict{margin:12px 0 4px}p.word{font-size:1.6em;font-weight:700;margin:0 0 4px}"
+    "ul.findings{margin:0;padding-left:20px}ul.findings li{margin:2px 0}"
+    "span.lvl{display:inline-block;min-width:3em;font-size:12px}"
+    "p.caption{font-size:13px;color:#57606a;margin:4px 0 8px;max-width:960px}"
     ".dim{color:#6e7781}.bad{color:#b42318;font-weight:600}.warn{color:#9a6700;font-weight:600}"
     ".good{color:#1a7f37}.note{background:#fff8c5;border:1px solid #d4a72c;padding:6px 10px}"
     "svg.chart{display:block;width:100%;max-width:960px;height:auto;background:#fbfcfd;"
@@ -52,7 +78,8 @@ static const char html_style[] =
     "ul.legend{list-style:none;padding:0;margin:4px 0;font-size:13px}"
     "ul.legend li{display:inline-block;margin-right:16px}"
     "ul.legend span{display:inline-block;width:12px;height:12px;margin-right:5px;"
-    "vertical-align:-1px}";
+    "vertical-align:-1px}"
+    "ul.legend span.dash{height:0;width:16px;border-top:2px dashed;vertical-align:3px}";
 
 /* --- text ------------------------------------------------------------------------------------ */
 
@@ -179,7 +206,16 @@ static void fmt_tick(char *out, size_t len, double v, double step)
 /* --- charts ---------------------------------------------------------------------------------- */
 
 struct chart {
-    double x0, x1, y0, y1; /* data domain */
+    double x0, x1, y0, y1; /* data domain; x in seconds from ref_ms */
+    int64_t ref_ms;
+    char *(*fmt)(char *out, size_t len, double v); /* a value as the report prints it */
+};
+
+/* How one line is drawn; label is its name, already HTML-escaped, for the clipped points' marks. */
+struct chart_style {
+    const char *colour;
+    bool dashed;
+    const char *label;
 };
 
 static double chart_x(const struct chart *c, double x)
@@ -192,6 +228,18 @@ static double chart_y(const struct chart *c, double y)
 {
     double h = CHART_H - CHART_TOP - CHART_BOT;
     return CHART_H - CHART_BOT - (y - c->y0) / (c->y1 - c->y0) * h;
+}
+
+/* Where a value is drawn: on the chart's edge when it lies beyond the y range. */
+static double chart_y_clipped(const struct chart *c, double y)
+{
+    return chart_y(c, y > c->y1 ? c->y1 : y < c->y0 ? c->y0 : y);
+}
+
+/* 1 above the y range, -1 below, 0 inside (or no data). */
+static int chart_clip_side(const struct chart *c, double y)
+{
+    return isnan(y) ? 0 : y > c->y1 ? 1 : y < c->y0 ? -1 : 0;
 }
 
 static void chart_begin(struct buf *b, const char *label)
@@ -217,6 +265,61 @@ static void chart_empty(struct buf *b, const char *label, const char *text)
     html_puts(b, text);
     buf_puts(b, "</text>\n");
     chart_end(b);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/*
+ * Sets the y range to show the bulk of the n values (NAN: no data): from zero (or a little below,
+ * for negative values such as clock skew) up to the 95th percentile times CHART_ROBUST_FACTOR,
+ * never past the largest value; the same below zero with the 5th percentile. False when there is no
+ * value at all.
+ */
+static bool chart_fit(struct chart *c, const double *v, size_t n)
+{
+    double *s = xmalloc((n ? n : 1) * sizeof *s);
+    size_t k = 0;
+
+    for (size_t i = 0; i < n; i++)
+        if (!isnan(v[i]))
+            s[k++] = v[i];
+    if (k == 0) {
+        free(s);
+        return false;
+    }
+    qsort(s, k, sizeof *s, cmp_double);
+    double lo = s[0], hi = s[k - 1];
+    double top = s[(size_t)ceil(CHART_ROBUST_Q * (double)k) - 1] * CHART_ROBUST_FACTOR;
+    double bottom = s[(size_t)floor((1 - CHART_ROBUST_Q) * (double)(k - 1))] * CHART_ROBUST_FACTOR;
+    free(s);
+    if (top > 0 && top < hi)
+        hi = top;
+    c->y0 = 0;
+    if (lo < 0) {
+        /* at least a band of a tenth of the height below zero, so a few milliseconds of skew
+         * show without a mark; a deep negative spike is clipped like a high one */
+        double band = -0.1 * (hi > 0 ? hi : 1);
+        double want = bottom < band ? bottom : band;
+        c->y0 = lo > want ? lo : want;
+    }
+    c->y1 = hi > c->y0 ? hi : c->y0 + 1;
+    return true;
+}
+
+/* Widens the y range to a threshold close above the data's top (as chart_fit set it); false
+ * when the threshold stays off the chart (it is then named in the legend). */
+static bool chart_reach(struct chart *c, double v, double top)
+{
+    if (v >= c->y0 && v <= c->y1)
+        return true;
+    if (v < c->y0 || v > (top > 0 ? top : 1) * CHART_THRESHOLD_REACH)
+        return false;
+    c->y1 = v;
+    return true;
 }
 
 /* Rounds the y domain out to whole steps and draws its grid lines and labels. */
@@ -247,20 +350,20 @@ static void chart_y_axis(struct buf *b, struct chart *c, const char *unit)
     buf_puts(b, "</text>\n");
 }
 
-/* x is seconds relative to now_ms; ticks on whole minutes of UTC. */
-static void chart_time_axis(struct buf *b, const struct chart *c, int64_t now_ms)
+/* x is seconds relative to c->ref_ms; ticks on whole minutes (or tens of seconds) of UTC. */
+static void chart_time_axis(struct buf *b, const struct chart *c)
 {
-    int64_t now_s = now_ms / 1000;
+    int64_t ref_s = c->ref_ms / 1000;
     static const int64_t steps[] = {10, 15, 30, 60, 120, 180, 300, 600};
     int64_t span = (int64_t)(c->x1 - c->x0), step = steps[0];
-    int64_t first = now_s + (int64_t)c->x0;
+    int64_t first = ref_s + (int64_t)floor(c->x0);
     char label[32];
 
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && span / steps[i] > 6; i++)
         step = i + 1 < sizeof steps / sizeof steps[0] ? steps[i + 1] : steps[i];
     first = (first / step + 1) * step;
-    for (int64_t t = first; t <= now_s + (int64_t)c->x1; t += step) {
-        double x = chart_x(c, (double)(t - now_s));
+    for (int64_t t = first; t <= ref_s + (int64_t)c->x1; t += step) {
+        double x = chart_x(c, (double)(t - ref_s) - (double)(c->ref_ms % 1000) / 1000.0);
         fmt_time_ms(label, sizeof label, (int64_t)t * 1000, FMT_CLOCK);
         buf_printf(b,
                    "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e6e9ec\"/>"
@@ -271,25 +374,106 @@ static void chart_time_axis(struct buf *b, const struct chart *c, int64_t now_ms
                CHART_H - 4);
 }
 
-static void chart_polyline(struct buf *b, const struct chart *c, const double *xs, const double *ys,
-                           size_t n, const char *colour, bool dashed)
+/* One unbroken run of points. A point between two at the same height adds nothing to the line
+ * and is left out: flat stretches (a quiet table's zeros) cost two points, not hundreds. */
+static void chart_segment(struct buf *b, const struct chart *c, const double *xs, const double *ys,
+                          size_t n, const struct chart_style *st)
 {
-    if (n == 0)
-        return;
-    buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s points=\"", colour,
-               dashed ? " stroke-dasharray=\"5 3\"" : "");
-    for (size_t i = 0; i < n; i++)
-        buf_printf(b, "%s%.1f,%.1f", i ? " " : "", chart_x(c, xs[i]), chart_y(c, ys[i]));
+    bool first = true;
+
+    buf_printf(b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s points=\"",
+               st->colour, st->dashed ? " stroke-dasharray=\"5 3\"" : "");
+    for (size_t i = 0; i < n; i++) {
+        double y = chart_y_clipped(c, ys[i]);
+        if (i > 0 && i + 1 < n && fabs(chart_y_clipped(c, ys[i - 1]) - y) < 0.05 &&
+            fabs(chart_y_clipped(c, ys[i + 1]) - y) < 0.05)
+            continue;
+        buf_printf(b, "%s%.1f,%.1f", first ? "" : " ", chart_x(c, xs[i]), y);
+        first = false;
+    }
     buf_puts(b, "\"/>\n");
     if (n == 1) /* a single point draws no line */
         buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>\n", chart_x(c, xs[0]),
-                   chart_y(c, ys[0]), colour);
+                   chart_y_clipped(c, ys[0]), st->colour);
+}
+
+/* A small triangle on the edge where a point was clipped, its title the true value and time. */
+static void chart_clip_mark(struct buf *b, const struct chart *c, double x, double y, int side,
+                            const struct chart_style *st)
+{
+    char value[FMT_LEN], when[32];
+    double px = chart_x(c, x);
+
+    c->fmt(value, sizeof value, y);
+    fmt_time_ms(when, sizeof when, c->ref_ms + (int64_t)llround(x * 1000), FMT_CLOCK);
+    if (side > 0)
+        buf_printf(b, "<path d=\"M%.1f %dl-4.5 8h9z\" fill=\"%s\"><title>", px, CHART_TOP,
+                   st->colour);
+    else
+        buf_printf(b, "<path d=\"M%.1f %dl-4.5 -8h9z\" fill=\"%s\"><title>", px,
+                   CHART_H - CHART_BOT, st->colour);
+    buf_printf(b, "%s: %s at %s UTC (%s the axis)</title></path>\n", st->label, value, when,
+               side > 0 ? "above" : "below");
+}
+
+/* A line through the n points (NAN: no data there, and a gap in the line, not a zero). Points
+ * beyond the y range are drawn on its edge, each run of them marked once, at its extreme. */
+static void chart_line(struct buf *b, const struct chart *c, const double *xs, const double *ys,
+                       size_t n, const struct chart_style *st)
+{
+    for (size_t i = 0; i < n;) {
+        if (isnan(ys[i])) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && !isnan(ys[j]))
+            j++;
+        chart_segment(b, c, xs + i, ys + i, j - i, st);
+        i = j;
+    }
+    for (size_t i = 0; i < n;) {
+        int side = chart_clip_side(c, ys[i]);
+        if (!side) {
+            i++;
+            continue;
+        }
+        size_t peak = i, j = i;
+        for (; j < n && chart_clip_side(c, ys[j]) == side; j++)
+            if (side > 0 ? ys[j] > ys[peak] : ys[j] < ys[peak])
+                peak = j;
+        chart_clip_mark(b, c, xs[peak], ys[peak], side, st);
+        i = j;
+    }
+}
+
+/* A threshold as a dashed horizontal line, labelled at its right end; nothing when off the chart.
+ */
+static void chart_threshold(struct buf *b, const struct chart *c, double v, const char *colour,
+                            const char *label)
+{
+    if (v < c->y0 || v > c->y1)
+        return;
+    double y = chart_y(c, v);
+    buf_printf(b,
+               "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"%s\" "
+               "stroke-width=\"1.2\" stroke-dasharray=\"6 4\"/><text x=\"%d\" y=\"%.1f\" "
+               "text-anchor=\"end\" style=\"fill:%s\">",
+               CHART_LEFT, y, CHART_W - CHART_RIGHT, y, colour, CHART_W - CHART_RIGHT - 4, y - 4,
+               colour);
+    html_puts(b, label);
+    buf_puts(b, "</text>\n");
 }
 
 static void legend_item(struct buf *b, const char *colour, bool dashed)
 {
     buf_printf(b, "<li><span style=\"background:%s%s\"></span>", colour,
                dashed ? ";opacity:.55" : "");
+}
+
+static void legend_dash(struct buf *b, const char *colour)
+{
+    buf_printf(b, "<li><span class=\"dash\" style=\"border-color:%s\"></span>", colour);
 }
 
 /* Seconds the time charts cover: since the start, at least CHART_MIN_S, at most 15 minutes. */
@@ -299,6 +483,35 @@ static double chart_span(const struct model *m, int64_t now_ms)
     if (span < CHART_MIN_S)
         span = CHART_MIN_S;
     return (double)(span > REPORT_HTML_SPAN_S ? REPORT_HTML_SPAN_S : span);
+}
+
+/*
+ * Which of n tables a chart draws: all of them when they fit, else the CHART_TABLES_MAX with the
+ * highest scores (the busiest, or the slowest: the ones an incident is about). Fills pick in
+ * table order, so that a table keeps its colour from chart to chart while they fit; returns how
+ * many.
+ */
+static unsigned chart_pick(const double *score, unsigned n, unsigned *pick)
+{
+    if (n <= CHART_TABLES_MAX) {
+        for (unsigned i = 0; i < n; i++)
+            pick[i] = i;
+        return n;
+    }
+    bool *taken = xcalloc(n, sizeof *taken);
+    for (unsigned k = 0; k < CHART_TABLES_MAX; k++) {
+        unsigned best = n;
+        for (unsigned i = 0; i < n; i++)
+            if (!taken[i] && (best == n || score[i] > score[best]))
+                best = i;
+        taken[best] = true;
+    }
+    unsigned k = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (taken[i])
+            pick[k++] = i;
+    free(taken);
+    return k;
 }
 
 /* --- sections -------------------------------------------------------------------------------- */
@@ -413,49 +626,116 @@ static void redaction_note(struct buf *b, const struct model *m)
                 "Undecodable records' bytes are not shown.</p>\n");
 }
 
-/* Change rate per table, per second, over the last 15 minutes. */
+/* Values as the charts' marks print them: changes per second, milliseconds. */
+static char *chart_fmt_rate(char *out, size_t len, double v)
+{
+    char rate[FMT_LEN];
+    snprintf(out, len, "%s changes/s", fmt_rate(rate, sizeof rate, v));
+    return out;
+}
+
+static char *chart_fmt_ms(char *out, size_t len, double v)
+{
+    return fmt_duration(out, len, (int64_t)llround(v * 1000));
+}
+
+/* Legend lines for the tables a chart drew (in their colours) and a note for those it left out. */
+static void legend_tables(struct buf *b, const struct model *m, const unsigned *pick, unsigned n,
+                          const bool *nodata, const char *nodata_text)
+{
+    buf_puts(b, "<ul class=\"legend\">");
+    for (unsigned i = 0; i < n; i++) {
+        legend_item(b, html_palette[i % PALETTE_N], false);
+        html_table_name(b, m->tables[pick[i]]);
+        if (nodata && nodata[i])
+            buf_printf(b, " <span class=\"dim\">(%s)</span>", nodata_text);
+        buf_puts(b, "</li>");
+    }
+    buf_puts(b, "</ul>\n");
+    if (n < m->ntables)
+        buf_printf(b,
+                   "<p class=\"caption\">%u more tables are not drawn; the Tables section has "
+                   "each one's figures.</p>\n",
+                   m->ntables - n);
+}
+
+/*
+ * Changes per second per table on the timeline: each change in the second it arrived in the
+ * stream (or was committed: --time-basis), up to where every reader has read, over at most the
+ * last 15 minutes. Seconds before reading began or after the end have no data and leave gaps.
+ */
 static void section_rates(struct buf *b, const struct model *m, int64_t now_ms)
 {
-    double xs[REPORT_HTML_SPAN_S], ys[REPORT_HTML_SPAN_S];
-    int64_t last = now_ms / 1000 - 1; /* the newest complete second */
-    int64_t first = last - (REPORT_HTML_SPAN_S - 1);
-    int64_t started = m->started_ms / 1000;
-    struct chart c = {.x0 = -chart_span(m, now_ms), .x1 = 0, .y0 = 0, .y1 = 1};
+    int64_t start_ms = model_timeline_start(m), end_ms = model_timeline_end(m, now_ms);
+    int64_t last = end_ms / 1000 - 1; /* the newest complete second */
+    char from[32], to[32];
 
-    if (first < started)
-        first = started;
     buf_puts(b, "<h2 id=\"rates\">Changes per second, per table (last 15 minutes at most)</h2>\n");
-    if (first > last || m->ntables == 0) {
+    if (start_ms == CDC_TIME_NONE || m->ntables == 0 || last < start_ms / 1000) {
         chart_empty(b, "changes per second", "no changes yet");
         return;
     }
-    for (int64_t s = first; s <= last; s++)
-        if (metrics_at(&m->all, s) > c.y1)
-            c.y1 = metrics_at(&m->all, s);
-    c.y1 *= 1.05;
+    int64_t first_data = start_ms / 1000;
+    int64_t span = last - first_data + 1;
+    span = span < CHART_MIN_S ? CHART_MIN_S : span > REPORT_HTML_SPAN_S ? REPORT_HTML_SPAN_S : span;
+    int64_t first = last - span + 1;
+    size_t npts = (size_t)span;
+    unsigned *pick = xmalloc(m->ntables * sizeof *pick);
+    double *score = xcalloc(m->ntables, sizeof *score);
+    double *xs = xmalloc(npts * sizeof *xs);
+
+    for (unsigned t = 0; t < m->ntables; t++)
+        for (int64_t s = first > first_data ? first : first_data; s <= last; s++)
+            score[t] += metrics_at(&m->tables[t]->m, s);
+    unsigned n = chart_pick(score, m->ntables, pick);
+    /* the picked tables' lines, then all tables together */
+    double *ys = xmalloc((n + 1) * npts * sizeof *ys);
+    for (size_t i = 0; i < npts; i++) {
+        int64_t s = first + (int64_t)i;
+        xs[i] = (double)(s - last);
+        for (unsigned l = 0; l <= n; l++) {
+            const struct metrics *mt = l < n ? &m->tables[pick[l]]->m : &m->all;
+            ys[l * npts + i] = s < first_data ? NAN : (double)metrics_at(mt, s);
+        }
+    }
+    struct chart c = {.x0 = xs[0], .x1 = 0, .ref_ms = (last + 1) * 1000, .fmt = chart_fmt_rate};
+    chart_fit(&c, ys, (n + 1) * npts);
     chart_begin(b, "changes per second per table over the last 15 minutes");
     chart_y_axis(b, &c, "changes/s");
-    chart_time_axis(b, &c, now_ms);
-    for (unsigned t = 0; t <= m->ntables; t++) {
-        /* the tables, then all of them together */
-        const struct metrics *mt = t < m->ntables ? &m->tables[t]->m : &m->all;
-        size_t n = 0;
-        for (int64_t s = first; s <= last; s++, n++) {
-            xs[n] = (double)(s + 1 - now_ms / 1000);
-            ys[n] = metrics_at(mt, s);
-        }
-        chart_polyline(b, &c, xs, ys, n, t < m->ntables ? html_palette[t % PALETTE_N] : "#57606a",
-                       t == m->ntables);
+    chart_time_axis(b, &c);
+    for (unsigned l = 0; l <= n; l++) {
+        struct buf label;
+        buf_init(&label);
+        if (l < n)
+            html_table_name(&label, m->tables[pick[l]]);
+        else
+            buf_puts(&label, "all tables");
+        struct chart_style st = {.colour = l < n ? html_palette[l % PALETTE_N] : "#57606a",
+                                 .dashed = l == n,
+                                 .label = label.data};
+        chart_line(b, &c, xs, ys + l * npts, npts, &st);
+        buf_free(&label);
     }
     chart_end(b);
+    legend_tables(b, m, pick, n, NULL, NULL);
     buf_puts(b, "<ul class=\"legend\">");
-    for (unsigned t = 0; t < m->ntables; t++) {
-        legend_item(b, html_palette[t % PALETTE_N], false);
-        html_table_name(b, m->tables[t]);
-        buf_puts(b, "</li>");
-    }
     legend_item(b, "#57606a", true);
     buf_puts(b, "all tables (dashed)</li></ul>\n");
+    fmt_time_ms(from, sizeof from, (first > first_data ? first : first_data) * 1000, FMT_CLOCK);
+    fmt_time_ms(to, sizeof to, (last + 1) * 1000, FMT_CLOCK);
+    buf_printf(
+        b,
+        "<p class=\"caption\">Each change counts in the second it %s, from %s to %s UTC: "
+        "as far as every reader has read. Seconds before reading began or beyond what was "
+        "read have no data and leave a gap in the lines; they are not zero. The axis goes "
+        "up to %.1f times the 95th percentile of the plotted seconds; a busier stretch is "
+        "drawn on the top edge and marked &#9650; (its title gives the busiest second).</p>\n",
+        m->cfg.basis == BASIS_COMMIT ? "was committed" : "arrived in the stream", from, to,
+        CHART_ROBUST_FACTOR);
+    free(ys);
+    free(xs);
+    free(score);
+    free(pick);
 }
 
 static const char *lat_title(enum lat_kind k)
@@ -470,58 +750,120 @@ static const char *lat_title(enum lat_kind k)
     }
 }
 
-/* p50 and p99 of one latency for all tables, from the 10-second history. */
-static void latency_chart(struct buf *b, const struct model *m, enum lat_kind k, int64_t now_ms)
+/* One table's p99 of stage k from its 10-second history, as points relative to now_ms: a gap
+ * where no sample was taken or the window held no latency. Returns the number of points; *worst
+ * gets the highest p99 drawn (-INFINITY when none). */
+static size_t latency_points(const struct model_table *t, enum lat_kind k, const struct chart *c,
+                             int64_t now_ms, double *xs, double *ys, double *worst)
 {
-    const struct history_ring *h = &m->all.history;
-    double xs[HISTORY_SLOTS], p50[HISTORY_SLOTS], p99[HISTORY_SLOTS];
+    const struct history_ring *h = &t->m.history;
     size_t n = 0;
-    struct chart c = {.x0 = -chart_span(m, now_ms), .x1 = 0, .y0 = 0, .y1 = 1};
+    int64_t prev_ms = 0;
 
-    buf_printf(b, "<h3>%s</h3>\n", lat_title(k));
+    *worst = -INFINITY;
     for (unsigned i = 0; i < history_len(h); i++) {
         const struct history_sample *s = history_get(h, i);
         double x = (double)(s->at_ms - now_ms) / 1000.0;
-        if (s->lat[k].count == 0 || x < c.x0 || x > c.x1)
+        if (x < c->x0 || x > c->x1)
             continue;
+        if (n > 0 && s->at_ms - prev_ms > 2 * HISTORY_STEP_MS) { /* samples missing: a gap */
+            xs[n] = x;
+            ys[n++] = NAN;
+        }
+        prev_ms = s->at_ms;
         xs[n] = x;
-        p50[n] = (double)s->lat[k].p50 / 1000.0;
-        p99[n] = (double)s->lat[k].p99 / 1000.0;
-        if (p99[n] > c.y1)
-            c.y1 = p99[n];
-        if (p50[n] < c.y0)
-            c.y0 = p50[n];
-        if (p99[n] < c.y0)
-            c.y0 = p99[n];
+        ys[n] = s->lat[k].count ? (double)s->lat[k].p99 / 1000.0 : NAN;
+        if (!isnan(ys[n]) && ys[n] > *worst)
+            *worst = ys[n];
         n++;
     }
-    if (n == 0) {
+    return n;
+}
+
+/* One stage: a line per table (its p99 over time), the stage's thresholds as dashed lines. */
+static void latency_chart(struct buf *b, const struct model *m, enum lat_kind k, int64_t now_ms)
+{
+    const size_t cap = 2 * HISTORY_SLOTS; /* samples and the gaps between them */
+    unsigned nt = m->ntables;
+    struct chart c = {.x0 = -chart_span(m, now_ms), .x1 = 0, .ref_ms = now_ms, .fmt = chart_fmt_ms};
+    double warn = (double)m->cfg.thresholds.latency_warn_us[k] / 1000.0;
+    double bad = (double)m->cfg.thresholds.latency_bad_us[k] / 1000.0;
+    char a[FMT_LEN], label[FMT_LEN + 8];
+
+    buf_printf(b, "<h3>%s</h3>\n", lat_title(k));
+    if (nt == 0) {
         chart_empty(b, lat_kind_name(k), "no latency samples yet");
         return;
     }
-    c.y1 += (c.y1 - c.y0) * 0.05;
-    chart_begin(b, lat_kind_name(k));
-    chart_y_axis(b, &c, "ms");
-    chart_time_axis(b, &c, now_ms);
-    chart_polyline(b, &c, xs, p50, n, html_palette[0], false);
-    chart_polyline(b, &c, xs, p99, n, html_palette[1], false);
-    chart_end(b);
+    double *xs = xmalloc(nt * cap * sizeof *xs), *ys = xmalloc(nt * cap * sizeof *ys);
+    double *worst = xmalloc(nt * sizeof *worst);
+    size_t *len = xmalloc(nt * sizeof *len);
+    unsigned *pick = xmalloc(nt * sizeof *pick);
+    bool *nodata = xcalloc(nt, sizeof *nodata);
+    for (unsigned t = 0; t < nt; t++)
+        len[t] = latency_points(m->tables[t], k, &c, now_ms, xs + t * cap, ys + t * cap, &worst[t]);
+    unsigned n = chart_pick(worst, nt, pick);
+    /* what the picked tables plot decides the axis */
+    double *plotted = xmalloc(n * cap * sizeof *plotted);
+    size_t np = 0;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(plotted + np, ys + pick[i] * cap, len[pick[i]] * sizeof *plotted);
+        np += len[pick[i]];
+        nodata[i] = isinf(worst[pick[i]]);
+    }
+    bool any = chart_fit(&c, plotted, np);
+    free(plotted);
+    if (!any) {
+        chart_empty(b, lat_kind_name(k), "no latency samples yet");
+    } else {
+        double top = c.y1;
+        bool warn_on = chart_reach(&c, warn, top), bad_on = chart_reach(&c, bad, top);
+        chart_begin(b, lat_kind_name(k));
+        chart_y_axis(b, &c, "p99, ms");
+        chart_time_axis(b, &c);
+        snprintf(label, sizeof label, "warn %s", fmt_duration(a, sizeof a, (int64_t)(warn * 1000)));
+        chart_threshold(b, &c, warn, "#9a6700", label);
+        snprintf(label, sizeof label, "bad %s", fmt_duration(a, sizeof a, (int64_t)(bad * 1000)));
+        chart_threshold(b, &c, bad, "#b42318", label);
+        for (unsigned i = 0; i < n; i++) {
+            struct buf name;
+            buf_init(&name);
+            html_table_name(&name, m->tables[pick[i]]);
+            struct chart_style st = {.colour = html_palette[i % PALETTE_N], .label = name.data};
+            chart_line(b, &c, xs + pick[i] * cap, ys + pick[i] * cap, len[pick[i]], &st);
+            buf_free(&name);
+        }
+        chart_end(b);
+        legend_tables(b, m, pick, n, nodata, "no samples");
+        buf_puts(b, "<ul class=\"legend\">");
+        legend_dash(b, "#9a6700");
+        buf_printf(b, "warn %s%s</li>", fmt_duration(a, sizeof a, (int64_t)(warn * 1000)),
+                   warn_on ? "" : " (above the chart)");
+        legend_dash(b, "#b42318");
+        buf_printf(b, "bad %s%s</li></ul>\n", fmt_duration(a, sizeof a, (int64_t)(bad * 1000)),
+                   bad_on ? "" : " (above the chart)");
+    }
+    free(nodata);
+    free(pick);
+    free(len);
+    free(worst);
+    free(ys);
+    free(xs);
 }
 
 static void section_latency(struct buf *b, const struct model *m, int64_t now_ms)
 {
     buf_printf(b,
-               "<h2 id=\"latency\">Latency percentiles over time, all tables</h2>\n"
-               "<p class=\"dim\">Every 10 s, the percentiles over the preceding %llds "
-               "(--latency-window), in ms; negative values are clock skew.</p>\n",
-               (long long)(m->cfg.latency_window_ms / 1000));
+               "<h2 id=\"latency\">Latency per table over time (p99)</h2>\n"
+               "<p class=\"caption\">Every 10 s, each table's 99th percentile over the preceding "
+               "%llds (--latency-window); negative values are clock skew. Dashed: the stage's warn "
+               "and bad thresholds (--threshold). The axis goes up to %.1f times the 95th "
+               "percentile of the plotted values (or to a threshold close above them); higher "
+               "values are drawn on the top edge and marked &#9650; (its title gives the value)."
+               "</p>\n",
+               (long long)(m->cfg.latency_window_ms / 1000), CHART_ROBUST_FACTOR);
     for (int k = 0; k < LAT_COUNT; k++)
         latency_chart(b, m, (enum lat_kind)k, now_ms);
-    buf_puts(b, "<ul class=\"legend\">");
-    legend_item(b, html_palette[0], false);
-    buf_puts(b, "p50</li>");
-    legend_item(b, html_palette[1], false);
-    buf_puts(b, "p99</li></ul>\n");
 }
 
 /* The value range of a positive size bucket: hist.c's layout, exact below 16, then eight
@@ -552,6 +894,61 @@ static void size_marker(struct buf *b, const struct chart *c, double bytes, cons
                CHART_TOP + (dashed ? 28 : 12), dashed ? "end" : "start", colour);
     html_puts(b, label);
     buf_puts(b, "</text>\n");
+}
+
+/* The largest records of all tables together, biggest first, with their keys. */
+static void section_largest(struct buf *b, const struct model *m)
+{
+    struct {
+        const struct model_table *t;
+        const struct big_record *r;
+    } top[REPORT_HTML_LARGEST];
+    unsigned n = 0;
+    char a[FMT_LEN], when[64];
+
+    for (unsigned i = 0; i < m->ntables; i++) {
+        for (unsigned j = 0; j < METRICS_LARGEST; j++) {
+            const struct big_record *r = &m->tables[i]->m.largest[j];
+            if (r->bytes == 0)
+                break;
+            unsigned at = n < REPORT_HTML_LARGEST ? n : REPORT_HTML_LARGEST - 1;
+            if (n == REPORT_HTML_LARGEST && r->bytes <= top[at].r->bytes)
+                continue;
+            for (; at > 0 && top[at - 1].r->bytes < r->bytes; at--)
+                top[at] = top[at - 1];
+            top[at].t = m->tables[i];
+            top[at].r = r;
+            if (n < REPORT_HTML_LARGEST)
+                n++;
+        }
+    }
+    buf_puts(b, "<h3>Largest records</h3>\n");
+    if (n == 0) {
+        buf_puts(b, "<p class=\"dim\">None yet.</p>\n");
+        return;
+    }
+    buf_puts(b, "<div class=\"wide\"><table><tr><th>size</th><th>headroom</th><th>seen (UTC)</th>"
+                "<th>table</th><th>key</th></tr>\n");
+    for (unsigned i = 0; i < n; i++) {
+        const struct big_record *r = top[i].r;
+        double limit = (double)m->record_size_limit;
+        buf_printf(b, "<tr><td class=\"n\">%s</td>", fmt_bytes(a, sizeof a, r->bytes));
+        if (limit > 0) {
+            double pct = (limit - (double)r->bytes) / limit * 100;
+            buf_printf(b, "<td class=\"n %s\">%s</td>",
+                       html_level_class(readout_headroom_level(&m->cfg.thresholds, pct)),
+                       fmt_pct(a, sizeof a, pct));
+        } else {
+            buf_puts(b, "<td class=\"n dim\">-</td>");
+        }
+        fmt_time_ms(when, sizeof when, r->seen_ms, FMT_DATETIME);
+        buf_printf(b, "<td class=\"t\">%s</td><td class=\"t\">", when);
+        html_table_name(b, top[i].t);
+        buf_puts(b, "</td><td class=\"key\"><code>");
+        html_json(b, r->key, strnlen(r->key, sizeof r->key), sizeof r->key);
+        buf_puts(b, "</code></td></tr>\n");
+    }
+    buf_puts(b, "</table></div>\n");
 }
 
 /* Record sizes of all tables as log-scale bars, against the stream's limit. */
@@ -635,13 +1032,14 @@ static void section_sizes(struct buf *b, const struct model *m, int64_t now_ms)
         buf_printf(b, ", headroom <span class=\"%s\">%s</span>", html_level_class(r.size.level), a);
     }
     buf_puts(b, "</p>\n");
+    section_largest(b, m);
 }
 
 /* The DLQ's visible messages at each poll over the last 15 minutes. */
 static void section_dlq(struct buf *b, const struct model *m, int64_t now_ms)
 {
     const struct dlq_state *d = &m->dlq;
-    struct chart c = {.x0 = -chart_span(m, now_ms), .x1 = 0, .y0 = 0, .y1 = 1};
+    struct chart c = {.x0 = -chart_span(m, now_ms), .x1 = 0, .y0 = 0, .y1 = 1, .ref_ms = now_ms};
     unsigned oldest = (d->history_next + MODEL_DLQ_HISTORY - d->history_len) % MODEL_DLQ_HISTORY;
     bool first = true;
 
@@ -662,7 +1060,7 @@ static void section_dlq(struct buf *b, const struct model *m, int64_t now_ms)
     c.y1 *= 1.1;
     chart_begin(b, "dead-letter queue depth over the last 15 minutes");
     chart_y_axis(b, &c, "visible messages");
-    chart_time_axis(b, &c, now_ms);
+    chart_time_axis(b, &c);
     /* a step line: the depth holds from one poll to the next */
     buf_puts(b, "<path fill=\"none\" stroke=\"#9a6700\" stroke-width=\"1.8\" d=\"");
     double prev_y = 0;
@@ -841,15 +1239,16 @@ static void row_line(struct buf *b, const struct rs_row *r)
     int64_t ns = rs_row_commit_ns(r);
     const char *txid = rs_row_txid(r);
 
-    buf_puts(b, "<tr><td><code>");
+    buf_puts(b, "<tr><td class=\"key\"><code>");
     html_json(b, key.p, key.n, REPORT_HTML_IMAGE_MAX);
     buf_printf(b, "</code></td><td class=\"%s\">%s</td>", rs_row_live(r) ? "" : "dim",
                rs_row_live(r) ? "live" : "deleted");
     fmt_time_ns(when, sizeof when, ns, FMT_DATETIME_MS);
-    buf_printf(b, "<td>%s</td><td><code>", when);
+    buf_printf(b, "<td class=\"t\">%s</td><td class=\"key\"><code>", when);
     if (txid)
         html_untrusted(b, txid, strlen(txid));
-    buf_printf(b, "</code></td><td class=\"n\">%" PRIu64 "</td><td>", rs_row_changes(r));
+    buf_printf(b, "</code></td><td class=\"n\">%" PRIu64 "</td><td class=\"img\">",
+               rs_row_changes(r));
     if (img.p) {
         buf_puts(b, "<code>");
         html_json(b, img.p, img.n, REPORT_HTML_IMAGE_MAX);
@@ -860,12 +1259,21 @@ static void row_line(struct buf *b, const struct rs_row *r)
     buf_puts(b, "</td></tr>\n");
 }
 
+/* Rows only when asked for (--report-rows): they are most of a report's weight, and the JSON
+ * snapshot has them. */
 static void section_rows(struct buf *b, const struct model *m, uint64_t max_rows)
 {
+    buf_puts(b, "<h2 id=\"rows\">Rows</h2>\n");
+    if (max_rows == 0) {
+        buf_puts(b, "<p class=\"dim\">Not in this report: --report-rows N adds the N most "
+                    "recently changed rows of each table. The JSON snapshot of the same set has "
+                    "them (--snapshot-rows).</p>\n");
+        return;
+    }
     buf_printf(b,
-               "<h2 id=\"rows\">Rows</h2>\n<p class=\"dim\">Reconstructed rows, most recently "
-               "changed first, at most %" PRIu64 " per table; images longer than %d bytes are "
-               "cut here (the JSON snapshot has them whole).</p>\n",
+               "<p class=\"dim\">Reconstructed rows, most recently changed first, at most "
+               "%" PRIu64 " per table; images longer than %d bytes are cut here (the JSON "
+               "snapshot has them whole).</p>\n",
                max_rows, REPORT_HTML_IMAGE_MAX);
     for (unsigned i = 0; i < m->ntables; i++) {
         const struct model_table *t = m->tables[i];
@@ -874,7 +1282,7 @@ static void section_rows(struct buf *b, const struct model *m, uint64_t max_rows
         html_table_name(b, t);
         buf_printf(b, " <span class=\"dim\">(%" PRIu64 " live, %" PRIu64 " deleted)</span></h3>\n",
                    rs_table_live(t->rows), rs_table_tombstones(t->rows));
-        if (!rs_table_newest(t->rows) || max_rows == 0) {
+        if (!rs_table_newest(t->rows)) {
             buf_puts(b, "<p class=\"dim\">No rows.</p>\n");
             continue;
         }
@@ -887,13 +1295,93 @@ static void section_rows(struct buf *b, const struct model *m, uint64_t max_rows
     }
 }
 
+static const char *verdict_class(enum readout_level level)
+{
+    return level == LEVEL_OK ? "good" : html_level_class(level);
+}
+
+/* What is wrong, worst first: the word in its level's colour, then each finding on its line. It
+ * comes before every section, so a ticket's reader sees it first. */
+static void section_verdict(struct buf *b, const struct verdict *v)
+{
+    buf_printf(b, "<div class=\"verdict\" id=\"verdict\">\n<p class=\"word %s\">%s</p>\n",
+               verdict_class(v->level), verdict_word(v->level));
+    if (v->n == 0) {
+        buf_puts(b, "<p class=\"dim\">No figure is past its warn threshold.</p>\n</div>\n");
+        return;
+    }
+    buf_puts(b, "<ul class=\"findings\">\n");
+    for (unsigned i = 0; i < v->n; i++) {
+        const struct finding *f = &v->f[i];
+        buf_printf(b, "<li><span class=\"lvl %s\">%s</span> ", verdict_class(f->level),
+                   readout_level_name(f->level));
+        html_untrusted_str(b, f->text, sizeof f->text);
+        buf_puts(b, "</li>\n");
+    }
+    buf_puts(b, "</ul>\n");
+    if (v->more)
+        buf_printf(b, "<p class=\"dim\">and %u more findings</p>\n", v->more);
+    buf_puts(b, "</div>\n");
+}
+
+static const char *event_class(enum event_level level)
+{
+    switch (level) {
+    case EV_BAD:
+        return "bad";
+    case EV_WARN:
+        return "warn";
+    case EV_GOOD:
+        return "good";
+    default:
+        return "";
+    }
+}
+
+/* The event log, newest first, the newest REPORT_HTML_EVENTS of it. */
+static void section_events(struct buf *b, const struct model *m)
+{
+    const struct events *ev = &m->events;
+    unsigned n = events_len(ev), shown = n < REPORT_HTML_EVENTS ? n : REPORT_HTML_EVENTS;
+    char when[64];
+
+    buf_puts(b, "<h2 id=\"events\">Events, newest first</h2>\n");
+    if (n == 0) {
+        buf_puts(b, "<p class=\"dim\">No events.</p>\n");
+        return;
+    }
+    buf_puts(b, "<div class=\"wide\"><table><tr><th>time (UTC)</th><th>level</th><th>kind</th>"
+                "<th>subject</th><th>text</th></tr>\n");
+    for (unsigned i = 0; i < shown; i++) {
+        const struct event *e = events_get(ev, n - 1 - i);
+        fmt_time_ms(when, sizeof when, e->at_ms, FMT_DATETIME);
+        buf_printf(b, "<tr><td class=\"t\">%s</td><td class=\"%s\">%s</td><td>%s</td><td>", when,
+                   event_class(e->level), event_level_name(e->level), event_kind_name(e->kind));
+        html_untrusted_str(b, e->subject, sizeof e->subject);
+        buf_puts(b, "</td><td>");
+        html_untrusted_str(b, e->text, sizeof e->text);
+        buf_puts(b, "</td></tr>\n");
+    }
+    buf_puts(b, "</table></div>\n");
+    if (shown < n)
+        buf_printf(b,
+                   "<p class=\"dim\">%u older events are not listed here; the JSON snapshot has "
+                   "all %u kept.</p>\n",
+                   n - shown, n);
+    if (ev->dropped)
+        buf_printf(b, "<p class=\"dim\">%llu events older still were dropped from the log.</p>\n",
+                   (unsigned long long)ev->dropped);
+}
+
 void report_html(const struct model *m, const struct report_html_opts *opts, int64_t now_ms,
                  struct buf *out)
 {
     const char *version = opts && opts->program_version ? opts->program_version : "cdctop";
-    uint64_t max_rows = opts ? opts->max_rows : UINT64_MAX;
+    uint64_t max_rows = opts ? opts->max_rows : 0;
     char when[64];
+    struct verdict v;
 
+    verdict_compute(m, now_ms, &v);
     fmt_time_ms(when, sizeof when, now_ms, FMT_DATETIME);
     buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                   "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
@@ -901,17 +1389,20 @@ void report_html(const struct model *m, const struct report_html_opts *opts, int
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                   "<title>");
     html_puts(out, version);
-    buf_printf(out, " snapshot %s UTC</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", when,
-               html_style);
+    buf_printf(out, " snapshot %s UTC: %s</title>\n<style>%s</style>\n</head>\n<body>\n<h1>", when,
+               verdict_word(v.level), html_style);
     html_puts(out, version);
     buf_printf(out, " snapshot, %s UTC</h1>\n<p class=\"dim\">", when);
     html_untrusted_str(out, m->source, sizeof m->source);
-    buf_puts(out, " &middot; <a href=\"#rates\">rates</a> &middot; <a href=\"#latency\">latency</a>"
-                  " &middot; <a href=\"#sizes\">sizes</a> &middot; <a href=\"#dlq\">DLQ</a>"
-                  " &middot; <a href=\"#tables\">tables</a> &middot; <a href=\"#shards\">shards</a>"
-                  " &middot; <a href=\"#undecodable\">undecodable</a> &middot; "
-                  "<a href=\"#rows\">rows</a></p>\n");
+    buf_puts(out, " &middot; <a href=\"#events\">events</a> &middot; <a href=\"#summary\">"
+                  "pipeline</a> &middot; <a href=\"#rates\">rates</a> &middot; "
+                  "<a href=\"#latency\">latency</a> &middot; <a href=\"#sizes\">sizes</a> "
+                  "&middot; <a href=\"#dlq\">DLQ</a> &middot; <a href=\"#tables\">tables</a> "
+                  "&middot; <a href=\"#shards\">shards</a> &middot; <a href=\"#undecodable\">"
+                  "undecodable</a> &middot; <a href=\"#rows\">rows</a></p>\n");
+    section_verdict(out, &v);
     redaction_note(out, m);
+    section_events(out, m);
     section_summary(out, m, now_ms);
     section_rates(out, m, now_ms);
     section_latency(out, m, now_ms);

@@ -131,11 +131,14 @@ static void snap_read_back(struct buf *out, WINDOW *pad, int rows, int cols)
 }
 
 static void snap_screen_text(struct buf *out, const struct ui_snapshot_req *req,
-                             const struct view_ops *ops, unsigned table, int rows,
-                             const char *heading)
+                             const struct view_ops *ops, unsigned table, enum view_detail_part part,
+                             int rows, const char *heading)
 {
-    struct view_env env = {
-        .m = req->m, .now_ms = req->now_ms, .table = table, .source_done = req->source_done};
+    struct view_env env = {.m = req->m,
+                           .now_ms = req->now_ms,
+                           .table = table,
+                           .source_done = req->source_done,
+                           .detail_part = part};
     WINDOW *pad;
 
     if (rows < SNAP_MIN_ROWS)
@@ -223,22 +226,28 @@ static void snap_screens(struct buf *out, const struct ui_snapshot_req *req)
     int nshards = (int)(m->nshards < 1000 ? m->nshards : 1000);
 
     /* tall enough for every table and shard line, plus headers and the shard panel */
-    snap_screen_text(out, req, &view_overview_ops, 0, ntables + 14, "Overview");
-    snap_screen_text(out, req, &view_shards_ops, 0, nshards + 8, "Shards");
+    snap_screen_text(out, req, &view_overview_ops, 0, VIEW_DETAIL_ALL, ntables + 14, "Overview");
+    snap_screen_text(out, req, &view_shards_ops, 0, VIEW_DETAIL_ALL, nshards + 8, "Shards");
     unsigned nevents = events_len(&req->m->events);
-    snap_screen_text(out, req, &view_events_ops, 0,
+    snap_screen_text(out, req, &view_events_ops, 0, VIEW_DETAIL_ALL,
                      (nevents < SNAP_EVENT_LINES ? (int)nevents : SNAP_EVENT_LINES) + 3, "Events");
+    /* each table's own part of Table detail; the undecodable records, which the screen shows
+     * under every table, once after them */
     for (unsigned i = 0; i < m->ntables; i++) {
         view_table_name(m->tables[i], name, sizeof name);
         snprintf(heading, sizeof heading, "Table detail: %s", name);
-        snap_screen_text(out, req, &view_detail_ops, i, SNAP_DETAIL_ROWS, heading);
+        snap_screen_text(out, req, &view_detail_ops, i, VIEW_DETAIL_TABLE, SNAP_DETAIL_ROWS,
+                         heading);
     }
     if (m->ntables == 0)
-        snap_screen_text(out, req, &view_detail_ops, 0, SNAP_DETAIL_ROWS, "Table detail");
+        snap_screen_text(out, req, &view_detail_ops, 0, VIEW_DETAIL_TABLE, SNAP_DETAIL_ROWS,
+                         "Table detail");
+    snap_screen_text(out, req, &view_detail_ops, 0, VIEW_DETAIL_DECODER, SNAP_DETAIL_ROWS,
+                     "Undecodable records");
     for (unsigned i = 0; i < m->ntables; i++) {
         view_table_name(m->tables[i], name, sizeof name);
         snprintf(heading, sizeof heading, "Rows: %s", name);
-        snap_screen_text(out, req, &view_rows_ops, i, SNAP_ROW_LINES + 2, heading);
+        snap_screen_text(out, req, &view_rows_ops, i, VIEW_DETAIL_ALL, SNAP_ROW_LINES + 2, heading);
         snap_row_images(out, m->tables[i], name);
     }
 }
@@ -305,7 +314,7 @@ bool ui_snapshot_write(const struct ui_snapshot_req *req, char *msg, size_t msgl
     const char *dir = req->dir && *req->dir ? req->dir : ".";
     char base[128], path[4096], err[512];
     struct report_opts ropts = {.max_rows = req->max_rows, .program_version = req->version};
-    struct report_html_opts hopts = {.max_rows = req->max_rows, .program_version = req->version};
+    struct report_html_opts hopts = {.max_rows = req->html_rows, .program_version = req->version};
     struct buf json, text, html;
     bool ok;
 

@@ -19,7 +19,8 @@ struct ui_snapshot_req {
     const struct model *m;
     int64_t now_ms;
     const char *dir;     /* created (0700) when missing */
-    uint64_t max_rows;   /* rows per table in the JSON and the HTML */
+    uint64_t max_rows;   /* rows per table in the JSON */
+    uint64_t html_rows;  /* rows per table in the HTML report (0: none) */
     const char *version; /* program version for the reports */
     bool source_done;    /* the source will deliver nothing more (shown on the Overview) */
     bool offscreen;      /* no terminal (headless): render on a private curses screen */

@@ -256,6 +256,7 @@ static bool ui_snapshot_set(struct ui *ui, char *msg, size_t msglen)
         .now_ms = env.now_ms,
         .dir = ui->opts->snapshot_dir,
         .max_rows = ui->opts->snapshot_rows,
+        .html_rows = ui->opts->report_rows,
         .version = ui->opts->version,
         .source_done = env.source_done,
     };

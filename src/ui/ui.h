@@ -15,6 +15,7 @@ struct ui_opts {
     bool ascii;               /* ASCII sparklines and borders instead of UTF-8 */
     const char *snapshot_dir; /* where `s` writes */
     uint64_t snapshot_rows;   /* rows[] bound in snapshot JSON */
+    uint64_t report_rows;     /* rows per table in the snapshot's HTML report */
     double snapshot_every;    /* seconds between automatic snapshot sets, 0 = none */
     double refresh_s;         /* minimum seconds between redraws (default 0.25) */
     const char *version;      /* program version for snapshots */

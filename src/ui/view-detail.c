@@ -348,6 +348,10 @@ static void detail_content(struct detail_pen *p, struct view_env *env)
 {
     const struct model_table *t = view_table(env);
 
+    if (env->detail_part == VIEW_DETAIL_DECODER) {
+        detail_decoder(p, env->m);
+        return;
+    }
     if (!t) {
         detail_title(p, "No table yet: waiting for changes");
     } else {
@@ -362,6 +366,8 @@ static void detail_content(struct detail_pen *p, struct view_env *env)
         detail_blank(p);
         detail_largest(p, t);
     }
+    if (env->detail_part == VIEW_DETAIL_TABLE)
+        return;
     detail_blank(p);
     detail_decoder(p, env->m);
 }

@@ -49,6 +49,10 @@ enum view_result {
     VIEW_OPEN_ROWS,   /* open Rows of env->table */
 };
 
+/* The parts of Table detail drawn: all of it on screen; the text snapshot draws each table's own
+ * part, and the undecodable records, which belong to no one table, once on their own. */
+enum view_detail_part { VIEW_DETAIL_ALL, VIEW_DETAIL_TABLE, VIEW_DETAIL_DECODER };
+
 /* What a view may see while drawing or handling a key. */
 struct view_env {
     const struct model *m;
@@ -58,6 +62,7 @@ struct view_env {
     bool source_done; /* the source will deliver nothing more */
     int64_t at_ms;    /* time cursor: the second shown starts here; 0 shows now (Overview and
                        * Table detail: rates, sparklines, latencies and the DLQ as they were) */
+    enum view_detail_part detail_part;
 };
 
 struct view_ops {

@@ -142,6 +142,41 @@ def cmd_html(*files):
         check_page(path)
 
 
+def cmd_report(path, js, max_bytes, rows_per_table):
+    """A report fit for a ticket: at most max_bytes, the verdict before the first section, every
+    table named in each latency chart's legend, and rows_per_table rows of each table."""
+    size = os.path.getsize(path)
+    if size > int(max_bytes):
+        die("%s is %d bytes, more than %s" % (path, size, max_bytes))
+    text = open(path, encoding="utf-8").read()
+    snap = load(js)
+    verdict, first_h2 = text.find('<div class="verdict"'), text.find("<h2")
+    if not 0 <= verdict < first_h2:
+        die("the verdict (at %d) does not come before the first section (at %d)" % (verdict, first_h2))
+    word = re.search(r'<p class="word \w+">(\w+)</p>', text[verdict:first_h2])
+    if not word or word.group(1) != snap["verdict"]["word"]:
+        die("the report's verdict %r is not the JSON's %r" % (word and word.group(1), snap["verdict"]["word"]))
+    latency = text[text.index('<h2 id="latency">') : text.index('<h2 id="sizes">')]
+    charts = latency.split("<h3>")[1:]
+    if len(charts) != 3:
+        die("%d latency charts, expected one per stage" % len(charts))
+    names = ["%s.%s" % (t["schema"], t["table"]) for t in snap["tables"]]
+    for chart in charts:
+        stage = chart[: chart.index("</h3>")]
+        if "<svg" not in chart or "<polyline" not in chart:
+            die("the %s chart draws no line" % stage)
+        legend = chart[chart.index('<ul class="legend">') :]
+        legend = legend[: legend.index("</ul>")]
+        missing = [n for n in names if n not in legend]
+        if missing:
+            die("the %s chart's legend lacks %s" % (stage, missing))
+    rows = text.count('<td class="img">')
+    want = sum(min(int(rows_per_table), t["rows_live"] + t["rows_deleted"]) for t in snap["tables"])
+    if rows != want:
+        die("%d rows in the report, expected %d" % (rows, want))
+    print("%d bytes, %d tables, %s, %d rows" % (size, len(names), snap["verdict"]["word"], rows))
+
+
 def fragments(value):
     """Printable stretches of a value, as they could appear in an artefact (at most 200 chars)."""
     for part in re.split(r"[\x00-\x1f\x7f]+", value):

@@ -47,15 +47,15 @@ check "text lines fit in 120 columns" python3 "$CHECK" width 120 "$D"/*.txt
 check "every JSON parses" python3 "$CHECK" json "$D"/*.json
 check "every HTML page is complete, with its charts" python3 "$CHECK" html "$D"/*.html
 
-# --- the hostile note: in the text and the report, escaped -----------------------------------------
+# --- the hostile note: in the text and the report (rows asked for), escaped -----------------------
 H=$TMP/hostile
-demo --seed 7 --demo-rate 0 --demo-limit 60 --snapshot-dir "$H" 2>/dev/null
+demo --seed 7 --demo-rate 0 --demo-limit 60 --report-rows all --snapshot-dir "$H" 2>/dev/null
 check "the hostile demo note is in the JSON" grep -q 'pasted this from a terminal' "$H"/*.json
 check "the text shows the hostile note escaped (\\e[2J)" grep -qF 'pasted this from a terminal: \e[2J\e[H' "$H"/*.txt
 check "the HTML shows the hostile note as JSON escapes" grep -qiF 'pasted this from a terminal: \u001b[2J' "$H"/*.html
 check "no escape byte in the hostile run's text or HTML" test "$(cat "$H"/*.txt "$H"/*.html | grep -c "$ESC")" -eq 0
 
-# --- redaction -------------------------------------------------------------------------------------
+# --- redaction (the HTML with its rows, so that it has values to hide) ----------------------------
 U=$TMP/plain
 demo --seed 7 --demo-rate 0 --demo-limit 3000 --snapshot-rows all --snapshot-dir "$U" 2>/dev/null
 python3 "$CHECK" values "$U"/*.json customers email >"$TMP/emails"
@@ -64,8 +64,8 @@ check "the plain run has emails to hide ($(wc -l <"$TMP/emails"))" test "$(wc -l
 check "the plain run has note bodies to hide" test "$(wc -l <"$TMP/bodies")" -gt 20
 
 R=$TMP/redact-email
-demo --seed 7 --demo-rate 0 --demo-limit 3000 --snapshot-rows all --snapshot-dir "$R" \
-    --snapshot-every 0.2 --redact email 2>"$TMP/r.err"
+demo --seed 7 --demo-rate 0 --demo-limit 3000 --snapshot-rows all --report-rows all \
+    --snapshot-dir "$R" --snapshot-every 0.2 --redact email 2>"$TMP/r.err"
 check "--redact email runs and exits 0" test $? -eq 0
 check "no email of the plain run appears in any artefact" sh -c "! grep -rqF -f '$TMP/emails' '$R'"
 check "nothing that looks like an email is left" sh -c "! grep -rq '@example\.com' '$R'"
@@ -76,8 +76,8 @@ check "a hash is the same in the JSON, the text and the HTML of a set" python3 "
 check "the undecodable record's bytes are hidden in the text" grep -q 'bytes (hidden: --redact)' "$R"/*.txt
 
 B=$TMP/redact-body
-demo --seed 7 --demo-rate 0 --demo-limit 3000 --snapshot-rows all --snapshot-dir "$B" \
-    --redact public.notes.body 2>/dev/null
+demo --seed 7 --demo-rate 0 --demo-limit 3000 --snapshot-rows all --report-rows all \
+    --snapshot-dir "$B" --redact public.notes.body 2>/dev/null
 check "no note body of the plain run appears in any artefact" sh -c "! grep -rqF -f '$TMP/bodies' '$B'"
 check "not even the hostile note or the big notes' filler" sh -c "! grep -rqE 'pasted this|lorem ipsum|split into fragments' '$B'"
 check "bodies are hashes, note ids untouched" python3 "$CHECK" redacted "$B" notes body note_id
@@ -97,7 +97,7 @@ demo --seed 7 --demo-limit 10 --redact 'a..b' 2>"$TMP/bad.err"
 check "a malformed --redact exits 2" test $? -eq 2
 check "a malformed --redact is explained" grep -q -- "--redact a..b: empty name" "$TMP/bad.err"
 
-# --- snapshots that cannot be written --------------------------------------------------------------
+# --- snapshots that cannot be written -------------------------------------------------------------
 # (missing directories are created, so the one here cannot be: a file stands in its way)
 : >"$TMP/inway"
 demo --seed 7 --duration 3 --snapshot-every 1 --snapshot-dir "$TMP/inway/no/such/dir" 2>"$TMP/miss.err"

@@ -43,7 +43,7 @@ PY
         golden "$(basename "$f" .txt)" "$f"
         n=$((n + 1))
     done
-    check "the text snapshot has every screen (15 sections)" [ "$n" -eq 15 ]
+    check "the text snapshot has every screen (16 sections)" [ "$n" -eq 16 ]
 fi
 
 # --- the terminal ----------------------------------------------------------------------------------
