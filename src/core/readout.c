@@ -171,8 +171,7 @@ static enum readout_level readout_latency_level(const struct readout_thresholds 
     return LEVEL_OK;
 }
 
-/* The level of a headroom percentage. */
-static enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
+enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct)
 {
     if (pct < th->headroom_bad_pct)
         return LEVEL_BAD;

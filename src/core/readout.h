@@ -117,8 +117,9 @@ void readout_shard(const struct shard *s, int64_t now_ms, struct readout_shard *
 
 /* The rate seconds: 1, 10, 60. */
 int readout_rate_secs(int i);
-const char *readout_level_name(enum readout_level l);         /* "ok", "warn", "bad" */
+const char *readout_level_name(enum readout_level l); /* "ok", "warn", "bad" */
+/* The level of a headroom percentage (a single record's, or a table's largest). */
+enum readout_level readout_headroom_level(const struct readout_thresholds *th, double pct);
 const char *readout_freshness_name(enum readout_freshness f); /* "active", "idle", "none" */
-
 
 #endif
