@@ -21,12 +21,15 @@
 #include "ui-snapshot.h"
 #include "xalloc.h"
 
+#define SESSION_MSG_MAX 4800 /* a snapshot's message: its path, or why it failed */
+
 struct session {
     struct session_config cfg;
     const struct session_front *front;
     void *ctx;
     const char *stopped; /* why, once stopped */
     bool started;
+    char every_failure[SESSION_MSG_MAX]; /* how automatic sets fail, "" while they are written */
     ev_signal sig_int, sig_term, sig_hup;
     ev_timer tick;  /* 1 s: model_tick */
     ev_timer every; /* --snapshot-every */
@@ -84,7 +87,7 @@ const char *session_stopped(const struct session *s)
 
 bool session_snapshot(struct session *s, bool automatic, char *msg, size_t msglen)
 {
-    char text[4800];
+    char text[SESSION_MSG_MAX];
     int64_t now = session_now_ms(s);
     model_tick(s->cfg.m, now);
     struct ui_snapshot_req req = {
@@ -98,8 +101,14 @@ bool session_snapshot(struct session *s, bool automatic, char *msg, size_t msgle
         .ascii = s->cfg.ascii,
     };
     bool ok = ui_snapshot_write(&req, text, sizeof text);
-    /* after the set, so that it holds what was there when it was asked for */
-    model_note(s->cfg.m, now, ok ? EV_INFO : EV_WARN, EVK_SNAPSHOT, "", text);
+    /* After the set, so that it holds what was there when it was asked for. Automatic sets that
+     * keep failing the same way are logged once, not every interval over the other events. */
+    bool again =
+        automatic && !ok && strncmp(text, s->every_failure, sizeof s->every_failure - 1) == 0;
+    if (!again)
+        model_note(s->cfg.m, now, ok ? EV_INFO : EV_WARN, EVK_SNAPSHOT, "", text);
+    if (automatic)
+        snprintf(s->every_failure, sizeof s->every_failure, "%s", ok ? "" : text);
     if (msg && msglen)
         snprintf(msg, msglen, "%s", text);
     if (s->front->on_snapshot_result)

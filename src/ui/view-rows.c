@@ -365,8 +365,7 @@ static int rows_wrap_image(WINDOW *w, int y, const struct rs_row *r)
 
     if (!img.p) {
         ui_put(w, y, 2, width, ui_attr(UI_TOMBSTONE),
-               "(deleted: a tombstone keeps the delete's commit time and txId, not the last "
-               "live image)");
+               "(deleted: a tombstone keeps no image, not even the last live one)");
         return y + 1;
     }
     buf_init(&esc);
