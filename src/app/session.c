@@ -103,8 +103,7 @@ bool session_snapshot(struct session *s, bool automatic, char *msg, size_t msgle
     bool ok = ui_snapshot_write(&req, text, sizeof text);
     /* After the set, so that it holds what was there when it was asked for. Automatic sets that
      * keep failing the same way are logged once, not every interval over the other events. */
-    bool again =
-        automatic && !ok && strncmp(text, s->every_failure, sizeof s->every_failure - 1) == 0;
+    bool again = automatic && !ok && strcmp(text, s->every_failure) == 0;
     if (!again)
         model_note(s->cfg.m, now, ok ? EV_INFO : EV_WARN, EVK_SNAPSHOT, "", text);
     if (automatic)
