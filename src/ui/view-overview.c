@@ -19,9 +19,9 @@
 
 #define OVERVIEW_HEADER_LINES 5 /* fixed header lines; live sources add up to three */
 #define OVERVIEW_DLQ_TREND_MS 60000
-/* A large terminal (about 40 rows, or 150 columns) also shows the DLQ's trend and the shards
- * below the tables, in the room the tables leave. */
-#define OVERVIEW_BIG_LINES 38 /* the window of a 40-row terminal, less the status and AT lines */
+/* A large terminal (40 rows, or 150 columns) also shows the DLQ's trend and the shards below the
+ * tables, in the room the tables leave. */
+#define OVERVIEW_BIG_ROWS  40
 #define OVERVIEW_BIG_COLS  150
 #define OVERVIEW_SHARD_GAP 3 /* blanks between two shards on one line */
 
@@ -450,7 +450,9 @@ static void overview_shards(WINDOW *w, int y, const struct model *m, const struc
 /* On a large terminal, below the tables when they leave room: the DLQ's trend, then the shards. */
 static void overview_below(WINDOW *w, int y, const struct model *m, const struct view_env *env)
 {
-    if (!env->console || (getmaxy(w) < OVERVIEW_BIG_LINES && getmaxx(w) < OVERVIEW_BIG_COLS))
+    /* the terminal's rows: the window, the status line, and the AT line above it in the past */
+    int rows = getmaxy(w) + 1 + (env->at_ms ? 1 : 0);
+    if (!env->console || (rows < OVERVIEW_BIG_ROWS && getmaxx(w) < OVERVIEW_BIG_COLS))
         return;
     if (getmaxy(w) - y < 4) /* a blank line, the trend, the shards' title and one line of them */
         return;

@@ -152,8 +152,15 @@ expect "150x24: the replay finished" "replay finished"
 expect "150 columns: the DLQ's trend below the tables" '^DLQ trend  no DLQ watched$'
 expect "150 columns: the shards, three to a line" \
     '^shardId-000000000000 latest +0ms +56\.0/s +shardId-000000000001 latest +0ms +53\.0/s +shardId-000000000002 latest'
-tmux_start 80 42 --replay "$TMP/keys.rec" --speed max
-expect "80x42: the replay finished" "replay finished"
-expect "42 rows: the shards, one to a line" '^shardId-000000000003 latest +0ms +44\.0/s$'
+tmux_start 80 39 --replay "$TMP/keys.rec" --speed max
+expect "80x39: the replay finished" "replay finished"
+if screen | grep -q '^Shards  4'; then fail "80x39 keeps the Overview to the tables"; else
+    ok "80x39 keeps the Overview to the tables"; fi
+tmux_start 80 40 --replay "$TMP/keys.rec" --speed max
+expect "80x40: the replay finished" "replay finished"
+expect "40 rows: the shards, one to a line" '^shardId-000000000003 latest +0ms +44\.0/s$'
+keys '['
+expect "and in the past, under the AT line, still" '^ AT 23:46:37 UTC'
+expect "... the shards as they are now" '^Shards \(now\)  4$'
 
 finish
