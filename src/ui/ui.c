@@ -685,6 +685,58 @@ static int ui_next_key(void)
     return r == KEY_CODE_YES ? VIEW_KEY_FN((int)ch) : (int)ch;
 }
 
+/* One pass of ui_escape; true when what followed the Esc was another Esc, which starts over. */
+static bool ui_escape_once(struct ui *ui)
+{
+    int key = ui_next_key();
+
+    if (key == ERR) {
+        ui_key(ui, VIEW_KEY_ESC);
+        return false;
+    }
+    if (key == VIEW_KEY_ESC) { /* Esc, Esc */
+        ui_key(ui, VIEW_KEY_ESC);
+        return true;
+    }
+    if (key == 'O') {
+        int final = ui_next_key();
+        if (final == ERR) { /* Esc, then O */
+            ui_key(ui, VIEW_KEY_ESC);
+            ui_key(ui, 'O');
+        } else if (final == VIEW_KEY_ESC) {
+            return true;
+        } else if (final < 0x20 || final > 0x7e) {
+            ui_key(ui, final); /* not a sequence: dropped, the key stands */
+        }
+        return false;
+    }
+    if (key != '[') {
+        ui_key(ui, VIEW_KEY_ESC);
+        ui_key(ui, key);
+        return false;
+    }
+    for (int n = 0;; n++) {
+        int b = ui_next_key();
+        if (b == ERR) {
+            if (n == 0) { /* Esc, then [ */
+                ui_key(ui, VIEW_KEY_ESC);
+                ui_key(ui, '[');
+            }
+            return false; /* a sequence cut short: dropped */
+        }
+        if (b >= 0x40 && b <= 0x7e)
+            return false; /* the final byte: the whole sequence is swallowed */
+        if (b >= 0x20 && b <= 0x3f && n < UI_CSI_MAX)
+            continue;
+        /* not a sequence after all, or an endless one: dropped; a key that broke it stands */
+        if (b == VIEW_KEY_ESC)
+            return true;
+        if (b < 0x20 || b > 0x7e)
+            ui_key(ui, b);
+        return false;
+    }
+}
+
 /*
  * After an Esc: a lone Esc, Esc and a key typed right after it, or a sequence the terminal sent
  * for a key curses does not know, which is swallowed whole instead of being read as Esc, '[',
@@ -695,52 +747,8 @@ static int ui_next_key(void)
  */
 static void ui_escape(struct ui *ui)
 {
-    int key = ui_next_key();
-
-    if (key == ERR) {
-        ui_key(ui, VIEW_KEY_ESC);
-        return;
-    }
-    if (key == 'O') {
-        int final = ui_next_key();
-        if (final == ERR) { /* Esc, then O */
-            ui_key(ui, VIEW_KEY_ESC);
-            ui_key(ui, 'O');
-        } else if (final == VIEW_KEY_ESC) {
-            ui_escape(ui);
-        } else if (final < 0x20 || final > 0x7e) {
-            ui_key(ui, final); /* not a sequence: dropped, the key stands */
-        }
-        return;
-    }
-    if (key != '[') {
-        ui_key(ui, VIEW_KEY_ESC);
-        if (key == VIEW_KEY_ESC)
-            ui_escape(ui);
-        else
-            ui_key(ui, key);
-        return;
-    }
-    for (int n = 0;; n++) {
-        int b = ui_next_key();
-        if (b == ERR) {
-            if (n == 0) { /* Esc, then [ */
-                ui_key(ui, VIEW_KEY_ESC);
-                ui_key(ui, '[');
-            }
-            return; /* a sequence cut short: dropped */
-        }
-        if (b >= 0x40 && b <= 0x7e)
-            return; /* the final byte: the whole sequence is swallowed */
-        if (b >= 0x20 && b <= 0x3f && n < UI_CSI_MAX)
-            continue;
-        /* not a sequence after all, or an endless one: dropped; a key that broke it stands */
-        if (b == VIEW_KEY_ESC)
-            ui_escape(ui);
-        else if (b < 0x20 || b > 0x7e)
-            ui_key(ui, b);
-        return;
-    }
+    while (!ui->quit && ui_escape_once(ui))
+        ;
 }
 
 static void ui_input_cb(struct ev_loop *loop, ev_io *w, int revents)
