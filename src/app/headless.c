@@ -15,6 +15,7 @@
 #include "model.h"
 #include "options.h"
 #include "report.h"
+#include "session.h"
 #include "snapfile.h"
 #include "source.h"
 #include "ui-snapshot.h"
@@ -25,20 +26,16 @@
 #define PROGRESS_INTERVAL_S 0.25
 
 struct headless {
+    struct session *s;
     struct ev_loop *loop;
     struct model *m;
     struct source *src;
     const struct options *o;
     const char *version;
     int64_t started_ms;
-    const char *stop_reason;
     ev_timer check;
-    ev_timer tick;
-    ev_signal sigint;
-    ev_signal sigterm;
     ev_signal sigusr1;
     ev_timer progress; /* a replay's progress line, when stderr is a terminal */
-    ev_timer every;    /* --snapshot-every */
 };
 
 /* One line on the terminal, rewritten in place; the last one is kept. */
@@ -56,23 +53,26 @@ static void progress_cb(struct ev_loop *loop, ev_timer *w, int revents)
     show_progress(w->data, false);
 }
 
-static void stop(struct headless *h, const char *why)
+/* The session stops: so do the watchers of headless mode. */
+static void on_stop(void *ctx, const char *why)
 {
-    if (h->stop_reason)
-        return;
-    h->stop_reason = why;
-    h->src->ops->stop(h->src);
+    struct headless *h = ctx;
+    (void)why;
     ev_timer_stop(h->loop, &h->check);
-    ev_timer_stop(h->loop, &h->tick);
-    ev_signal_stop(h->loop, &h->sigint);
-    ev_signal_stop(h->loop, &h->sigterm);
     ev_signal_stop(h->loop, &h->sigusr1);
-    ev_timer_stop(h->loop, &h->every);
     if (ev_is_active(&h->progress)) {
         ev_timer_stop(h->loop, &h->progress);
         show_progress(h, true);
     }
-    ev_break(h->loop, EVBREAK_ALL);
+}
+
+/* Every snapshot set, automatic or the final one, says on stderr where it went or why not. */
+static void on_snapshot_result(void *ctx, bool ok, bool automatic, const char *msg)
+{
+    (void)ctx;
+    (void)ok;
+    (void)automatic;
+    errmsg("%s", msg);
 }
 
 /* Decides whether the run is over: duration reached, idle long enough, or source finished. */
@@ -82,29 +82,14 @@ static void check_cb(struct ev_loop *loop, ev_timer *w, int revents)
     int64_t now = clock_now_ms(loop);
     (void)revents;
     if (h->o->duration > 0 && now - h->started_ms >= (int64_t)(h->o->duration * 1000))
-        stop(h, "duration reached");
+        session_stop(h->s, "duration reached");
     else if (h->o->until_idle > 0) {
         int64_t last = h->src->last_record_ms ? h->src->last_record_ms : h->started_ms;
         if (now - last >= (int64_t)(h->o->until_idle * 1000))
-            stop(h, "idle");
+            session_stop(h->s, "idle");
     }
-    if (!h->stop_reason && h->src->ops->finished && h->src->ops->finished(h->src))
-        stop(h, "source finished");
-}
-
-static void tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct headless *h = w->data;
-    (void)revents;
-    model_tick(h->m, clock_now_ms(loop));
-}
-
-static void signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
-{
-    struct headless *h = w->data;
-    (void)loop;
-    (void)revents;
-    stop(h, w->signum == SIGINT ? "interrupted" : "terminated");
+    if (!session_stopped(h->s) && session_source_done(h->s))
+        session_stop(h->s, "source finished");
 }
 
 static bool write_all(int fd, const char *p, size_t n)
@@ -120,41 +105,15 @@ static bool write_all(int fd, const char *p, size_t n)
 }
 
 /* A snapshot set (JSON, text, HTML) into --snapshot-dir; a failure is reported, never fatal. */
-static int write_set(struct headless *h, const char *version)
+static int write_set(struct headless *h)
 {
-    char msg[4800];
-    struct ui_snapshot_req req = {
-        .m = h->m,
-        .now_ms = clock_now_ms(h->loop),
-        .dir = h->o->snapshot_dir,
-        .max_rows = h->o->snapshot_rows,
-        .html_rows = h->o->report_rows,
-        .version = version,
-        .source_done = h->src->ops->finished && h->src->ops->finished(h->src),
-        .offscreen = true,
-        .ascii = h->o->ascii,
-    };
-    bool ok = ui_snapshot_write(&req, msg, sizeof msg);
-    errmsg("%s", msg);
-    return ok ? EXITCODE_OK : EXITCODE_OUTPUT;
-}
-
-static void every_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct headless *h = w->data;
-    (void)revents;
-    model_tick(h->m, clock_now_ms(loop));
-    write_set(h, h->version);
-    /* the next one a whole interval after this one ended, so slow snapshots never starve the
-     * source of the loop */
-    ev_now_update(loop);
-    ev_timer_again(loop, w);
+    return session_snapshot(h->s, false, NULL, 0) ? EXITCODE_OK : EXITCODE_OUTPUT;
 }
 
 static int write_snapshot(struct headless *h, const char *version)
 {
     if (!h->o->snapshot) /* no path given: the whole set into --snapshot-dir */
-        return write_set(h, version);
+        return write_set(h);
     struct buf out;
     struct report_opts ro = {.max_rows = h->o->snapshot_rows, .program_version = version};
     char err[512], path[4096];
@@ -220,39 +179,38 @@ static bool verdict_failed(const struct model *m, const char *fail_on)
     return m->verdict_worst >= at;
 }
 
-int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
-                 const char *version)
+static const struct session_front headless_front = {
+    .on_snapshot_result = on_snapshot_result,
+    .on_stop = on_stop,
+};
+
+int headless_run(struct session *s, const struct options *o, const char *version)
 {
-    struct headless h = {.loop = loop, .m = m, .src = src, .o = o, .version = version};
-    char err[256];
+    struct headless h = {
+        .s = s,
+        .loop = session_loop(s),
+        .m = session_model(s),
+        .src = session_source(s),
+        .o = o,
+        .version = version,
+    };
+    struct ev_loop *loop = h.loop;
+    struct model *m = h.m;
     h.started_ms = clock_now_ms(loop);
+    session_attach(s, &headless_front, &h);
     ev_timer_init(&h.check, check_cb, CHECK_INTERVAL_S, CHECK_INTERVAL_S);
-    ev_timer_init(&h.tick, tick_cb, 1.0, 1.0);
-    ev_signal_init(&h.sigint, signal_cb, SIGINT);
-    ev_signal_init(&h.sigterm, signal_cb, SIGTERM);
     ev_signal_init(&h.sigusr1, usr1_cb, SIGUSR1);
     ev_timer_init(&h.progress, progress_cb, PROGRESS_INTERVAL_S, PROGRESS_INTERVAL_S);
-    h.check.data = h.tick.data = h.sigint.data = h.sigterm.data = h.sigusr1.data = &h;
-    h.progress.data = &h;
-    ev_timer_init(&h.every, every_cb, o->snapshot_every, o->snapshot_every);
-    h.every.data = &h;
-    if (o->snapshot_every > 0)
-        ev_timer_start(loop, &h.every);
+    h.check.data = h.sigusr1.data = h.progress.data = &h;
     if (m->progress.active && isatty(STDERR_FILENO))
         ev_timer_start(loop, &h.progress);
     ev_timer_start(loop, &h.check);
-    ev_timer_start(loop, &h.tick);
-    ev_signal_start(loop, &h.sigint);
-    ev_signal_start(loop, &h.sigterm);
     ev_signal_start(loop, &h.sigusr1);
-    if (src->ops->start(src, loop, err, sizeof err) != 0) {
-        errmsg("%s", err);
-        stop(&h, "source failed");
+    if (!session_start(s)) {
+        session_stop(s, "source failed");
         return EXITCODE_USAGE;
     }
-    ev_run(loop, 0);
-    if (!h.stop_reason)
-        stop(&h, "source ended");
+    session_run(s);
     model_tick(m, clock_now_ms(loop));
     int status = write_snapshot(&h, version);
     ui_snapshot_release();

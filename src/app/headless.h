@@ -2,18 +2,16 @@
 #ifndef CDCTOP_HEADLESS_H
 #define CDCTOP_HEADLESS_H
 
-struct ev_loop;
-struct model;
-struct source;
 struct options;
+struct session;
 
 /*
- * Returns the process exit status (exitcode.h): EXITCODE_SOURCE when the source never delivered
- * anything and ends with a problem (shown on stderr with its hint), else EXITCODE_OUTPUT when
- * the snapshot could not be written, else EXITCODE_OK. A problem on the status line at the end
- * is also shown when it is an error.
+ * The headless front end of the session (session.h): runs it until --duration, --until-idle, the
+ * source's end or a signal, then writes the snapshot. Returns the process exit status
+ * (exitcode.h): EXITCODE_SOURCE when the source never delivered anything and ends with a problem
+ * (shown on stderr with its hint), else EXITCODE_OUTPUT when the snapshot could not be written,
+ * else EXITCODE_OK. A problem on the status line at the end is also shown when it is an error.
  */
-int headless_run(struct ev_loop *loop, struct model *m, struct source *src, const struct options *o,
-                 const char *version);
+int headless_run(struct session *s, const struct options *o, const char *version);
 
 #endif

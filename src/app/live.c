@@ -352,12 +352,30 @@ static bool live_finished(const struct source *src)
     return false;
 }
 
+/* The reader's own retry, or, while the region is still unknown, its lookup now. */
+static unsigned live_retry(struct source *src, char *what, size_t len)
+{
+    struct live *l = (struct live *)src;
+    what[0] = '\0';
+    if (!l->running)
+        return 0;
+    if (l->reader)
+        return l->reader->ops->retry ? l->reader->ops->retry(l->reader, what, len) : 0;
+    if (!ev_is_active(&l->region_retry))
+        return 0;
+    ev_timer_stop(l->loop, &l->region_retry);
+    creds_region(l->creds, region_cb, l);
+    snprintf(what, len, "the region lookup");
+    return 1;
+}
+
 static const struct source_ops live_ops = {
     .name = "kinesis",
     .start = live_start,
     .stop = live_stop,
     .free = live_free,
     .finished = live_finished,
+    .retry = live_retry,
 };
 
 struct source *live_new(struct model *m, const struct live_opts *o)

@@ -18,6 +18,7 @@
 #include "options.h"
 #include "recorder.h"
 #include "redact.h"
+#include "session.h"
 #include "src-demo.h"
 #include "src-kinesis.h"
 #include "src-replay.h"
@@ -235,23 +236,32 @@ static int run(const struct options *o)
         ev_loop_destroy(loop);
         return EXITCODE_USAGE;
     }
+    struct session_config sc = {
+        .loop = loop,
+        .m = m,
+        .src = src,
+        .snapshot_dir = o->snapshot_dir,
+        .snapshot_rows = o->snapshot_rows,
+        .report_rows = o->report_rows,
+        .snapshot_every = o->snapshot_every,
+        .version = PACKAGE_STRING,
+        .offscreen = o->headless,
+        .ascii = o->ascii,
+    };
+    struct session *session = session_new(&sc);
     int status;
     if (o->headless) {
-        status = headless_run(loop, m, src, o, PACKAGE_STRING);
+        status = headless_run(session, o, PACKAGE_STRING);
     } else {
         struct ui_opts uo = {
             .theme = o->theme,
             .theme_dir = o->theme_dir,
             .ascii = o->ascii,
-            .snapshot_dir = o->snapshot_dir,
-            .snapshot_rows = o->snapshot_rows,
-            .report_rows = o->report_rows,
-            .snapshot_every = o->snapshot_every,
             .refresh_s = o->refresh,
-            .version = PACKAGE_STRING,
         };
-        status = ui_run(loop, m, src, &uo);
+        status = ui_run(session, &uo);
     }
+    session_free(session);
     if (rec && !finish_recording(rec, o) && status == EXITCODE_OK)
         status = EXITCODE_OUTPUT;
     src->ops->free(src);

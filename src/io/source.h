@@ -24,6 +24,10 @@ struct source_ops {
     void (*free)(struct source *s);
     /* True once the source will deliver nothing more (a demo limit reached, a replay ended). */
     bool (*finished)(const struct source *s);
+    /* Optional: retries at once every call that waits after an error (readers in backoff or
+     * failing, a listing waiting to be retried), as an operator asks when the cause is fixed.
+     * Returns how many were retried and says which in what ("2 readers and the listing"). */
+    unsigned (*retry)(struct source *s, char *what, size_t len);
 };
 
 struct source {

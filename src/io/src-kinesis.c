@@ -1031,12 +1031,45 @@ static bool kinesis_finished(const struct source *src)
     return false;
 }
 
+/* The operator fixed the cause (a permission, the stream, the network): every reader waiting
+ * after a failure calls again now, and a listing waiting to be retried lists now. GetRecords
+ * still keeps the read budget (reader_schedule); a call in flight is left to its answer. */
+static unsigned kinesis_retry(struct source *src, char *what, size_t len)
+{
+    struct src_kinesis *k = (struct src_kinesis *)src;
+    unsigned readers = 0;
+    bool listing = false;
+
+    what[0] = '\0';
+    if (!k->running)
+        return 0;
+    for (unsigned i = 0; i < k->nreaders; i++) {
+        struct reader *r = k->readers[i];
+        if (!r->failures || r->call_pending || r->phase == PH_IDLE)
+            continue;
+        reader_schedule(r, 0);
+        readers++;
+    }
+    if (ev_is_active(&k->list_retry) && !k->list_pending) {
+        list_begin(k);
+        listing = true;
+    }
+    if (readers && listing)
+        snprintf(what, len, "%u reader%s and the shard listing", readers, readers == 1 ? "" : "s");
+    else if (readers)
+        snprintf(what, len, "%u reader%s", readers, readers == 1 ? "" : "s");
+    else if (listing)
+        snprintf(what, len, "the shard listing");
+    return readers + listing;
+}
+
 static const struct source_ops kinesis_ops = {
     .name = "kinesis",
     .start = kinesis_start,
     .stop = kinesis_stop,
     .free = kinesis_free,
     .finished = kinesis_finished,
+    .retry = kinesis_retry,
 };
 
 struct source *src_kinesis_new(struct model *m, struct aws_client *kinesis,

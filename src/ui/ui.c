@@ -1,7 +1,9 @@
 /*
- * The UI's glue to the event loop. Watchers only record what changed (dirty flags); the single
- * ev_prepare watcher draws, at most every refresh_s seconds for data and at once for keys,
- * with wnoutrefresh on each window and one doupdate.
+ * The console: the session's front end on a terminal (session.h starts the source, ticks, writes
+ * automatic snapshots and handles the stop signals). Watchers only record what changed (dirty
+ * flags); the single ev_prepare watcher draws, at most every refresh_s seconds for data and at
+ * once for keys, with wnoutrefresh on each window and one doupdate. Keys become actions through
+ * the key table (ui-keys.h): the screen gets each action first, the console what it ignores.
  */
 #include "config.h"
 
@@ -20,10 +22,10 @@
 #include "fmt.h"
 #include "escape.h"
 #include "model.h"
-#include "source.h"
+#include "session.h"
 #include "ui-curses.h"
 #include "ui-draw.h"
-#include "ui-snapshot.h"
+#include "ui-keys.h"
 #include "ui-theme.h"
 #include "ui.h"
 #include "view.h"
@@ -37,6 +39,8 @@
 #define UI_ESCDELAY_MS     100 /* how long a lone Esc waits for the rest of a key sequence */
 #define UI_MAX_EMPTY_READS 1000
 #define UI_HISTORY_SECS    900 /* how far back the time cursor goes (the series keep more) */
+#define UI_CSI_MAX         32  /* bytes of an escape sequence read before giving up on it */
+#define UI_GOTO_MAX        40  /* characters of a time typed after t */
 
 /* The screens, in the order of enum view_id. */
 static const struct view_ops *const ui_views[VIEW_COUNT] = {
@@ -55,9 +59,9 @@ enum ui_dirty {
 };
 
 struct ui {
+    struct session *s;
     struct ev_loop *loop;
     struct model *m;
-    struct source *src;
     const struct ui_opts *opts;
     double refresh_s;
 
@@ -82,15 +86,15 @@ struct ui {
     bool message_error;
     double message_at;
 
-    ev_io input;
-    ev_signal sig_winch, sig_int, sig_term, sig_hup;
-    ev_timer tick;  /* 1 s: model_tick, and time-based numbers move */
-    ev_timer delay; /* one-shot: a redraw that was too soon for refresh_s */
-    ev_timer every; /* --snapshot-every */
-    ev_prepare prepare;
+    /* t: a time being typed on the status line */
+    bool goto_open;
+    char goto_text[UI_GOTO_MAX + 1];
+    char goto_prompt[UI_GOTO_MAX + 64];
 
-    void (*saved_changed)(void *ctx);
-    void *saved_changed_ctx;
+    ev_io input;
+    ev_signal sig_winch;
+    ev_timer delay; /* one-shot: a redraw that was too soon for refresh_s */
+    ev_prepare prepare;
 };
 
 /* curses is active: the fatal hook must restore the terminal (it takes no context). */
@@ -128,11 +132,15 @@ static bool ui_time_view(enum view_id id)
     return id == VIEW_OVERVIEW || id == VIEW_DETAIL;
 }
 
-/* The oldest second the time cursor may show: 15 minutes back, and not before the start. */
+/* The oldest second the time cursor may show: where the timeline begins (what --from read
+ * included; cdctop's start while that is not known), and at most 15 minutes back. */
 static int64_t ui_time_oldest(const struct ui *ui, int64_t now_ms)
 {
     int64_t oldest = now_ms / 1000 - 1 - UI_HISTORY_SECS;
-    return ui->m->started_ms / 1000 > oldest ? ui->m->started_ms / 1000 : oldest;
+    int64_t begin = model_timeline_start(ui->m);
+    if (begin == CDC_TIME_NONE)
+        begin = ui->m->started_ms;
+    return begin / 1000 > oldest ? begin / 1000 : oldest;
 }
 
 /* The time cursor for a frame at now_ms, kept inside the history (0: now). */
@@ -151,7 +159,8 @@ static struct view_env ui_env(const struct ui *ui)
         .now_ms = clock_now_ms(ui->loop),
         .table = ui->table,
         .paused = ui->paused,
-        .source_done = ui->src && ui->src->ops->finished && ui->src->ops->finished(ui->src),
+        .source_done = session_source_done(ui->s),
+        .console = true,
     };
     env.at_ms = ui_time_at(ui, env.now_ms);
     return env;
@@ -169,6 +178,30 @@ static void ui_time_move(struct ui *ui, int delta)
     if (sec < oldest)
         sec = oldest;
     ui->at_ms = sec >= newest ? 0 : sec * 1000;
+}
+
+/* The time cursor on the second holding ms, within the timeline; says where it went when that is
+ * not where it was asked to go. */
+static void ui_time_goto(struct ui *ui, int64_t ms)
+{
+    char when[FMT_LEN], text[160];
+    int64_t now_ms = clock_now_ms(ui->loop);
+    int64_t newest = now_ms / 1000 - 1, oldest = ui_time_oldest(ui, now_ms);
+    int64_t sec = ms / 1000;
+
+    if (sec >= newest) {
+        ui->at_ms = 0;
+        ui_message(ui, "go to time: that is now, or later: showing now", false);
+        return;
+    }
+    if (sec < oldest) {
+        fmt_time_ms(when, sizeof when, oldest * 1000, FMT_CLOCK);
+        snprintf(text, sizeof text, "go to time: the timeline begins at %s UTC: showing that",
+                 when);
+        ui_message(ui, text, false);
+        sec = oldest;
+    }
+    ui->at_ms = sec * 1000;
 }
 
 /* --- screen stack --------------------------------------------------------- */
@@ -221,162 +254,243 @@ static void ui_cycle_screens(struct ui *ui, int step)
 
 /* --- leaving ------------------------------------------------------------------ */
 
-static void ui_stop_watchers(struct ui *ui)
-{
-    ev_io_stop(ui->loop, &ui->input);
-    ev_signal_stop(ui->loop, &ui->sig_winch);
-    ev_signal_stop(ui->loop, &ui->sig_int);
-    ev_signal_stop(ui->loop, &ui->sig_term);
-    ev_signal_stop(ui->loop, &ui->sig_hup);
-    ev_timer_stop(ui->loop, &ui->tick);
-    ev_timer_stop(ui->loop, &ui->delay);
-    ev_timer_stop(ui->loop, &ui->every);
-    ev_prepare_stop(ui->loop, &ui->prepare);
-}
-
 static void ui_quit(struct ui *ui)
 {
-    if (ui->quit)
-        return;
+    session_stop(ui->s, "quit");
+}
+
+/* The session stops (a key, a signal, the source's end): so do the console's own watchers. */
+static void ui_on_stop(void *ctx, const char *why)
+{
+    struct ui *ui = ctx;
+    (void)why;
     ui->quit = true;
-    ui_stop_watchers(ui);
-    if (ui->src && ui->src->ops && ui->src->ops->stop)
-        ui->src->ops->stop(ui->src);
-    ev_break(ui->loop, EVBREAK_ALL);
+    ev_io_stop(ui->loop, &ui->input);
+    ev_signal_stop(ui->loop, &ui->sig_winch);
+    ev_timer_stop(ui->loop, &ui->delay);
+    ev_prepare_stop(ui->loop, &ui->prepare);
 }
 
 /* --- keys ----------------------------------------------------------------- */
 
-/* A snapshot set of the present (whatever the time cursor shows). */
-static bool ui_snapshot_set(struct ui *ui, char *msg, size_t msglen)
+/* A snapshot set's path or failure on the status line; --snapshot-every shows only failures (and
+ * when they stop), or the key hints would never be seen. Events lists every one. */
+static void ui_on_snapshot_result(void *ctx, bool ok, bool automatic, const char *msg)
 {
-    struct view_env env = ui_env(ui);
-    struct ui_snapshot_req req = {
-        .m = ui->m,
-        .now_ms = env.now_ms,
-        .dir = ui->opts->snapshot_dir,
-        .max_rows = ui->opts->snapshot_rows,
-        .html_rows = ui->opts->report_rows,
-        .version = ui->opts->version,
-        .source_done = env.source_done,
-    };
-    return ui_snapshot_write(&req, msg, msglen);
-}
-
-static void ui_snapshot(struct ui *ui)
-{
-    char msg[sizeof ui->message];
-    bool ok = ui_snapshot_set(ui, msg, sizeof msg);
-    ui_message(ui, msg, !ok);
-}
-
-/* --snapshot-every: failures show on the status line (and when they stop); successes do not,
- * or the key hints would never be seen. */
-static void ui_every_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    struct ui *ui = w->data;
-    char msg[sizeof ui->message];
-    (void)revents;
-
-    model_tick(ui->m, clock_now_ms(loop));
-    bool ok = ui_snapshot_set(ui, msg, sizeof msg);
-    if (!ok || ui->every_failed)
+    struct ui *ui = ctx;
+    if (!automatic || !ok || ui->every_failed)
         ui_message(ui, msg, !ok);
-    ui->every_failed = !ok;
-    /* the next one a whole interval after this one ended: slow snapshots never starve the loop */
-    ev_now_update(loop);
-    ev_timer_again(loop, w);
+    if (automatic)
+        ui->every_failed = !ok;
+    ui_mark(ui, UI_DIRTY_DATA);
 }
 
-/* Keys every screen shares, after the screen declined them. */
-static void ui_global_key(struct ui *ui, int key)
+static void ui_retry(struct ui *ui)
 {
-    switch (key) {
-    case 'q':
-    case VIEW_KEY_ESC:
-        if (ui->depth > 1)
-            ui->depth--;
-        else if (key == 'q')
-            ui_quit(ui);
-        break;
-    case '\t':
-        ui_cycle_screens(ui, 1);
-        break;
-    case VIEW_KEY_FN(KEY_BTAB):
-        ui_cycle_screens(ui, -1);
-        break;
-    case '1':
-    case '2':
-    case '3':
-    case '4':
-    case '5': {
-        static const enum view_id jump[] = {VIEW_OVERVIEW, VIEW_SHARDS, VIEW_DETAIL, VIEW_ROWS,
-                                            VIEW_EVENTS};
-        ui_set_root(ui, jump[key - '1']);
-        break;
-    }
-    case 'e':
-        ui_set_root(ui, VIEW_EVENTS);
-        break;
-    case 'p':
-        ui->paused = !ui->paused;
-        break;
-    case '[':
-    case ']':
-    case '{':
-    case '}':
-        if (ui_time_view(ui_current(ui)))
-            ui_time_move(ui, key == '[' ? -1 : key == ']' ? 1 : key == '{' ? -10 : 10);
-        break;
-    case 's':
-        ui_snapshot(ui);
-        break;
-    case '?':
-    case VIEW_KEY_FN(KEY_F(1)):
-        if (ui_current(ui) == VIEW_HELP)
-            ui->depth--;
-        else
-            ui_push(ui, VIEW_HELP, true);
-        break;
-    case VIEW_KEY_CTRL('l'):
-        clearok(curscr, TRUE);
-        break;
-    default:
+    char msg[sizeof ui->message];
+    session_retry(ui->s, msg, sizeof msg);
+    ui_message(ui, msg, false);
+}
+
+static void ui_goto_update(struct ui *ui)
+{
+    snprintf(ui->goto_prompt, sizeof ui->goto_prompt,
+             "go to time (-5m, 22:04, 2026-12-07T22:04:00Z): %s", ui->goto_text);
+}
+
+static void ui_goto_open(struct ui *ui)
+{
+    ui->goto_open = true;
+    ui->goto_text[0] = '\0';
+    ui_goto_update(ui);
+}
+
+static void ui_goto_apply(struct ui *ui)
+{
+    char text[UI_GOTO_MAX + 128];
+    const char *t = ui->goto_text;
+    int64_t ms;
+
+    ui->goto_open = false;
+    while (*t == ' ')
+        t++;
+    if (!*t)
+        return;
+    if (!fmt_parse_moment(t, clock_now_ms(ui->loop), &ms)) {
+        snprintf(text, sizeof text,
+                 "go to time: cannot read \"%s\" (e.g. -5m, 22:04, 22:04:30, "
+                 "2026-12-07T22:04:00Z)",
+                 t);
+        ui_message(ui, text, true);
         return;
     }
+    ui_time_goto(ui, ms);
 }
 
+/* Keys while a time is typed after t: Enter goes there, Esc cancels. */
+static void ui_goto_key(struct ui *ui, int key)
+{
+    size_t len = strlen(ui->goto_text);
+
+    if (view_key_is_enter(key)) {
+        ui_goto_apply(ui);
+        return;
+    }
+    if (key == VIEW_KEY_ESC || key == VIEW_KEY_CTRL('c') || key == VIEW_KEY_CTRL('g')) {
+        ui->goto_open = false;
+        return;
+    }
+    if (view_key_is_backspace(key) && len > 0) {
+        ui->goto_text[len - 1] = '\0';
+    } else if (key == VIEW_KEY_CTRL('u')) {
+        ui->goto_text[0] = '\0';
+    } else if (key >= 0x20 && key < 0x7f && len < UI_GOTO_MAX) { /* times are ASCII */
+        ui->goto_text[len] = (char)key;
+        ui->goto_text[len + 1] = '\0';
+    }
+    ui_goto_update(ui);
+}
+
+static void ui_help_toggle(struct ui *ui)
+{
+    if (ui_current(ui) == VIEW_HELP)
+        ui->depth--;
+    else
+        ui_push(ui, VIEW_HELP, true);
+}
+
+/* The time cursor's actions, on the screens that follow it; false elsewhere. */
+static bool ui_time_act(struct ui *ui, enum view_action action)
+{
+    if (!ui_time_view(ui_current(ui)))
+        return false;
+    switch (action) {
+    case VA_TIME_BACK:
+        ui_time_move(ui, -1);
+        return true;
+    case VA_TIME_FORWARD:
+        ui_time_move(ui, 1);
+        return true;
+    case VA_TIME_BACK_10:
+        ui_time_move(ui, -10);
+        return true;
+    case VA_TIME_FORWARD_10:
+        ui_time_move(ui, 10);
+        return true;
+    case VA_TIME_NOW: /* only while the cursor shows the past; otherwise End is the list's */
+        if (!ui_time_at(ui, clock_now_ms(ui->loop)))
+            return false;
+        ui->at_ms = 0;
+        return true;
+    case VA_TIME_GOTO:
+        ui_goto_open(ui);
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* What the console does with an action the screen ignored; false when it does nothing. */
+static bool ui_console_act(struct ui *ui, enum view_action action)
+{
+    switch (action) {
+    case VA_BACK:
+        if (ui->depth <= 1)
+            return false;
+        ui->depth--;
+        return true;
+    case VA_CLOSE:
+        if (ui->depth > 1)
+            ui->depth--;
+        else
+            ui_quit(ui);
+        return true;
+    case VA_NEXT_SCREEN:
+    case VA_PREV_SCREEN:
+        ui_cycle_screens(ui, action == VA_NEXT_SCREEN ? 1 : -1);
+        return true;
+    case VA_GO_OVERVIEW:
+        ui_set_root(ui, VIEW_OVERVIEW);
+        return true;
+    case VA_GO_SHARDS:
+        ui_set_root(ui, VIEW_SHARDS);
+        return true;
+    case VA_GO_DETAIL:
+        ui_set_root(ui, VIEW_DETAIL);
+        return true;
+    case VA_GO_ROWS:
+        ui_set_root(ui, VIEW_ROWS);
+        return true;
+    case VA_GO_EVENTS:
+        ui_set_root(ui, VIEW_EVENTS);
+        return true;
+    case VA_HELP:
+        ui_help_toggle(ui);
+        return true;
+    case VA_PAUSE:
+        ui->paused = !ui->paused;
+        return true;
+    case VA_SNAPSHOT:
+        session_snapshot(ui->s, false, NULL, 0);
+        return true;
+    case VA_RETRY:
+        ui_retry(ui);
+        return true;
+    case VA_REDRAW:
+        clearok(curscr, TRUE);
+        return true;
+    default:
+        return ui_time_act(ui, action);
+    }
+}
+
+/* One action: the screen first, then the console. False when neither did anything. */
+static bool ui_act(struct ui *ui, struct view_env *env, enum view_action action)
+{
+    enum view_id id = ui_current(ui);
+    enum view_result r = ui_views[id]->act(ui->state[id], env, action);
+
+    ui->table = env->table;
+    switch (r) {
+    case VIEW_HANDLED:
+        return true;
+    case VIEW_OPEN_DETAIL:
+        ui_push(ui, VIEW_DETAIL, true);
+        return true;
+    case VIEW_OPEN_ROWS:
+        ui_push(ui, VIEW_ROWS, true);
+        return true;
+    case VIEW_IGNORED:
+        break;
+    }
+    return ui_console_act(ui, action);
+}
+
+/* One key: to a prompt being typed as it is, else through the key table, its actions tried in
+ * the table's order until one does something. */
 static void ui_key(struct ui *ui, int key)
 {
     enum view_id id = ui_current(ui);
     const struct view_ops *ops = ui_views[id];
     struct view_env env = ui_env(ui);
-    bool prompting = ops->prompt && ops->prompt(ui->state[id]);
+    enum view_action actions[4];
 
     ui_mark(ui, UI_DIRTY_ALL);
     if (key == VIEW_KEY_FN(KEY_RESIZE))
         return;
-    if (!prompting && key == VIEW_KEY_FN(KEY_END) && ui_time_at(ui, env.now_ms)) {
-        ui->at_ms = 0; /* End leaves the past first */
+    if (ui->goto_open) {
+        ui_goto_key(ui, key);
         return;
     }
-    enum view_result r = ops->key(ui->state[id], &env, key);
-    ui->table = env.table;
-    if (prompting)
+    if (ops->prompt && ops->prompt(ui->state[id])) {
+        ops->type(ui->state[id], &env, key);
+        ui->table = env.table;
         return;
-    switch (r) {
-    case VIEW_HANDLED:
-        break;
-    case VIEW_OPEN_DETAIL:
-        ui_push(ui, VIEW_DETAIL, true);
-        break;
-    case VIEW_OPEN_ROWS:
-        ui_push(ui, VIEW_ROWS, true);
-        break;
-    case VIEW_IGNORED:
-        ui_global_key(ui, key);
-        break;
     }
+    unsigned n = ui_keys_actions(id, key, actions, sizeof actions / sizeof actions[0]);
+    for (unsigned i = 0; i < n && !ui->quit; i++)
+        if (ui_act(ui, &env, actions[i]))
+            break;
 }
 
 /* --- drawing -------------------------------------------------------------- */
@@ -437,8 +551,11 @@ static void ui_draw_status(struct ui *ui)
     const struct view_ops *ops = ui_views[ui_current(ui)];
     const char *prompt = ops->prompt ? ops->prompt(ui->state[ui_current(ui)]) : NULL;
     int width = getmaxx(ui->status), x = 0;
+    char hints[256];
     struct buf msg;
 
+    if (ui->goto_open)
+        prompt = ui->goto_prompt;
     buf_init(&msg);
     ui_escaped(&msg, ui->message, strlen(ui->message));
     bool show_msg = !prompt && msg.len > 0;
@@ -465,7 +582,8 @@ static void ui_draw_status(struct ui *ui)
         ui_put(ui->status, 0, x, width - x,
                ui_attr(ui->m->status.level == ALERT_ERROR ? UI_ERROR : UI_MESSAGE), msg.data);
     } else {
-        ui_put(ui->status, 0, x, width - x, ui_attr(UI_STATUS), ops->hints);
+        ui_keys_hints(ui_current(ui), hints, sizeof hints);
+        ui_put(ui->status, 0, x, width - x, ui_attr(UI_STATUS), hints);
     }
     buf_free(&msg);
     wnoutrefresh(ui->status);
@@ -481,8 +599,8 @@ static void ui_draw_time_banner(WINDOW *w, int64_t at_ms, int64_t now_ms)
     fmt_age(ago, sizeof ago, (now_ms / 1000 - 1) * 1000 - at_ms);
     ui_fill(w, 0, 0, getmaxx(w), attr);
     ui_putf(w, 0, 0, getmaxx(w), attr,
-            " AT %.8s UTC (-%s)  End: back to now  [ ] 1s  { } 10s  (rates, latencies and the "
-            "DLQ as they were; totals are current)",
+            " AT %.8s UTC (-%s)  End: back to now  [ ] 1s  { } 10s  t: go to  (rates, latencies "
+            "and the DLQ as they were, vs now: the change since; totals are current)",
             when, ago);
 }
 
@@ -557,18 +675,96 @@ static void ui_delay_cb(struct ev_loop *loop, ev_timer *w, int revents)
     (void)revents;
 }
 
+/* The next key from curses, or ERR when none is waiting. */
+static int ui_next_key(void)
+{
+    wint_t ch;
+    int r = get_wch(&ch);
+    if (r == ERR)
+        return ERR;
+    return r == KEY_CODE_YES ? VIEW_KEY_FN((int)ch) : (int)ch;
+}
+
+/* One pass of ui_escape; true when what followed the Esc was another Esc, which starts over. */
+static bool ui_escape_once(struct ui *ui)
+{
+    int key = ui_next_key();
+
+    if (key == ERR) {
+        ui_key(ui, VIEW_KEY_ESC);
+        return false;
+    }
+    if (key == VIEW_KEY_ESC) { /* Esc, Esc */
+        ui_key(ui, VIEW_KEY_ESC);
+        return true;
+    }
+    if (key == 'O') {
+        int final = ui_next_key();
+        if (final == ERR) { /* Esc, then O */
+            ui_key(ui, VIEW_KEY_ESC);
+            ui_key(ui, 'O');
+        } else if (final == VIEW_KEY_ESC) {
+            return true;
+        } else if (final < 0x20 || final > 0x7e) {
+            ui_key(ui, final); /* not a sequence: dropped, the key stands */
+        }
+        return false;
+    }
+    if (key != '[') {
+        ui_key(ui, VIEW_KEY_ESC);
+        ui_key(ui, key);
+        return false;
+    }
+    for (int n = 0;; n++) {
+        int b = ui_next_key();
+        if (b == ERR) {
+            if (n == 0) { /* Esc, then [ */
+                ui_key(ui, VIEW_KEY_ESC);
+                ui_key(ui, '[');
+            }
+            return false; /* a sequence cut short: dropped */
+        }
+        if (b >= 0x40 && b <= 0x7e)
+            return false; /* the final byte: the whole sequence is swallowed */
+        if (b >= 0x20 && b <= 0x3f && n < UI_CSI_MAX)
+            continue;
+        /* not a sequence after all, or an endless one: dropped; a key that broke it stands */
+        if (b == VIEW_KEY_ESC)
+            return true;
+        if (b < 0x20 || b > 0x7e)
+            ui_key(ui, b);
+        return false;
+    }
+}
+
+/*
+ * After an Esc: a lone Esc, Esc and a key typed right after it, or a sequence the terminal sent
+ * for a key curses does not know, which is swallowed whole instead of being read as Esc, '[',
+ * '1', '~' (Esc going back, '[' moving the time cursor...). ECMA-48: a control sequence is ESC [,
+ * parameter and intermediate bytes (0x20-0x3f), then one final byte (0x40-0x7e); SS3 is ESC O
+ * and one byte. curses hands back the bytes of a sequence it does not know at once, so what
+ * follows is already waiting; a lone Esc has nothing after it.
+ */
+static void ui_escape(struct ui *ui)
+{
+    while (!ui->quit && ui_escape_once(ui))
+        ;
+}
+
 static void ui_input_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     struct ui *ui = w->data;
-    wint_t ch;
-    int r;
+    int key;
     (void)loop;
     (void)revents;
 
     bool any = false;
-    while (!ui->quit && (r = get_wch(&ch)) != ERR) {
+    while (!ui->quit && (key = ui_next_key()) != ERR) {
         any = true;
-        ui_key(ui, r == KEY_CODE_YES ? VIEW_KEY_FN((int)ch) : (int)ch);
+        if (key == VIEW_KEY_ESC)
+            ui_escape(ui);
+        else
+            ui_key(ui, key);
     }
     /* A terminal that is gone stays readable and yields no keys: leave instead of spinning. */
     ui->empty_reads = any ? 0 : ui->empty_reads + 1;
@@ -587,66 +783,72 @@ static void ui_resize(struct ui *ui)
     ui_layout(ui);
 }
 
-static void ui_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+static void ui_winch_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    struct ui *ui = w->data;
     (void)loop;
     (void)revents;
-
-    if (w->signum == SIGWINCH)
-        ui_resize(ui);
-    else
-        ui_quit(ui);
+    ui_resize(w->data);
 }
 
-static void ui_tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+/* Every second (the session ticked the model): time-based figures move, old messages go. */
+static void ui_on_tick(void *ctx, int64_t now_ms)
 {
-    struct ui *ui = w->data;
-    (void)revents;
+    struct ui *ui = ctx;
+    (void)now_ms;
 
-    model_tick(ui->m, clock_now_ms(loop));
     ui_mark(ui, UI_DIRTY_DATA);
-    if (ui->message[0] && ev_now(loop) - ui->message_at > UI_MESSAGE_SECS) {
+    if (ui->message[0] && ev_now(ui->loop) - ui->message_at > UI_MESSAGE_SECS) {
         ui->message[0] = '\0';
         ui_mark(ui, UI_DIRTY_STATUS);
     }
 }
 
-static void ui_source_changed(void *ctx)
+static void ui_on_changed(void *ctx)
 {
     ui_mark(ctx, UI_DIRTY_DATA);
 }
 
 static void ui_watch(struct ui *ui)
 {
-    struct ev_loop *loop = ui->loop;
-
     ev_io_init(&ui->input, ui_input_cb, STDIN_FILENO, EV_READ);
-    ev_signal_init(&ui->sig_winch, ui_signal_cb, SIGWINCH);
-    ev_signal_init(&ui->sig_int, ui_signal_cb, SIGINT);
-    ev_signal_init(&ui->sig_term, ui_signal_cb, SIGTERM);
-    ev_signal_init(&ui->sig_hup, ui_signal_cb, SIGHUP);
-    ev_timer_init(&ui->tick, ui_tick_cb, 1., 1.);
+    ev_signal_init(&ui->sig_winch, ui_winch_cb, SIGWINCH);
     ev_timer_init(&ui->delay, ui_delay_cb, 0., 0.);
-    ev_timer_init(&ui->every, ui_every_cb, ui->opts->snapshot_every, ui->opts->snapshot_every);
-    ui->every.data = ui;
     ev_prepare_init(&ui->prepare, ui_prepare_cb);
-    ui->input.data = ui->sig_winch.data = ui->sig_int.data = ui->sig_term.data = ui;
-    ui->sig_hup.data = ui->tick.data = ui->delay.data = ui->prepare.data = ui;
-    /* signals first, so curses finds SIGWINCH taken and leaves resizing to us */
-    ev_signal_start(loop, &ui->sig_winch);
-    ev_signal_start(loop, &ui->sig_int);
-    ev_signal_start(loop, &ui->sig_term);
-    ev_signal_start(loop, &ui->sig_hup);
+    ui->input.data = ui->sig_winch.data = ui->delay.data = ui->prepare.data = ui;
+    /* before curses starts, so it finds SIGWINCH taken and leaves resizing to us */
+    ev_signal_start(ui->loop, &ui->sig_winch);
 }
 
 static void ui_watch_start(struct ui *ui)
 {
     ev_io_start(ui->loop, &ui->input);
-    ev_timer_start(ui->loop, &ui->tick);
-    if (ui->opts->snapshot_every > 0)
-        ev_timer_start(ui->loop, &ui->every);
     ev_prepare_start(ui->loop, &ui->prepare);
+}
+
+/* --- setup ---------------------------------------------------------------- */
+
+/*
+ * What terminals send for Home, End, PgUp, PgDn and the arrows, whatever their terminfo entry
+ * says: inside tmux or screen with TERM=xterm-256color, Home arrives as ESC [ 1 ~ while the
+ * entry says ESC O H. Only sequences curses does not know yet are added.
+ */
+static void ui_define_keys(void)
+{
+    static const struct {
+        const char *seq;
+        int key;
+    } extra[] = {
+        {"\033[1~", KEY_HOME},  {"\033[7~", KEY_HOME}, {"\033[H", KEY_HOME},
+        {"\033OH", KEY_HOME},   {"\033[4~", KEY_END},  {"\033[8~", KEY_END},
+        {"\033[F", KEY_END},    {"\033OF", KEY_END},   {"\033[5~", KEY_PPAGE},
+        {"\033[6~", KEY_NPAGE}, {"\033[A", KEY_UP},    {"\033OA", KEY_UP},
+        {"\033[B", KEY_DOWN},   {"\033OB", KEY_DOWN},  {"\033[C", KEY_RIGHT},
+        {"\033OC", KEY_RIGHT},  {"\033[D", KEY_LEFT},  {"\033OD", KEY_LEFT},
+        {"\033[Z", KEY_BTAB},
+    };
+    for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++)
+        if (key_defined(extra[i].seq) == 0)
+            define_key(extra[i].seq, extra[i].key);
 }
 
 /* --- setup ---------------------------------------------------------------- */
@@ -676,6 +878,7 @@ static bool ui_curses_start(struct ui *ui)
     noecho();
     keypad(stdscr, TRUE);
     nodelay(stdscr, TRUE);
+    ui_define_keys();
     curs_set(0);
     refresh(); /* clear once; stdscr is never drawn again */
 
@@ -694,29 +897,6 @@ static bool ui_curses_start(struct ui *ui)
     return true;
 }
 
-/* Hooks the source's change notification and starts it before the terminal is taken over, so a
- * failure can still be reported on stderr. */
-static bool ui_source_start(struct ui *ui)
-{
-    struct source *src = ui->src;
-    char err[512] = "";
-
-    if (!src)
-        return true;
-    ui->saved_changed = src->changed;
-    ui->saved_changed_ctx = src->changed_ctx;
-    src->changed = ui_source_changed;
-    src->changed_ctx = ui;
-    if (src->ops->start && src->ops->start(src, ui->loop, err, sizeof err) != 0) {
-        char shown[2048];
-
-        escape_into(shown, sizeof shown, err, strlen(err));
-        fprintf(stderr, "cdctop: %s\n", shown[0] ? shown : "cannot start the source");
-        return false;
-    }
-    return true;
-}
-
 static void ui_curses_end(struct ui *ui)
 {
     if (ui->body)
@@ -730,13 +910,21 @@ static void ui_curses_end(struct ui *ui)
     ui_draw_release();
 }
 
-int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const struct ui_opts *opts)
+static const struct session_front ui_front = {
+    .on_tick = ui_on_tick,
+    .on_changed = ui_on_changed,
+    .on_snapshot_result = ui_on_snapshot_result,
+    .on_stop = ui_on_stop,
+    .stop_on_hangup = true,
+};
+
+int ui_run(struct session *s, const struct ui_opts *opts)
 {
     struct ui *ui = xcalloc(1, sizeof *ui);
 
-    ui->loop = loop;
-    ui->m = m;
-    ui->src = src;
+    ui->s = s;
+    ui->loop = session_loop(s);
+    ui->m = session_model(s);
     ui->opts = opts;
     ui->refresh_s = opts->refresh_s > 0 ? opts->refresh_s : UI_DEFAULT_REFRESH;
     ui->depth = 1;
@@ -744,20 +932,19 @@ int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const stru
     for (int i = 0; i < VIEW_COUNT; i++)
         ui->state[i] = ui_views[i]->init();
 
+    session_attach(s, &ui_front, ui);
     ui_watch(ui);
     int status = 0;
-    if (ui_source_start(ui) && ui_curses_start(ui)) {
+    /* the source before the terminal is taken over, so a failure can still be told on stderr */
+    if (session_start(s) && ui_curses_start(ui)) {
         ui_watch_start(ui);
         ui_mark(ui, UI_DIRTY_ALL);
-        ev_run(loop, 0);
+        session_run(s);
     } else {
         status = 2; /* could not start: cdctop(1), EXIT STATUS */
     }
-    ui_quit(ui); /* also when the loop ended by itself */
-    if (src) {
-        src->changed = ui->saved_changed;
-        src->changed_ctx = ui->saved_changed_ctx;
-    }
+    session_stop(s, "quit"); /* also when it could not start */
+    session_attach(s, NULL, NULL);
     ui_curses_end(ui);
     for (int i = 0; i < VIEW_COUNT; i++)
         ui_views[i]->free(ui->state[i]);

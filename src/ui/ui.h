@@ -5,24 +5,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct ev_loop;
-struct model;
-struct source;
+struct session;
 
 struct ui_opts {
-    const char *theme;        /* theme name ("default", "mono") or a path to a .theme file */
-    const char *theme_dir;    /* extra directory searched for NAME.theme; may be NULL */
-    bool ascii;               /* ASCII sparklines and borders instead of UTF-8 */
-    const char *snapshot_dir; /* where `s` writes */
-    uint64_t snapshot_rows;   /* rows[] bound in snapshot JSON */
-    uint64_t report_rows;     /* rows per table in the snapshot's HTML report */
-    double snapshot_every;    /* seconds between automatic snapshot sets, 0 = none */
-    double refresh_s;         /* minimum seconds between redraws (default 0.25) */
-    const char *version;      /* program version for snapshots */
+    const char *theme;     /* theme name ("default", "mono") or a path to a .theme file */
+    const char *theme_dir; /* extra directory searched for NAME.theme; may be NULL */
+    bool ascii;            /* ASCII sparklines and borders instead of UTF-8 */
+    double refresh_s;      /* minimum seconds between redraws (default 0.25) */
 };
 
-/* Runs the UI on loop until the user quits or SIGINT/SIGTERM. Returns the exit status. */
-int ui_run(struct ev_loop *loop, struct model *m, struct source *src, const struct ui_opts *opts);
+/* The console as the session's front end (session.h: where snapshots go, how often): runs the
+ * session until the user quits, SIGINT, SIGTERM or SIGHUP. Returns the exit status. */
+int ui_run(struct session *s, const struct ui_opts *opts);
 
 /*
  * Whether the console can draw on the terminal that TERM names (fd is the terminal): it has a

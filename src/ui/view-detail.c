@@ -390,10 +390,10 @@ static void detail_draw(void *data, struct view_env *env, WINDOW *w)
     }
 }
 
-static enum view_result detail_key(void *data, struct view_env *env, int key)
+static enum view_result detail_act(void *data, struct view_env *env, enum view_action action)
 {
     struct detail *d = data;
-    int delta = view_nav_delta(key, d->page - 1);
+    int delta = view_nav_delta(action, d->page - 1);
 
     if (delta != 0) {
         d->top = view_move(d->top, delta, INT_MAX / 2);
@@ -401,23 +401,21 @@ static enum view_result detail_key(void *data, struct view_env *env, int key)
             d->top = INT_MAX / 2; /* clamped to the content by the next draw */
         return VIEW_HANDLED;
     }
-    if ((key == '<' || key == '>') && env->m->ntables > 0) {
-        env->table =
-            (unsigned)view_move((int)env->table, key == '<' ? -1 : 1, (int)env->m->ntables);
+    if ((action == VA_PREV_TABLE || action == VA_NEXT_TABLE) && env->m->ntables > 0) {
+        env->table = (unsigned)view_move((int)env->table, action == VA_PREV_TABLE ? -1 : 1,
+                                         (int)env->m->ntables);
         d->top = 0;
         return VIEW_HANDLED;
     }
-    if (view_key_is_enter(key) || key == 'r')
+    if (action == VA_OPEN || action == VA_ROWS)
         return env->m->ntables > 0 ? VIEW_OPEN_ROWS : VIEW_HANDLED;
     return VIEW_IGNORED;
 }
 
 const struct view_ops view_detail_ops = {
     .name = "Table detail",
-    .hints = "j/k:scroll <>:table []:time Enter:rows Esc:back s:snapshot ?:help",
     .init = detail_init,
     .free = detail_free,
     .draw = detail_draw,
-    .key = detail_key,
-    .prompt = NULL,
+    .act = detail_act,
 };

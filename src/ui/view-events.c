@@ -112,10 +112,10 @@ static void evlist_draw(void *data, struct view_env *env, WINDOW *w)
     }
 }
 
-static enum view_result evlist_key(void *data, struct view_env *env, int key)
+static enum view_result evlist_act(void *data, struct view_env *env, enum view_action action)
 {
     struct evlist *v = data;
-    int delta = view_nav_delta(key, v->page);
+    int delta = view_nav_delta(action, v->page);
 
     if (delta == 0)
         return VIEW_IGNORED;
@@ -125,10 +125,8 @@ static enum view_result evlist_key(void *data, struct view_env *env, int key)
 
 const struct view_ops view_events_ops = {
     .name = "Events",
-    .hints = "j/k:move Tab:screen p:pause s:snapshot ?:help q:quit",
     .init = evlist_init,
     .free = evlist_free,
     .draw = evlist_draw,
-    .key = evlist_key,
-    .prompt = NULL,
+    .act = evlist_act,
 };

@@ -1,5 +1,5 @@
 /* Overview: pipeline totals on top, then one line per table with rates, a sparkline, latency,
- * record sizes and freshness. */
+ * record sizes and freshness; on a large terminal, the DLQ's trend and the shards below. */
 #include "config.h"
 
 #include <limits.h>
@@ -19,6 +19,11 @@
 
 #define OVERVIEW_HEADER_LINES 5 /* fixed header lines; live sources add up to three */
 #define OVERVIEW_DLQ_TREND_MS 60000
+/* A large terminal (40 rows, or 150 columns) also shows the DLQ's trend and the shards below the
+ * tables, in the room the tables leave. */
+#define OVERVIEW_BIG_ROWS  40
+#define OVERVIEW_BIG_COLS  150
+#define OVERVIEW_SHARD_GAP 3 /* blanks between two shards on one line */
 
 struct overview {
     int top;  /* first table shown */
@@ -29,6 +34,7 @@ enum overview_col {
     OC_NAME,
     OC_RATE1,
     OC_RATE10,
+    OC_DELTA,
     OC_MIX,
     OC_SPARK,
     OC_P50,
@@ -39,17 +45,20 @@ enum overview_col {
     OC_COUNT
 };
 
+/* "vs now" is there while the time cursor shows the past; otherwise it goes first (overview_draw),
+ * so the drop ranks of the others start at 2. */
 static const struct ui_col overview_cols[OC_COUNT] = {
     [OC_NAME] = {.title = "TABLE", .min = 12},
     [OC_RATE1] = {.title = "1s/s", .min = 5, .right = true},
     [OC_RATE10] = {.title = "10s/s", .min = 5, .right = true},
-    [OC_MIX] = {.title = "I/U/D/X%", .min = 10, .drop = 2},
-    [OC_SPARK] = {.title = "last", .min = 6, .flex = true, .drop = 4},
-    [OC_P50] = {.title = "p50ms", .min = 6, .right = true, .drop = 5},
-    [OC_P99] = {.title = "p99ms", .min = 6, .right = true, .drop = 6},
-    [OC_MAXSIZE] = {.title = "max", .min = 5, .right = true, .drop = 1},
-    [OC_HEADROOM] = {.title = "head", .min = 5, .right = true, .drop = 3},
-    [OC_AGE] = {.title = "last", .min = 5, .right = true, .drop = 7},
+    [OC_DELTA] = {.title = "vs now", .min = 6, .right = true},
+    [OC_MIX] = {.title = "I/U/D/X%", .min = 10, .drop = 3},
+    [OC_SPARK] = {.title = "last", .min = 6, .flex = true, .drop = 5},
+    [OC_P50] = {.title = "p50ms", .min = 6, .right = true, .drop = 6},
+    [OC_P99] = {.title = "p99ms", .min = 6, .right = true, .drop = 7},
+    [OC_MAXSIZE] = {.title = "max", .min = 5, .right = true, .drop = 2},
+    [OC_HEADROOM] = {.title = "head", .min = 5, .right = true, .drop = 4},
+    [OC_AGE] = {.title = "last", .min = 5, .right = true, .drop = 8},
 };
 
 static void *overview_init(void)
@@ -182,10 +191,13 @@ static int overview_verdict(WINDOW *w, int y, const struct model *m, int64_t now
     return y;
 }
 
-/* Draws the header and returns how many lines it took. Rates and the DLQ are at `at` (the time
- * cursor, 0 for now); totals are always current. */
-static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_t at, bool done)
+/* Draws the header and returns how many lines it took. Rates and the DLQ are at the time cursor
+ * (now when it is not in the past); totals are always current. The selected table's position
+ * goes under the uptime when the line has room for it. */
+static int overview_header(WINDOW *w, const struct model *m, const struct view_env *env)
 {
+    int64_t now = env->now_ms, at = env->at_ms;
+    bool done = env->source_done;
     int64_t rate_now = at ? at + 1000 : now;
     char a[FMT_LEN], b[FMT_LEN], value[2 * FMT_LEN];
     const struct rowstore_stats *rs = rowstore_stats(m->rs);
@@ -205,8 +217,9 @@ static int overview_header(WINDOW *w, const struct model *m, int64_t now, int64_
              fmt_rate(a, sizeof a, series_rate(&m->records_per_s, rate_now, 1)),
              fmt_rate(b, sizeof b, series_rate(&m->records_per_s, rate_now, 10)));
     x = ui_put_pair(w, 1, x, "records/s", value, ui_attr(UI_HEADER));
-    ui_put_pair(w, 1, x, "record limit", fmt_bytes(a, sizeof a, m->record_size_limit),
-                ui_attr(UI_HEADER));
+    x = ui_put_pair(w, 1, x, "record limit", fmt_bytes(a, sizeof a, m->record_size_limit),
+                    ui_attr(UI_HEADER));
+    view_put_position(w, env, 1, x - 2, "table", (int)env->table, (int)m->ntables);
 
     overview_dlq(w, 2, 0, m, at);
 
@@ -299,6 +312,28 @@ static void overview_size(WINDOW *w, int y, const struct ui_col *cols, const str
                fmt_pct(a, sizeof a, r->size.headroom_pct));
 }
 
+/* With the time cursor in the past: how the 10 s rate differs now from then (now - then), so a
+ * rate that fell or rose since the moment shown stands out. "-" when neither moment has data. */
+static void overview_delta(WINDOW *w, int y, const struct ui_col *col, const struct metrics *mt,
+                           const struct view_env *env, const struct readout *then, bool selected)
+{
+    char a[FMT_LEN], value[FMT_LEN + 1];
+    struct readout now;
+
+    if (col->x < 0 || !env->at_ms)
+        return;
+    model_readout(env->m, mt, env->now_ms, 0, &now);
+    double d = now.rate[1] - then->rate[1];
+    if (!now.rate_known[1] && !then->rate_known[1])
+        snprintf(value, sizeof value, "-");
+    else if (d > -0.05 && d < 0.05)
+        snprintf(value, sizeof value, "0");
+    else
+        snprintf(value, sizeof value, "%c%s", d > 0 ? '+' : '-',
+                 fmt_rate(a, sizeof a, d > 0 ? d : -d));
+    ui_col_put(w, y, col, selected ? ui_attr(UI_SELECTED) : ui_attr(UI_PAUSED), value);
+}
+
 /* One table line; name is already escaped. */
 static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const char *name,
                           const struct metrics *mt, const struct model *m,
@@ -315,6 +350,7 @@ static void overview_line(WINDOW *w, int y, const struct ui_col *cols, const cha
     ui_col_put(w, y, &cols[OC_NAME], selected ? sel : ui_attr(UI_TABLE_NAME), name);
     ui_col_put(w, y, &cols[OC_RATE1], plain, fmt_rate(a, sizeof a, r.rate[0]));
     ui_col_put(w, y, &cols[OC_RATE10], plain, fmt_rate(a, sizeof a, r.rate[1]));
+    overview_delta(w, y, &cols[OC_DELTA], mt, env, &r, selected);
     overview_mix(&r, a, sizeof a);
     ui_col_put(w, y, &cols[OC_MIX], plain, a);
     overview_spark(w, y, &cols[OC_SPARK], mt, env, selected ? sel : ui_attr(UI_SPARK));
@@ -342,6 +378,88 @@ static int overview_name_width(const struct model *m)
     return widest;
 }
 
+/* The DLQ's depth over the samples kept (up to the time cursor): a sparkline, and where it went
+ * from and to over how long. */
+static void overview_dlq_line(WINDOW *w, int y, const struct model *m, int64_t at)
+{
+    const struct dlq_state *d = &m->dlq;
+    uint32_t values[MODEL_DLQ_HISTORY];
+    char a[FMT_LEN], text[160];
+    int x = ui_put(w, y, 0, getmaxx(w), ui_attr(UI_TITLE), "DLQ trend") + 2;
+    unsigned skip = overview_dlq_skip(d, at);
+
+    if (!d->configured || !d->known || skip >= d->history_len) {
+        ui_put(w, y, x, getmaxx(w) - x, ui_attr(UI_DIM),
+               !d->configured ? "no DLQ watched" : "no samples yet");
+        return;
+    }
+    unsigned avail = d->history_len - skip;
+    int room = getmaxx(w) - x - 44;
+    unsigned n = room < 8 ? 8 : (unsigned)room;
+    if (n > avail)
+        n = avail;
+    unsigned newest = (d->history_next + 2 * MODEL_DLQ_HISTORY - 1 - skip) % MODEL_DLQ_HISTORY;
+    const struct dlq_sample *first = NULL, *last = &d->history[newest];
+    for (unsigned i = 0; i < n; i++) {
+        const struct dlq_sample *smp =
+            &d->history[(newest + MODEL_DLQ_HISTORY - (n - 1 - i)) % MODEL_DLQ_HISTORY];
+        if (!first)
+            first = smp;
+        values[i] = smp->visible > (int64_t)UINT32_MAX ? UINT32_MAX : (uint32_t)smp->visible;
+    }
+    ui_spark(w, y, x, values, (int)n, ui_attr(last->visible > 0 ? UI_WARN : UI_SPARK));
+    x += (int)n + 2;
+    fmt_age(a, sizeof a, last->at_ms - first->at_ms);
+    snprintf(text, sizeof text, "%lld %s %lld over %s (%u samples)", (long long)first->visible,
+             ui_arrow((last->visible > first->visible) - (last->visible < first->visible)),
+             (long long)last->visible, a, n);
+    ui_put(w, y, x, getmaxx(w) - x, ui_attr(UI_HEADER), text);
+}
+
+/* The shards, compact (id, state, behind, read/s), as many side by side as the width allows, in
+ * the lines from y to the bottom. Their state is always the present one. */
+static void overview_shards(WINDOW *w, int y, const struct model *m, const struct view_env *env)
+{
+    char title[64];
+    int per_line = (getmaxx(w) + OVERVIEW_SHARD_GAP) / (VIEW_SHARDS_COMPACT + OVERVIEW_SHARD_GAP);
+    int lines = getmaxy(w) - y - 1;
+
+    if (per_line < 1)
+        per_line = 1;
+    snprintf(title, sizeof title, "Shards%s  %u", env->at_ms ? " (now)" : "", m->nshards);
+    ui_put(w, y++, 0, getmaxx(w), ui_attr(UI_TITLE), title);
+    if (m->nshards == 0) {
+        ui_put(w, y, 0, getmaxx(w), ui_attr(UI_DIM), "no shards yet");
+        return;
+    }
+    int fit = lines * per_line;
+    bool all = (int)m->nshards <= fit;
+    if (!all)
+        fit -= 1; /* the last place says how many more */
+    for (int i = 0; i < fit && i < (int)m->nshards; i++)
+        view_shards_compact(w, y + i / per_line,
+                            (i % per_line) * (VIEW_SHARDS_COMPACT + OVERVIEW_SHARD_GAP),
+                            m->shards[i], env->now_ms);
+    if (!all) {
+        snprintf(title, sizeof title, "... %u more: Shards (2)", m->nshards - (unsigned)fit);
+        ui_put(w, y + fit / per_line, (fit % per_line) * (VIEW_SHARDS_COMPACT + OVERVIEW_SHARD_GAP),
+               VIEW_SHARDS_COMPACT, ui_attr(UI_DIM), title);
+    }
+}
+
+/* On a large terminal, below the tables when they leave room: the DLQ's trend, then the shards. */
+static void overview_below(WINDOW *w, int y, const struct model *m, const struct view_env *env)
+{
+    /* the terminal's rows: the window, the status line, and the AT line above it in the past */
+    int rows = getmaxy(w) + 1 + (env->at_ms ? 1 : 0);
+    if (!env->console || (rows < OVERVIEW_BIG_ROWS && getmaxx(w) < OVERVIEW_BIG_COLS))
+        return;
+    if (getmaxy(w) - y < 4) /* a blank line, the trend, the shards' title and one line of them */
+        return;
+    overview_dlq_line(w, y + 1, m, env->at_ms);
+    overview_shards(w, y + 2, m, env);
+}
+
 static void overview_draw(void *data, struct view_env *env, WINDOW *w)
 {
     struct overview *o = data;
@@ -349,10 +467,16 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     struct ui_col cols[OC_COUNT];
     char name[1100];
     int rows = getmaxy(w);
-    int head_y = overview_header(w, m, env->now_ms, env->at_ms, env->source_done);
+
+    view_table(env);
+    int head_y = overview_header(w, m, env);
     int list_y = head_y + 1;
 
     memcpy(cols, overview_cols, sizeof cols);
+    if (!env->at_ms) { /* no past to compare with: the first column to go, whatever the width */
+        cols[OC_DELTA].min = INT_MAX / 4;
+        cols[OC_DELTA].drop = 1;
+    }
     int widest = overview_name_width(m);
     cols[OC_NAME].min = widest < 12 ? 12 : widest > 18 ? 18 : widest;
     cols[OC_NAME].want = widest > 40 ? 40 : widest;
@@ -369,9 +493,9 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
         o->page = 1;
     if (m->ntables == 0) {
         ui_put(w, list_y, 0, INT_MAX, ui_attr(UI_DIM), "no tables yet: waiting for changes");
+        overview_below(w, list_y + 1, m, env);
         return;
     }
-    view_table(env);
     if ((int)env->table < o->top)
         o->top = (int)env->table;
     if ((int)env->table >= o->top + o->page)
@@ -384,30 +508,29 @@ static void overview_draw(void *data, struct view_env *env, WINDOW *w)
     }
     int y = list_y + (m->ntables < (unsigned)o->page ? (int)m->ntables : o->page);
     overview_line(w, y, cols, "(all tables)", &m->all, m, env, false);
+    overview_below(w, y + 1, m, env);
 }
 
-static enum view_result overview_key(void *data, struct view_env *env, int key)
+static enum view_result overview_act(void *data, struct view_env *env, enum view_action action)
 {
     struct overview *o = data;
-    int delta = view_nav_delta(key, o->page);
+    int delta = view_nav_delta(action, o->page);
 
     if (delta != 0) {
         env->table = (unsigned)view_move((int)env->table, delta, (int)env->m->ntables);
         return VIEW_HANDLED;
     }
-    if (view_key_is_enter(key) && env->m->ntables > 0)
+    if (action == VA_OPEN && env->m->ntables > 0)
         return VIEW_OPEN_DETAIL;
-    if (key == 'r' && env->m->ntables > 0)
+    if (action == VA_ROWS && env->m->ntables > 0)
         return VIEW_OPEN_ROWS;
     return VIEW_IGNORED;
 }
 
 const struct view_ops view_overview_ops = {
     .name = "Overview",
-    .hints = "j/k:select Enter:detail [/]:time p:pause s:snapshot ?:help q:quit",
     .init = overview_init,
     .free = overview_free,
     .draw = overview_draw,
-    .key = overview_key,
-    .prompt = NULL,
+    .act = overview_act,
 };

@@ -59,14 +59,15 @@ static const struct ui_col rows_cols[RC_COUNT] = {
     [RC_IMAGE] = {.title = "ROW", .min = 10, .flex = true},
 };
 
-enum hist_col { HC_COMMIT, HC_OP, HC_TXID, HC_SHARD, HC_SEQ, HC_MARK, HC_COUNT };
+enum hist_col { HC_COMMIT, HC_OP, HC_TXID, HC_SHARD, HC_SEQ, HC_ARRIVED, HC_MARK, HC_COUNT };
 
 static const struct ui_col hist_cols[HC_COUNT] = {
     [HC_COMMIT] = {.title = "COMMIT (UTC)", .min = 23},
     [HC_OP] = {.title = "OP", .min = 6},
     [HC_TXID] = {.title = "TXID", .min = 8, .want = 16},
-    [HC_SHARD] = {.title = "SHARD", .min = 12, .want = 20, .drop = 1},
+    [HC_SHARD] = {.title = "SHARD", .min = 12, .want = 20, .drop = 2},
     [HC_SEQ] = {.title = "SEQUENCE", .min = 10, .flex = true},
+    [HC_ARRIVED] = {.title = "ARRIVED", .min = 12, .drop = 1},
     [HC_MARK] = {.title = "MARK", .min = 9},
 };
 
@@ -232,7 +233,8 @@ static void rows_line(WINDOW *w, int y, const struct ui_col *cols, const struct 
     rows_image(w, y, &cols[RC_IMAGE], r, v->hscroll, base);
 }
 
-static void rows_header(WINDOW *w, const struct model_table *t, const struct rows *v)
+/* Returns the column after what it drew. */
+static int rows_header(WINDOW *w, const struct model_table *t, const struct rows *v)
 {
     char name[1100], a[FMT_LEN], b[FMT_LEN], value[160];
     int x;
@@ -250,14 +252,15 @@ static void rows_header(WINDOW *w, const struct model_table *t, const struct row
         ui_escaped(&esc, filter, strlen(filter));
         snprintf(value, sizeof value, "\"%s\" (%d match%s)", esc.data, v->total,
                  v->total == 1 ? "" : "es");
-        ui_put_pair(w, 0, x, "key filter", value, ui_attr(UI_WARN));
+        x = ui_put_pair(w, 0, x, "key filter", value, ui_attr(UI_WARN)) - 2;
         buf_free(&esc);
-    } else {
-        ui_put(w, 0, x, getmaxx(w) - x, ui_attr(UI_DIM), "newest change first");
+        return x;
     }
+    return x + ui_put(w, 0, x, getmaxx(w) - x, ui_attr(UI_DIM), "newest change first");
 }
 
-static void rows_draw_list(struct rows *v, WINDOW *w, const struct model_table *t)
+static void rows_draw_list(struct rows *v, const struct view_env *env, WINDOW *w,
+                           const struct model_table *t)
 {
     struct ui_col cols[RC_COUNT];
     bool wide = getmaxx(w) >= ROWS_WIDE;
@@ -271,7 +274,7 @@ static void rows_draw_list(struct rows *v, WINDOW *w, const struct model_table *
     if (v->page < 1)
         v->page = 1;
     rows_place_cursor(v, t->rows);
-    rows_header(w, t, v);
+    view_put_position(w, env, 0, rows_header(w, t, v), "row", v->cursor, v->total);
     ui_cols_head(w, 1, cols, RC_COUNT, ui_attr(UI_COLUMN));
     if (v->total == 0) {
         ui_put(w, list_y, 0, getmaxx(w), ui_attr(UI_DIM),
@@ -318,14 +321,23 @@ static enum ui_elem rows_mark_elem(enum rs_outcome mark, const char **name)
     }
 }
 
+/* Whether a version is the one the row holds now (its commit time and txId). */
+static bool rows_is_current(const struct rs_version *ver, const struct rs_row *r)
+{
+    const char *txid = rs_row_txid(r);
+    return ver->mark == RS_APPLIED && ver->commit_ns == rs_row_commit_ns(r) &&
+           strncmp(ver->txid, txid ? txid : "", sizeof ver->txid - 1) == 0;
+}
+
+/* One version; the one the row holds now has its commit time in bold. */
 static void rows_version_line(WINDOW *w, int y, const struct ui_col *cols,
-                              const struct rs_version *ver, const struct model *m)
+                              const struct rs_version *ver, const struct model *m, bool current)
 {
     char when[FMT_LEN];
     const char *mark;
     enum ui_elem e = rows_mark_elem(ver->mark, &mark);
 
-    ui_col_put(w, y, &cols[HC_COMMIT], A_NORMAL,
+    ui_col_put(w, y, &cols[HC_COMMIT], current ? ui_attr(UI_HEADER) | A_BOLD : A_NORMAL,
                fmt_time_ns(when, sizeof when, ver->commit_ns, FMT_DATETIME_MS));
     ui_col_put(w, y, &cols[HC_OP], A_NORMAL, rows_op_name(ver->op));
     ui_put_raw(w, y, cols[HC_TXID].x, cols[HC_TXID].width, A_NORMAL, ver->txid,
@@ -338,6 +350,8 @@ static void rows_version_line(WINDOW *w, int y, const struct ui_col *cols,
         ui_col_put(w, y, &cols[HC_SHARD], ui_attr(UI_DIM), "?");
     ui_put_raw_tail(w, y, cols[HC_SEQ].x, cols[HC_SEQ].width, ui_attr(UI_DIM), ver->seq,
                     strnlen(ver->seq, sizeof ver->seq));
+    ui_col_put(w, y, &cols[HC_ARRIVED], ui_attr(UI_DIM),
+               fmt_time_ms(when, sizeof when, ver->arrival_ms, FMT_CLOCK_MS));
     ui_col_put(w, y, &cols[HC_MARK], ui_attr(e), mark);
 }
 
@@ -350,7 +364,8 @@ static int rows_wrap_image(WINDOW *w, int y, const struct rs_row *r)
     int width = getmaxx(w) - 2;
 
     if (!img.p) {
-        ui_put(w, y, 2, width, ui_attr(UI_TOMBSTONE), "(deleted: tombstone)");
+        ui_put(w, y, 2, width, ui_attr(UI_TOMBSTONE),
+               "(deleted: a tombstone keeps no image, not even the last live one)");
         return y + 1;
     }
     buf_init(&esc);
@@ -368,6 +383,20 @@ static int rows_wrap_image(WINDOW *w, int y, const struct rs_row *r)
     }
     buf_free(&esc);
     return y;
+}
+
+/* "Current image (commit 23:46:38.783, txid ...)": which version the image below is. */
+static void rows_image_title(WINDOW *w, int y, const struct rs_row *r)
+{
+    char when[FMT_LEN];
+    const char *txid = rs_row_txid(r);
+    int x = ui_put(w, y, 0, getmaxx(w), ui_attr(UI_TITLE),
+                   rs_row_live(r) ? "Current image" : "Deleted");
+    fmt_time_ns(when, sizeof when, rs_row_commit_ns(r), FMT_CLOCK_MS);
+    x += ui_putf(w, y, x, getmaxx(w) - x, ui_attr(UI_DIM), " (commit %s, txid ", when);
+    x += ui_put_raw(w, y, x, getmaxx(w) - x - 1, ui_attr(UI_DIM), txid ? txid : "",
+                    txid ? strlen(txid) : 0);
+    ui_put(w, y, x, getmaxx(w) - x, ui_attr(UI_DIM), ")");
 }
 
 static void rows_history_header(WINDOW *w, const struct model_table *t, const struct rs_row *r)
@@ -415,13 +444,17 @@ static void rows_draw_history(struct rows *v, struct view_env *env, WINDOW *w,
     v->hist_top = view_move(v->hist_top, 0, (int)n - v->hist_page + 1);
     int y = 2;
     for (unsigned i = (unsigned)v->hist_top; i < n && y < 2 + v->hist_page; i++)
-        rows_version_line(w, y++, cols, &vers[i], m);
+        rows_version_line(w, y++, cols, &vers[i], m, rows_is_current(&vers[i], r));
     if (n == 0)
         ui_put(w, y++, 0, getmaxx(w), ui_attr(UI_DIM), "no versions left in the history log");
     free(vers);
     ui_put(w, y++, 0, getmaxx(w), ui_attr(UI_DIM),
            "applied: became the row  duplicate: redelivered  stale: older, ignored");
-    ui_put(w, ++y, 0, getmaxx(w), ui_attr(UI_TITLE), "Current image");
+    /* The shared version log keeps these fields per change, never an image: images would make
+     * it grow with the rows' size (rowstore.h). */
+    ui_put(w, y++, 0, getmaxx(w), ui_attr(UI_DIM),
+           "versions keep no row image: only the row's current one (bold above) is kept");
+    rows_image_title(w, ++y, r);
     rows_wrap_image(w, y + 1, r);
 }
 
@@ -438,7 +471,7 @@ static void rows_draw(void *data, struct view_env *env, WINDOW *w)
     if (v->history)
         rows_draw_history(v, env, w, t);
     else
-        rows_draw_list(v, w, t);
+        rows_draw_list(v, env, w, t);
 }
 
 static void rows_prompt_update(struct rows *v)
@@ -492,14 +525,14 @@ static enum view_result rows_prompt_key(struct rows *v, int key)
     return VIEW_HANDLED;
 }
 
-static enum view_result rows_history_key(struct rows *v, int key)
+static enum view_result rows_history_act(struct rows *v, enum view_action action)
 {
-    int delta = view_nav_delta(key, v->hist_page);
+    int delta = view_nav_delta(action, v->hist_page);
     if (delta != 0) {
         v->hist_top = view_move(v->hist_top, delta, INT_MAX / 2);
         return VIEW_HANDLED;
     }
-    if (key == VIEW_KEY_ESC || key == 'q' || key == VIEW_KEY_FN(KEY_LEFT) || key == 'h') {
+    if (action == VA_BACK || action == VA_CLOSE || action == VA_LEFT) {
         v->history = false;
         return VIEW_HANDLED;
     }
@@ -519,9 +552,9 @@ static void rows_select_at_cursor(struct rows *v, const struct model_table *t)
         rows_set_key(&v->sel_key, rs_row_key(r));
 }
 
-static enum view_result rows_list_key(struct rows *v, struct view_env *env, int key)
+static enum view_result rows_list_act(struct rows *v, struct view_env *env, enum view_action action)
 {
-    int delta = view_nav_delta(key, v->page);
+    int delta = view_nav_delta(action, v->page);
 
     if (delta != 0) {
         v->cursor = view_move(v->cursor, delta, v->total);
@@ -529,56 +562,59 @@ static enum view_result rows_list_key(struct rows *v, struct view_env *env, int 
         v->moved = true;
         return VIEW_HANDLED;
     }
-    switch (key) {
-    case '/':
+    switch (action) {
+    case VA_FIND:
         memcpy(v->saved, v->filter, sizeof v->saved);
         memcpy(v->query, v->filter, sizeof v->query);
         v->prompting = true;
         rows_prompt_update(v);
         return VIEW_HANDLED;
-    case VIEW_KEY_ESC:
+    case VA_BACK:
         if (!v->filter[0])
             return VIEW_IGNORED;
         v->filter[0] = '\0';
         return VIEW_HANDLED;
-    case VIEW_KEY_FN(KEY_LEFT):
-    case 'h':
+    case VA_LEFT:
         v->hscroll = v->hscroll > ROWS_HSCROLL_STEP ? v->hscroll - ROWS_HSCROLL_STEP : 0;
         return VIEW_HANDLED;
-    case VIEW_KEY_FN(KEY_RIGHT):
-    case 'l':
+    case VA_RIGHT:
         v->hscroll += ROWS_HSCROLL_STEP;
         return VIEW_HANDLED;
-    case '<':
-    case '>':
+    case VA_PREV_TABLE:
+    case VA_NEXT_TABLE:
         if (env->m->ntables > 0)
-            env->table =
-                (unsigned)view_move((int)env->table, key == '<' ? -1 : 1, (int)env->m->ntables);
+            env->table = (unsigned)view_move((int)env->table, action == VA_PREV_TABLE ? -1 : 1,
+                                             (int)env->m->ntables);
         return VIEW_HANDLED;
+    case VA_OPEN:
+        if (v->moved)
+            rows_select_at_cursor(v, view_table(env));
+        if (v->total > 0 && v->sel_key.len > 0) {
+            v->history = true;
+            v->hist_top = 0;
+            return VIEW_HANDLED;
+        }
+        return VIEW_IGNORED;
     default:
-        break;
+        return VIEW_IGNORED;
     }
-    if (view_key_is_enter(key) && v->moved)
-        rows_select_at_cursor(v, view_table(env));
-    if (view_key_is_enter(key) && v->total > 0 && v->sel_key.len > 0) {
-        v->history = true;
-        v->hist_top = 0;
-        return VIEW_HANDLED;
-    }
-    return VIEW_IGNORED;
 }
 
-static enum view_result rows_key(void *data, struct view_env *env, int key)
+static enum view_result rows_act(void *data, struct view_env *env, enum view_action action)
 {
     struct rows *v = data;
 
     if (env->m->ntables == 0)
         return VIEW_IGNORED;
-    if (v->prompting)
-        return rows_prompt_key(v, key);
     if (v->history)
-        return rows_history_key(v, key);
-    return rows_list_key(v, env, key);
+        return rows_history_act(v, action);
+    return rows_list_act(v, env, action);
+}
+
+static enum view_result rows_type(void *data, struct view_env *env, int key)
+{
+    (void)env;
+    return rows_prompt_key(data, key);
 }
 
 static const char *rows_prompt(const void *data)
@@ -589,10 +625,10 @@ static const char *rows_prompt(const void *data)
 
 const struct view_ops view_rows_ops = {
     .name = "Rows",
-    .hints = "j/k:move /:filter Enter:history h/l:scroll </>:table Esc:back ?:help",
     .init = rows_init,
     .free = rows_free,
     .draw = rows_draw,
-    .key = rows_key,
+    .act = rows_act,
     .prompt = rows_prompt,
+    .type = rows_type,
 };

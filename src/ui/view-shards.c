@@ -185,7 +185,22 @@ static void shards_line(WINDOW *w, int y, const struct ui_col *cols, const struc
                    s->last_error, strnlen(s->last_error, sizeof s->last_error));
 }
 
-static void shards_summary(WINDOW *w, const struct model *m, int64_t now)
+/* One shard in VIEW_SHARDS_COMPACT columns: id (its end when too long), state, behind, read/s. */
+void view_shards_compact(WINDOW *w, int y, int x, const struct shard *s, int64_t now_ms)
+{
+    char a[FMT_LEN], rate[FMT_LEN + 2];
+    struct readout_shard r;
+
+    readout_shard(s, now_ms, &r);
+    ui_put_raw_tail(w, y, x, 20, A_NORMAL, s->id, strnlen(s->id, sizeof s->id));
+    ui_put(w, y, x + 21, 7, shards_state_attr(r.state, r.level), shard_state_name(r.state));
+    ui_put_right(w, y, x + 29, 7, shards_behind_attr(&r), shards_behind(a, sizeof a, &r));
+    snprintf(rate, sizeof rate, "%s/s", fmt_rate(a, sizeof a, r.read_per_s));
+    ui_put_right(w, y, x + 37, 7, A_NORMAL, rate);
+}
+
+/* Returns the column after what it drew. */
+static int shards_summary(WINDOW *w, const struct model *m, int64_t now)
 {
     unsigned count[SHARD_STATE_COUNT] = {0};
     enum readout_level level[SHARD_STATE_COUNT] = {LEVEL_OK};
@@ -208,7 +223,7 @@ static void shards_summary(WINDOW *w, const struct model *m, int64_t now)
                             fmt_count(a, sizeof a, count[s]),
                             shards_state_attr((enum shard_state)s, level[s]));
     /* what cdctop itself read: its throughput, not the producers' rate */
-    ui_put_pair(w, 0, x, "read/s", fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER));
+    return ui_put_pair(w, 0, x, "read/s", fmt_rate(a, sizeof a, rate), ui_attr(UI_HEADER)) - 2;
 }
 
 /* The selected shard in full: ids, parents, counters, whole sequence and error. */
@@ -274,7 +289,7 @@ static void shards_draw(void *data, struct view_env *env, WINDOW *w)
     struct shard_order order;
     int list_y = SHARDS_HEADER_LINES + 1;
 
-    shards_summary(w, m, env->now_ms);
+    int used = shards_summary(w, m, env->now_ms);
     memcpy(cols, shards_cols, sizeof cols);
     ui_cols_fit(cols, SC_COUNT, getmaxx(w));
     ui_cols_head(w, SHARDS_HEADER_LINES, cols, SC_COUNT, ui_attr(UI_COLUMN));
@@ -287,6 +302,7 @@ static void shards_draw(void *data, struct view_env *env, WINDOW *w)
     }
     shards_order(m, &order);
     v->cursor = view_move(v->cursor, 0, (int)order.n);
+    view_put_position(w, env, 0, used, "shard", v->cursor, (int)order.n);
     if (v->cursor < v->top)
         v->top = v->cursor;
     if (v->cursor >= v->top + v->page)
@@ -301,10 +317,10 @@ static void shards_draw(void *data, struct view_env *env, WINDOW *w)
     shards_order_free(&order);
 }
 
-static enum view_result shards_key(void *data, struct view_env *env, int key)
+static enum view_result shards_act(void *data, struct view_env *env, enum view_action action)
 {
     struct shards *v = data;
-    int delta = view_nav_delta(key, v->page);
+    int delta = view_nav_delta(action, v->page);
 
     if (delta == 0)
         return VIEW_IGNORED;
@@ -314,10 +330,8 @@ static enum view_result shards_key(void *data, struct view_env *env, int key)
 
 const struct view_ops view_shards_ops = {
     .name = "Shards",
-    .hints = "j/k:select Tab:screen p:pause s:snapshot ?:help q:quit",
     .init = shards_init,
     .free = shards_free,
     .draw = shards_draw,
-    .key = shards_key,
-    .prompt = NULL,
+    .act = shards_act,
 };

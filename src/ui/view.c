@@ -7,6 +7,8 @@
 
 #include "escape.h"
 #include "model.h"
+#include "ui-draw.h"
+#include "ui-theme.h"
 #include "view.h"
 
 const struct model_table *view_table(struct view_env *env)
@@ -31,33 +33,45 @@ int view_move(int cursor, int delta, int count)
     return (int)next;
 }
 
-int view_nav_delta(int key, int page)
+int view_nav_delta(enum view_action action, int page)
 {
     if (page < 1)
         page = 1;
-    switch (key) {
-    case VIEW_KEY_FN(KEY_UP):
-    case 'k':
+    switch (action) {
+    case VA_UP:
         return -1;
-    case VIEW_KEY_FN(KEY_DOWN):
-    case 'j':
+    case VA_DOWN:
         return 1;
-    case VIEW_KEY_FN(KEY_PPAGE):
-    case VIEW_KEY_CTRL('b'):
+    case VA_PAGE_UP:
         return -page;
-    case VIEW_KEY_FN(KEY_NPAGE):
-    case VIEW_KEY_CTRL('f'):
-    case ' ':
+    case VA_PAGE_DOWN:
         return page;
-    case VIEW_KEY_FN(KEY_HOME):
-    case 'g':
+    case VA_FIRST:
         return INT_MIN;
-    case VIEW_KEY_FN(KEY_END):
-    case 'G':
+    case VA_LAST:
         return INT_MAX;
     default:
         return 0;
     }
+}
+
+char *view_position(char *out, size_t len, int cursor, int n)
+{
+    snprintf(out, len, "%d/%d", n > 0 ? cursor + 1 : 0, n > 0 ? n : 0);
+    return out;
+}
+
+void view_put_position(WINDOW *w, const struct view_env *env, int y, int used_to, const char *label,
+                       int cursor, int n)
+{
+    char count[48], text[96];
+    if (!env->console)
+        return;
+    snprintf(text, sizeof text, "%s%s%s", label, label[0] ? " " : "",
+             view_position(count, sizeof count, cursor, n));
+    int width = ui_width(text);
+    if (used_to + 2 + width <= getmaxx(w))
+        ui_put(w, y, getmaxx(w) - width, width, ui_attr(UI_DIM), text);
 }
 
 void view_table_name(const struct model_table *t, char *out, size_t len)

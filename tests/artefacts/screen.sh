@@ -2,7 +2,8 @@
 # The console's incident tools, driven in a private tmux server: the time cursor ([ ] { } End),
 # `s` writing a snapshot set, and snapshots that cannot be written (a directory that cannot be
 # created, a world-writable one that is refused, and a read-only one when not root) while
-# cdctop keeps running.
+# cdctop keeps running. Every set written or not is in the event log (Events, and the JSON of a
+# later set).
 #
 # Environment: CDCTOP (the binary). Exit 0 pass, 1 fail, 77 skip (no tmux).
 
@@ -161,6 +162,8 @@ if [ -n "$json" ] && [ -s "$base.txt" ] && [ -s "$base.html" ]; then
 else
     fail "snapshot set missing in $SNAPDIR: $(ls "$SNAPDIR" 2>&1)"
 fi
+keys 5
+expect "Events lists the set written" " info +snapshot +snapshot written: $SNAPDIR/cdctop-"
 keys q
 expect "q quits with status 0" '^cdctop exit status 0$'
 
@@ -178,6 +181,18 @@ expect "s into a directory that cannot be created shows the error" \
     "snapshot failed: snapshot directory .*Not a directory"
 keys 1
 expect "and still responds (1 to Overview)" '^TABLE +1s/s'
+keys 5
+expect "Events lists the sets that could not be written" \
+    " warn +snapshot +snapshot failed: snapshot directory $WORK/inway/"
+sleep 2
+# the automatic sets failing every second the same way once, and the one s asked for
+n=$(screen | grep -c ' warn  snapshot  *snapshot failed: ')
+if [ "$n" -eq 2 ]; then
+    ok "... once while they fail the same way, and the one s asked for"
+else
+    fail "... once while they fail the same way, and the one s asked for: $n lines"
+fi
+
 if screen | grep -q 'cdctop exit status'; then fail "cdctop ended"; else ok "cdctop keeps running"; fi
 keys q
 expect "q quits with status 0 after failed snapshots" '^cdctop exit status 0$'
@@ -217,6 +232,25 @@ else
     expect "the console still responds" '^SHARD +STATE'
     keys q
     expect "q quits with status 0" '^cdctop exit status 0$'
+fi
+
+# --- headless: each set of --snapshot-every is in the event log of the sets after it ---------------
+"$CDCTOP" --no-config --demo --seed 7 --headless --duration 3.5 --snapshot-every 1 \
+    --snapshot-dir "$WORK/every" 2>"$WORK/every.err"
+last=$(ls "$WORK"/every/cdctop-*.json 2>/dev/null | sort | tail -n 1)
+if [ -n "$last" ] && python3 - "$last" "$WORK/every" <<'PY'
+import json, os, sys
+s = json.load(open(sys.argv[1]))
+logged = [e["text"] for e in s["events"] if e["kind"] == "snapshot"]
+sets = sorted(f for f in os.listdir(sys.argv[2]) if f.endswith(".json"))
+# every set before the last, each once, as "snapshot written: DIR/BASE.json + .txt + .html"
+want = ["snapshot written: %s/%s + .txt + .html" % (sys.argv[2], f) for f in sets[:-1]]
+sys.exit(0 if len(want) >= 2 and logged == want else 1)
+PY
+then
+    ok "headless: the final set's events list every earlier set, once each"
+else
+    fail "headless: the final set's events list every earlier set ($last)"
 fi
 
 if [ $FAILS -gt 0 ]; then

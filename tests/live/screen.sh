@@ -2,7 +2,9 @@
 # The console on a live tail: cdctop in a private tmux server reading a 4-shard kinesis-local
 # stream from the trim horizon. The Overview shows the stream's tables and the header what is
 # tailed (stream, region and endpoint, where the credentials come from); the Shards screen lists
-# the 4 shards; q ends it with status 0 while HTTP calls and timers are active.
+# the 4 shards; q ends it with status 0 while HTTP calls and timers are active. Then a stream that
+# does not exist yet: once it does, R lists it at once, where the retry after such an error
+# waits 10 to 20 seconds.
 . "${srcdir:-.}/tests/live/lib.sh"
 need tmux
 
@@ -69,5 +71,34 @@ check "the Shards screen lists the 4 shard ids" \
 
 t send-keys -t live q
 expect "q quits with status 0 while calls and timers are active" '^cdctop exit status 0$'
+
+# --- R: retry now -------------------------------------------------------------------------------
+t kill-session -t live >/dev/null 2>&1
+t new-session -d -s live -x 120 -y 40 \
+    "env TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 XDG_CONFIG_HOME='$XDG_CONFIG_HOME' \
+     AWS_ACCESS_KEY_ID='$AWS_ACCESS_KEY_ID' AWS_SECRET_ACCESS_KEY='$AWS_SECRET_ACCESS_KEY' \
+     AWS_CONFIG_FILE='$AWS_CONFIG_FILE' AWS_SHARED_CREDENTIALS_FILE='$AWS_SHARED_CREDENTIALS_FILE' \
+     AWS_EC2_METADATA_DISABLED=true '$CDCTOP' --no-config --stream later \
+     --endpoint-url '$KINESIS_URL' --region us-east-1 --from trim-horizon \
+     --snapshot-dir '$TMP/snap'; echo cdctop exit status \$?; sleep 2" ||
+    { fail "tmux session started"; finish; }
+t set-option -t live remain-on-exit on >/dev/null
+t send-keys -t live Tab
+expect "a stream that does not exist: the listing fails" 'ListShards.*ResourceNotFoundException'
+failed_at=$(date +%s)
+create_stream later 2 || fail "stream later created"
+t send-keys -t live R
+expect "R says what it retries" 'retrying now: the shard listing'
+expect "the shards are listed" '^shardId-000000000001 '
+took=$(($(date +%s) - failed_at))
+if [ "$took" -lt 9 ]; then
+    ok "listed ${took}s after the error: R, not the retry 10 s or more after it"
+else
+    echo "note: the stream took ${took}s to create: too slow to tell R from the planned retry"
+fi
+t send-keys -t live R
+expect "R with nothing waiting says so" 'nothing to retry: no reader is waiting after an error'
+t send-keys -t live q
+expect "q quits with status 0" '^cdctop exit status 0$'
 
 finish

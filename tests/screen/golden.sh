@@ -103,6 +103,11 @@ screen_golden "tty-80x24-stalled-shards"
 keys Tab
 expect "stalled: Events" "Events, newest first"
 screen_golden "tty-80x24-stalled-events"
+# a large terminal: the DLQ's trend and the stalled readers below the tables
+tmux_start 120 40 --replay stalled.rec --speed max
+expect "stalled, 120x40: the replay finished" "replay finished"
+expect "stalled, 120x40: the DLQ's trend" '^DLQ trend  .* 3 . 11 over 10s \(2 samples\)'
+screen_golden "tty-120x40-stalled-overview"
 
 tmux_start 40 10 --replay golden.rec --speed max
 expect "40x10: too small" "too small"
