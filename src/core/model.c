@@ -627,6 +627,11 @@ static void apply_change(struct model *m, struct cdc_change *c, const struct cdc
     count_change(m, t, c, raw, res, rc.key, now_ms);
 }
 
+double model_read_rate(const struct model *m, int64_t at_ms, int secs)
+{
+    return series_rate(&m->records_per_s, at_ms, secs);
+}
+
 void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,
                    int64_t cursor_ms, struct readout *out)
 {

@@ -212,6 +212,10 @@ int64_t model_timeline_end(const struct model *m, int64_t now_ms);
 int64_t model_timeline_start(const struct model *m);
 const char *time_basis_name(enum time_basis b); /* "arrival", "commit" */
 
+/* Records read per second (all shards) over the secs complete seconds before at_ms: the
+ * reader's own throughput, by when cdctop read them (the timeline is by event time). */
+double model_read_rate(const struct model *m, int64_t at_ms, int secs);
+
 /* What the views show of one set of metrics (a table's, or m->all) at cursor_ms (0: now), with
  * the model's thresholds, record size limit and latency window. */
 void model_readout(const struct model *m, const struct metrics *mt, int64_t now_ms,

@@ -573,10 +573,10 @@ static void section_summary(struct buf *b, const struct model *m, int64_t now_ms
     buf_printf(b,
                "%" PRIu64 " received, %" PRIu64 " decoded, <span class=\"%s\">%" PRIu64
                " undecodable</span>, %" PRIu64 " duplicates, %" PRIu64 " stale, %" PRIu64
-               " unkeyed; %.1f records/s over the last 10 s</td></tr>\n",
+               " unkeyed; %.1f records read per second over the last 10 s</td></tr>\n",
                m->totals.records, m->totals.decoded, m->totals.undecodable ? "bad" : "good",
                m->totals.undecodable, m->totals.duplicates, m->totals.stale, m->totals.unkeyed,
-               series_rate(&m->records_per_s, now_ms, 10));
+               model_read_rate(m, now_ms, 10));
     fmt_bytes(a, sizeof a, (uint64_t)(m->totals.bytes));
     kv_row(b, "data");
     buf_printf(b,

@@ -507,11 +507,11 @@ static void put_totals(struct buf *b, const struct model *m, int64_t now_ms)
     buf_puts(b, ",\"fragments_pending\":");
     put_u64(b, decoder_stats(m->dec)->chunks_pending);
     buf_puts(b, ",\"records_per_s\":{\"1s\":");
-    put_double(b, series_rate(&m->records_per_s, now_ms, 1));
+    put_double(b, model_read_rate(m, now_ms, 1));
     buf_puts(b, ",\"10s\":");
-    put_double(b, series_rate(&m->records_per_s, now_ms, 10));
+    put_double(b, model_read_rate(m, now_ms, 10));
     buf_puts(b, ",\"60s\":");
-    put_double(b, series_rate(&m->records_per_s, now_ms, 60));
+    put_double(b, model_read_rate(m, now_ms, 60));
     buf_puts(b, "}}");
 }
 

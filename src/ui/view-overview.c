@@ -214,9 +214,10 @@ static int overview_header(WINDOW *w, const struct model *m, const struct view_e
 
     x = ui_put_pair(w, 1, 0, "shards", fmt_count(a, sizeof a, m->nshards), ui_attr(UI_HEADER));
     snprintf(value, sizeof value, "%s (1s) %s (10s)",
-             fmt_rate(a, sizeof a, series_rate(&m->records_per_s, rate_now, 1)),
-             fmt_rate(b, sizeof b, series_rate(&m->records_per_s, rate_now, 10)));
-    x = ui_put_pair(w, 1, x, "records/s", value, ui_attr(UI_HEADER));
+             fmt_rate(a, sizeof a, model_read_rate(m, rate_now, 1)),
+             fmt_rate(b, sizeof b, model_read_rate(m, rate_now, 10)));
+    /* what cdctop read per second: its throughput, not the producers' rate (the tables' lines) */
+    x = ui_put_pair(w, 1, x, "read/s", value, ui_attr(UI_HEADER));
     x = ui_put_pair(w, 1, x, "record limit", fmt_bytes(a, sizeof a, m->record_size_limit),
                     ui_attr(UI_HEADER));
     view_put_position(w, env, 1, x - 2, "table", (int)env->table, (int)m->ntables);

@@ -99,9 +99,9 @@ start() { # COLS ROWS ARGS...
     t set-option -t "$SESSION" remain-on-exit on >/dev/null
 }
 
-# The "(10s)" figure of records/s in the Overview header.
+# The "(10s)" figure of read/s in the Overview header.
 records_10s() {
-    screen | sed -n 's/.*records\/s [0-9.k]* (1s) \([0-9.k]*\) (10s).*/\1/p' | head -n 1
+    screen | sed -n 's/.*read\/s [0-9.k]* (1s) \([0-9.k]*\) (10s).*/\1/p' | head -n 1
 }
 
 mode_of() {
@@ -120,9 +120,9 @@ keys '{'
 expect "{ moves ten seconds back (to the start at most)" '^ AT [0-9:]+ UTC \(-[5-9]s\)'
 then10=$(records_10s)
 if [ -n "$now10" ] && [ -n "$then10" ] && [ "$now10" != "$then10" ]; then
-    ok "records/s over 10 s differs at the cursor ($then10) from now ($now10)"
+    ok "read/s over 10 s differs at the cursor ($then10) from now ($now10)"
 else
-    fail "records/s over 10 s at the cursor ($then10) vs now ($now10)"
+    fail "read/s over 10 s at the cursor ($then10) vs now ($now10)"
 fi
 expect "the DLQ shows its depth then" '^DLQ ([0-9]+|\?)'
 keys Enter

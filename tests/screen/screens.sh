@@ -132,7 +132,7 @@ if wait_until "screen | awk '\$1 == \"public.orders\" && (\$2 + 0 > 0 || \$3 + 0
 else
     fail "overview rates stay zero"
 fi
-expect "overview shows records/s" 'records/s [0-9]'
+expect "overview shows what was read per second" 'read/s [0-9]'
 if narrow_screen | awk 'length > 80 { f = 1 } END { exit !f }'; then
     fail "a line is wider than 80 columns"
 fi
